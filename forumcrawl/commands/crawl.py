@@ -1,0 +1,32 @@
+"""``scrapy crawl`` that exits non-zero when the run failed, so cron notices.
+
+Scrapy's own command only fails when the crawler cannot start. A forum crawl can start
+and still fail: thread pages with zero posts (the layout changed), the seed unreachable,
+an unknown engine. The spider lists those in the ``forumcrawl/failures`` stat.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from scrapy.commands.crawl import Command as ScrapyCrawl
+from scrapy.exceptions import UsageError
+
+FAILURES = "forumcrawl/failures"
+
+
+class Command(ScrapyCrawl):
+    def run(self, args, opts) -> None:
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name, e.g. 'scrapy crawl forum -a url=...'")
+        assert self.crawler_process
+        crawler = self.crawler_process.create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+            return
+        failures = crawler.stats.get_value(FAILURES) if crawler.stats else None
+        if failures:
+            print("forumcrawl: the run failed:", *failures, sep="\n  ", file=sys.stderr)
+            self.exitcode = 1

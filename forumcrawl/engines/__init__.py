@@ -1,0 +1,49 @@
+"""Forum engines and their detection.
+
+:func:`detect` asks each registered engine whether a page is its own, in a fixed order,
+and returns the first that answers with evidence. Every engine module is pure parsing:
+a parsel ``Selector`` in, :class:`~forumcrawl.engines.base.ThreadPage` or
+:class:`~forumcrawl.engines.base.BoardPage` out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parsel import Selector
+
+from .base import Engine
+from .xenforo1 import XenForo1
+from .xenforo2 import XenForo2
+
+ENGINES: dict[str, Engine] = {engine.name: engine for engine in (XenForo2(), XenForo1())}
+
+
+class UnknownEngine(LookupError):
+    """No registered engine recognised the page."""
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    engine: Engine
+    evidence: list[str]
+
+
+def get_engine(name: str) -> Engine:
+    try:
+        return ENGINES[name]
+    except KeyError:
+        raise UnknownEngine(f"unknown engine {name!r}; known: {', '.join(ENGINES)}") from None
+
+
+def detect(sel: Selector) -> Detection:
+    """Which engine wrote this page, and why we think so."""
+    for engine in ENGINES.values():
+        evidence = engine.detect(sel)
+        if evidence:
+            return Detection(engine, evidence)
+    generator = sel.xpath("//meta[@name='generator']/@content").get()
+    hint = f" (meta generator: {generator!r})" if generator else ""
+    raise UnknownEngine(
+        f"no known forum engine recognised this page{hint}; known engines: {', '.join(ENGINES)}"
+    )

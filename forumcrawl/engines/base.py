@@ -1,0 +1,134 @@
+"""What every engine parser returns, and the small helpers they share.
+
+Engine parsers are pure functions of a parsel ``Selector`` and the page URL: no Scrapy,
+no storage, no clock. They return a :class:`ThreadPage` or a :class:`BoardPage` whose
+dates are still raw (:class:`~forumcrawl.items.DateField` without ``value``); the
+normalisation step turns them into UTC with the site's language and timezone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import ClassVar
+from urllib.parse import urljoin
+
+from parsel import Selector
+
+from ..extract.text import QuoteRule
+from ..items import BoardItem, DateField, PostItem, ThreadItem
+
+PAGE_THREAD = "thread"
+PAGE_BOARD = "board"
+PAGE_INDEX = "index"
+
+
+@dataclass(slots=True)
+class ThreadLink:
+    """A thread as a board listing shows it: enough to decide whether to fetch it."""
+
+    url: str
+    thread_id: str | None
+    title: str | None = None
+    reply_count: int | None = None
+    last_post: DateField = field(default_factory=DateField)
+
+
+@dataclass(slots=True)
+class ThreadPage:
+    thread: ThreadItem
+    posts: list[PostItem]
+    page_number: int = 1
+    next_url: str | None = None
+    language: str | None = None
+
+
+@dataclass(slots=True)
+class BoardPage:
+    board: BoardItem | None
+    threads: list[ThreadLink]
+    boards: list[BoardItem] = field(default_factory=list)
+    page_number: int = 1
+    next_url: str | None = None
+    language: str | None = None
+
+
+class Engine:
+    """One forum engine: how to recognise its pages and read them.
+
+    Subclasses set ``name`` and the quote rule, and implement the four methods. Detection
+    returns its evidence (human-readable strings) so a user can see why a page was taken
+    for this engine; an empty list means "not mine".
+    """
+
+    name: ClassVar[str] = ""
+    quote_rule: ClassVar[QuoteRule]
+
+    def detect(self, sel: Selector) -> list[str]:
+        raise NotImplementedError
+
+    def page_kind(self, sel: Selector, url: str) -> str | None:
+        raise NotImplementedError
+
+    def parse_thread(self, sel: Selector, url: str) -> ThreadPage:
+        raise NotImplementedError
+
+    def parse_board(self, sel: Selector, url: str) -> BoardPage:
+        raise NotImplementedError
+
+
+_INT_RE = re.compile(r"(\d[\d.,\s\u00a0\u202f']*)\s*([kKmM])?")
+
+
+def parse_count(text: str | None) -> int | None:
+    """Read a displayed count: "1,234", "2.206" (German), "1.2K", "22K", "3M"."""
+    if not text:
+        return None
+    m = _INT_RE.search(text)
+    if not m:
+        return None
+    digits, suffix = m.group(1).strip(), m.group(2)
+    if suffix:
+        number = float(digits.replace(",", ".").replace(" ", ""))
+        return int(round(number * (1000 if suffix in "kK" else 1_000_000)))
+    return int(re.sub(r"\D", "", digits))
+
+
+def clean(text: str | None) -> str | None:
+    """Collapse whitespace; empty becomes None."""
+    if text is None:
+        return None
+    text = " ".join(text.split())
+    return text or None
+
+
+def text_of(sel: Selector | None) -> str | None:
+    """All visible text under a selector, whitespace collapsed."""
+    if sel is None:
+        return None
+    return clean(" ".join(sel.xpath(".//text()").getall()))
+
+
+def first(sels) -> Selector | None:
+    return sels[0] if sels else None
+
+
+def absolute(base: str, href: str | None) -> str | None:
+    if not href:
+        return None
+    href = href.strip()
+    if href.startswith(("javascript:", "mailto:")):
+        return None
+    return urljoin(base, href)
+
+
+def base_url(sel: Selector, url: str) -> str:
+    """The URL relative links resolve against: ``<base href>`` when the page has one
+    (XenForo 1 relies on it), else the page URL."""
+    base = sel.xpath("/html/head/base/@href").get()
+    return urljoin(url, base.strip()) if base else url
+
+
+def has_class(name: str) -> str:
+    """An XPath predicate body matching one CSS class exactly."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"

@@ -1,0 +1,57 @@
+"""Turning downloaded bytes into page text we can trust, or a clear reason we cannot.
+
+Scrapy decodes with the declared charset (HTTP header, then ``<meta>``). Real forums
+lie: bitcointalk serves UTF-8 bytes under an ISO-8859-1 meta tag, which decodes without
+error into mojibake. Since windows-1252 text almost never forms valid multi-byte UTF-8
+sequences by accident, bytes that *are* valid UTF-8 under a single-byte label are
+re-read as UTF-8, and the correction is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SINGLE_BYTE = {"iso-8859-1", "latin-1", "latin1", "l1", "cp1252", "windows-1252", "ascii",
+               "us-ascii", "iso8859-1", "iso-8859-15", "cp819"}
+_CLOSING = re.compile(rb"</(?:html|body)\s*>", re.I)
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+class PageError(ValueError):
+    """A page that cannot be parsed as it is: truncated, not HTML, undecodable."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedPage:
+    text: str
+    encoding: str
+    charset_corrected: bool = False
+
+
+def decode_page(body: bytes, declared: str | None, fallback_text: str | None = None) -> DecodedPage:
+    """Decode page bytes, correcting a single-byte label on UTF-8 content."""
+    label = (declared or "").lower().replace("_", "-")
+    if label in SINGLE_BYTE and _NON_ASCII.search(body):
+        try:
+            return DecodedPage(body.decode("utf-8"), "utf-8", charset_corrected=True)
+        except UnicodeDecodeError:
+            pass
+    if fallback_text is not None:
+        return DecodedPage(fallback_text, label or "utf-8")
+    try:
+        return DecodedPage(body.decode(label or "utf-8"), label or "utf-8")
+    except (LookupError, UnicodeDecodeError):
+        return DecodedPage(body.decode("utf-8", errors="replace"), "utf-8")
+
+
+def check_complete(body: bytes) -> None:
+    """Raise :class:`PageError` for a body that stops before its closing tags."""
+    if not body.strip():
+        raise PageError("empty", "empty response body")
+    if not _CLOSING.search(body[-65536:]):
+        raise PageError("truncated", "page ends before </body>/</html>: truncated download")

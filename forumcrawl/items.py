@@ -1,0 +1,127 @@
+"""Items that travel from the spider through the pipelines to the store.
+
+They are plain dataclasses (itemadapter understands them), one per kind of row. A post
+carries its author, its quotes and its reposted articles inside it, because those are
+derived from the post's own markup during normalisation and are stored alongside it in
+one transaction; the store splits them into their tables.
+
+Native ids (the forum's own numbers) are kept as strings; the store namespaces them by
+site so several forums can share one database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class DateField:
+    """A date as the page gave it, and (after normalisation) as UTC ISO 8601.
+
+    ``machine`` is a machine-readable value found in the markup (``<time datetime>``,
+    a ``data-time`` epoch, JSON-LD); ``raw`` is the text a reader sees, often fuller in
+    a ``title`` attribute. ``source`` records which of them produced ``value``:
+    ``"machine"``, ``"text"`` or ``"relative"`` (text anchored to the fetch time).
+    """
+
+    raw: str | None = None
+    machine: str | None = None
+    value: str | None = None
+    source: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.raw or self.machine)
+
+
+@dataclass(slots=True)
+class SiteItem:
+    site_id: str
+    base_url: str
+    engine: str
+    engine_evidence: list[str] = field(default_factory=list)
+    name: str | None = None
+    language: str | None = None
+
+
+@dataclass(slots=True)
+class BoardItem:
+    site_id: str
+    board_id: str
+    title: str | None
+    url: str
+
+
+@dataclass(slots=True)
+class ThreadItem:
+    site_id: str
+    thread_id: str
+    title: str | None
+    url: str
+    board_id: str | None = None
+    board_title: str | None = None
+    board_url: str | None = None
+    page_count: int | None = None
+    reply_count: int | None = None
+    last_post: DateField = field(default_factory=DateField)
+    language: str | None = None  # transient: how to read the page's dates
+
+
+@dataclass(slots=True)
+class UserItem:
+    site_id: str
+    name: str
+    user_id: str | None = None
+    profile_url: str | None = None
+    title: str | None = None
+    joined: DateField = field(default_factory=DateField)
+    message_count: int | None = None
+
+
+@dataclass(slots=True)
+class QuoteItem:
+    """A quoted passage taken out of a post body: who was quoted, from which post."""
+
+    position: int
+    depth: int
+    text: str
+    author: str | None = None
+    author_user_id: str | None = None
+    post_id: str | None = None
+    links: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ArticleItem:
+    """A news article a member reposted inside a post."""
+
+    position: int
+    headline: str
+    body_text: str
+    byline: str | None = None
+    published: DateField = field(default_factory=DateField)
+    source_url: str | None = None
+    outlet: str | None = None
+    in_quote: bool = False
+
+
+@dataclass(slots=True)
+class PostItem:
+    site_id: str
+    thread_id: str
+    post_id: str
+    url: str | None
+    page_url: str
+    author: UserItem | None
+    posted: DateField
+    body_html: str
+    body_text: str
+    position: int | None = None
+    edited: DateField = field(default_factory=DateField)
+    signature_text: str | None = None
+    reaction_count: int | None = None
+    quotes: list[QuoteItem] = field(default_factory=list)
+    articles: list[ArticleItem] = field(default_factory=list)
+    # Transient, never stored: what normalisation needs to read the post.
+    links: list[str] = field(default_factory=list)
+    language: str | None = None
+    fetched_at: str | None = None

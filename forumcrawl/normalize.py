@@ -1,0 +1,114 @@
+"""From a parsed page to finished items: the one path shared by the spider and ``extract``.
+
+:func:`page_items` turns an engine's :class:`ThreadPage` into items stamped with their
+site; :func:`normalise_item` resolves dates to UTC and recognises reposted articles.
+The Scrapy pipeline and the ``forumcrawl extract`` command both call these two
+functions, so what the command prints for a saved page is what a crawl stores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from .engines.base import BoardPage, ThreadPage
+from .extract.articles import find_article
+from .extract.dates import DateContext, normalise_date
+from .items import BoardItem, PostItem, SiteItem, ThreadItem
+
+
+def site_id_for(url: str) -> str:
+    """Namespace for a forum's rows: its host name, lower-cased, without ``www.``."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def site_root(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSettings:
+    """How to read one site's displayed dates when the page gives nothing better."""
+
+    timezone: str = "UTC"
+    date_order: str | None = None
+    languages: tuple[str, ...] | None = None
+
+    def context(self, page_language: str | None, fetched_at: datetime) -> DateContext:
+        languages = self.languages or (language_code(page_language),)
+        return DateContext(languages=languages, timezone=self.timezone,
+                           date_order=self.date_order or default_order(languages[0]),
+                           fetched_at=fetched_at)
+
+
+def language_code(lang: str | None) -> str:
+    """``en-US`` -> ``en``; dateparser's language codes are ISO 639-1."""
+    return (lang or "en").split("-")[0].split("_")[0].lower() or "en"
+
+
+def default_order(language: str) -> str:
+    """Day/month order when the site does not say: month first only in (US) English."""
+    return "MDY" if language == "en" else "DMY"
+
+
+def page_items(page: ThreadPage, url: str, fetched_at: datetime | None = None
+               ) -> list[ThreadItem | PostItem]:
+    """Stamp a parsed thread page with its site and fetch time, as a list of items."""
+    site_id = site_id_for(url)
+    stamp = (fetched_at or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    thread = page.thread
+    thread.site_id = site_id
+    thread.language = page.language
+    out: list[ThreadItem | PostItem] = [thread]
+    for post in page.posts:
+        post.site_id = site_id
+        post.fetched_at = stamp
+        post.language = page.language
+        if post.author is not None:
+            post.author.site_id = site_id
+        out.append(post)
+    return out
+
+
+def board_items(page: BoardPage, url: str) -> list[BoardItem]:
+    site_id = site_id_for(url)
+    boards = ([page.board] if page.board else []) + list(page.boards)
+    for board in boards:
+        board.site_id = site_id
+    return boards
+
+
+def site_item(url: str, engine: str, evidence: list[str], language: str | None) -> SiteItem:
+    return SiteItem(site_id=site_id_for(url), base_url=site_root(url), engine=engine,
+                    engine_evidence=evidence, language=language_code(language))
+
+
+def normalise_item(item, settings: SiteSettings):
+    """Resolve dates to UTC and find reposted articles; returns the same item."""
+    if isinstance(item, PostItem):
+        fetched = datetime.fromisoformat(item.fetched_at) if item.fetched_at else datetime.now(timezone.utc)
+        ctx = settings.context(item.language, fetched)
+        normalise_date(item.posted, ctx)
+        normalise_date(item.edited, ctx)
+        if item.author is not None:
+            normalise_date(item.author.joined, ctx)
+        host = urlsplit(item.page_url).hostname
+        articles = []
+        candidate = find_article(item.body_text, item.links, ctx, site_host=host)
+        if candidate:
+            articles.append(candidate)
+        for quote in item.quotes:
+            found = find_article(quote.text, quote.links, ctx, position=len(articles),
+                                 site_host=host, in_quote=True)
+            if found:
+                articles.append(found)
+        for article in articles:
+            normalise_date(article.published, ctx)
+        item.articles = articles
+    elif isinstance(item, ThreadItem):
+        ctx = settings.context(item.language, datetime.now(timezone.utc))
+        normalise_date(item.last_post, ctx)
+    return item

@@ -1,0 +1,128 @@
+"""Item pipelines: normalise -> validate -> store (order set in ``settings.ITEM_PIPELINES``).
+
+Methods take no required ``spider`` argument (Scrapy >= 2.13 no longer needs it); the
+crawler given to ``from_crawler`` supplies settings and stats.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+
+from .items import PostItem, ThreadItem
+from .normalize import SiteSettings, normalise_item
+from .store import Batch, open_db, write_batch
+
+logger = logging.getLogger(__name__)
+
+# Forum chrome that must never reach a stored post; seeing one means a parser leaked.
+CHROME_MARKERS = ("Click to expand", "Click to shrink", "Latest Replies", "New threads",
+                  "Zum Vergrößern anklicken", "Cliquez pour agrandir")
+
+
+def site_settings(settings) -> SiteSettings:
+    languages = settings.getlist("FORUMCRAWL_LANGUAGES") or None
+    return SiteSettings(timezone=settings.get("FORUMCRAWL_TIMEZONE", "UTC"),
+                        date_order=settings.get("FORUMCRAWL_DATE_ORDER") or None,
+                        languages=tuple(languages) if languages else None)
+
+
+class NormalizePipeline:
+    """Dates to UTC (machine-readable first), reposted articles recognised."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.settings = site_settings(crawler.settings)
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
+        return cls(crawler)
+
+    def process_item(self, item, spider=None):
+        normalise_item(item, self.settings)
+        if isinstance(item, PostItem):
+            for field_ in (item.posted, item.edited, item.author.joined if item.author else None):
+                if field_ and field_.source:
+                    self.stats.inc_value(f"forumcrawl/dates/{field_.source}")
+            if item.articles:
+                self.stats.inc_value("forumcrawl/articles", len(item.articles))
+            self.stats.inc_value("forumcrawl/quotes", len(item.quotes))
+        return item
+
+
+class ValidatePipeline:
+    """Refuse rows that would be wrong in the database; count what is merely missing."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
+        return cls(crawler)
+
+    def process_item(self, item, spider=None):
+        if isinstance(item, PostItem):
+            if not item.post_id or not item.thread_id or not item.site_id:
+                self.stats.inc_value("forumcrawl/invalid/post_without_ids")
+                raise DropItem(f"post without ids on {item.page_url}")
+            if not item.body_text and not item.body_html:
+                self.stats.inc_value("forumcrawl/invalid/post_without_body")
+                logger.warning("post %s on %s has an empty body", item.post_id, item.page_url)
+            if item.posted.value is None:
+                self.stats.inc_value("forumcrawl/missing/posted_at")
+                logger.warning("post %s on %s: no readable date (%r)", item.post_id,
+                               item.page_url, item.posted.raw)
+            if item.author is None:
+                self.stats.inc_value("forumcrawl/missing/author")
+            leaked = [m for m in CHROME_MARKERS if m in item.body_text]
+            if leaked:
+                self.stats.inc_value("forumcrawl/invalid/chrome_leak")
+                logger.error("post %s on %s: forum chrome leaked into the body: %s",
+                             item.post_id, item.page_url, leaked)
+        elif isinstance(item, ThreadItem) and not item.thread_id:
+            raise DropItem(f"thread without id at {item.url}")
+        return item
+
+
+class StorePipeline:
+    """Batched upserts into SQLite: one transaction per ``FORUMCRAWL_BATCH_SIZE`` items."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.path = crawler.settings.get("FORUMCRAWL_DB")
+        if not self.path:
+            raise NotConfigured("FORUMCRAWL_DB is empty")
+        self.batch_size = crawler.settings.getint("FORUMCRAWL_BATCH_SIZE", 500)
+        self.stats = crawler.stats
+        self.db = None
+        self.batch = Batch()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider=None) -> None:
+        self.db = open_db(self.path)
+
+    def process_item(self, item, spider=None):
+        self.batch.add(item)
+        if len(self.batch) >= self.batch_size:
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        if not len(self.batch) or self.db is None:
+            return
+        write_batch(self.db, self.batch)
+        self.stats.inc_value("forumcrawl/stored/posts", len(self.batch.posts))
+        self.stats.inc_value("forumcrawl/stored/items", len(self.batch))
+        self.batch = Batch()
+
+    def close_spider(self, spider=None) -> None:
+        try:
+            self.flush()
+        finally:
+            if self.db is not None:
+                self.db.close()
+                self.db = None

@@ -1,0 +1,56 @@
+"""Scrapy settings for forumcrawl: polite by default, offline when a replay directory is set.
+
+forumcrawl's own settings (override with ``-s NAME=VALUE``):
+
+- ``FORUMCRAWL_DB``: SQLite file to write (default ``forumcrawl.db`` in the working directory).
+- ``FORUMCRAWL_REPLAY_DIR``: serve every request from saved pages in this directory.
+- ``FORUMCRAWL_TIMEZONE``: timezone of dates shown as text without an offset (default UTC).
+- ``FORUMCRAWL_DATE_ORDER``: ``DMY``/``MDY``/``YMD`` for ambiguous numeric dates.
+- ``FORUMCRAWL_LANGUAGES``: dateparser languages for text dates (default: the page's lang).
+- ``FORUMCRAWL_BATCH_SIZE``: items written per SQLite transaction.
+"""
+
+BOT_NAME = "forumcrawl"
+SPIDER_MODULES = ["forumcrawl.spiders"]
+NEWSPIDER_MODULE = "forumcrawl.spiders"
+COMMANDS_MODULE = "forumcrawl.commands"
+
+FORUMCRAWL_DB = "forumcrawl.db"
+FORUMCRAWL_REPLAY_DIR = None
+FORUMCRAWL_TIMEZONE = "UTC"
+FORUMCRAWL_DATE_ORDER = None
+FORUMCRAWL_LANGUAGES = []
+FORUMCRAWL_BATCH_SIZE = 500
+
+USER_AGENT = "forumcrawl/0.1 (+https://github.com/forumcrawl/forumcrawl; archival crawler)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+COOKIES_ENABLED = True
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+DOWNLOAD_FAIL_ON_DATALOSS = False
+
+DOWNLOADER_MIDDLEWARES = {
+    # Before the cache and the network, after robots.txt handling.
+    "forumcrawl.replay.ReplayMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "forumcrawl.pipelines.NormalizePipeline": 100,
+    "forumcrawl.pipelines.ValidatePipeline": 200,
+    "forumcrawl.pipelines.StorePipeline": 900,
+}
+EXTENSIONS = {
+    "forumcrawl.runs.RunRecorder": 500,
+}
+
+FEED_EXPORT_ENCODING = "utf-8"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = "INFO"

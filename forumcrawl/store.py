@@ -1,0 +1,276 @@
+"""The SQLite database: schema as data, shape kept by :func:`ensure_db_shape`, batched upserts.
+
+Every row has an explicit text primary key namespaced by site (``site:native-id``), so
+several forums share one file and re-crawling upserts the same rows instead of adding
+new ones. Writing a row twice with the same content leaves the database unchanged
+(volatile facts such as fetch times live only in ``crawl_runs``). Full-text search is
+kept in step by triggers, and views join posts to their thread, board and author so
+``datasette forumcrawl.db`` is useful at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlite_utils
+
+from .items import BoardItem, PostItem, SiteItem, ThreadItem, UserItem
+
+SCHEMA_VERSION = 1
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used as it is (locked, unreadable, newer schema)."""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: dict[str, type]
+    pk: str
+    foreign_keys: tuple[tuple[str, str, str], ...] = ()
+    not_null: tuple[str, ...] = ()
+    fts: tuple[str, ...] = ()
+
+
+TABLES: tuple[Table, ...] = (
+    Table("sites", {"id": str, "base_url": str, "engine": str, "engine_evidence": str,
+                    "language": str, "name": str}, "id", not_null=("base_url", "engine")),
+    Table("boards", {"id": str, "site_id": str, "native_id": str, "title": str, "url": str},
+          "id", (("site_id", "sites", "id"),), not_null=("site_id", "url")),
+    Table("threads", {"id": str, "site_id": str, "board_id": str, "native_id": str,
+                      "title": str, "url": str, "page_count": int, "reply_count": int,
+                      "last_post_at": str},
+          "id", (("site_id", "sites", "id"), ("board_id", "boards", "id")),
+          not_null=("site_id", "url"), fts=("title",)),
+    Table("users", {"id": str, "site_id": str, "native_id": str, "name": str,
+                    "profile_url": str, "title": str, "joined_at": str, "joined_raw": str,
+                    "message_count": int},
+          "id", (("site_id", "sites", "id"),), not_null=("site_id", "name")),
+    Table("posts", {"id": str, "site_id": str, "thread_id": str, "user_id": str,
+                    "native_id": str, "position": int, "url": str, "page_url": str,
+                    "author_name": str, "posted_at": str, "posted_raw": str,
+                    "posted_source": str, "edited_at": str, "edited_raw": str,
+                    "body_text": str, "body_html": str, "signature_text": str,
+                    "reaction_count": int, "quote_count": int, "content_hash": str},
+          "id", (("site_id", "sites", "id"), ("thread_id", "threads", "id"),
+                 ("user_id", "users", "id")),
+          not_null=("site_id", "thread_id", "body_text"), fts=("body_text",)),
+    Table("quotes", {"id": str, "post_id": str, "position": int, "depth": int,
+                     "quoted_author": str, "quoted_user_id": str, "quoted_post_id": str,
+                     "text": str},
+          "id", (("post_id", "posts", "id"),), not_null=("post_id",)),
+    Table("articles", {"id": str, "post_id": str, "site_id": str, "position": int,
+                       "headline": str, "byline": str, "published_at": str,
+                       "published_raw": str, "source_url": str, "outlet": str,
+                       "in_quote": int, "body_text": str, "content_hash": str},
+          "id", (("post_id", "posts", "id"), ("site_id", "sites", "id")),
+          not_null=("post_id", "headline"), fts=("headline", "body_text")),
+    Table("crawl_runs", {"id": int, "started_at": str, "finished_at": str,
+                         "finish_reason": str, "failed": int, "failures": str,
+                         "spider_args": str, "pages_fetched": int, "items_stored": int,
+                         "stats": str}, "id"),
+)
+
+VIEWS = {
+    "posts_view": """
+        select posts.id, sites.id as site, boards.title as board, threads.title as thread,
+               posts.position, posts.posted_at, posts.author_name as author,
+               users.title as author_title, users.joined_at as author_joined,
+               posts.body_text, posts.quote_count, posts.url
+        from posts
+        join threads on threads.id = posts.thread_id
+        join sites on sites.id = posts.site_id
+        left join boards on boards.id = threads.board_id
+        left join users on users.id = posts.user_id""",
+    "articles_view": """
+        select articles.id, articles.headline, articles.byline, articles.published_at,
+               articles.outlet, articles.source_url, threads.title as thread,
+               posts.author_name as reposted_by, posts.posted_at as reposted_at,
+               posts.url as post_url, articles.body_text
+        from articles
+        join posts on posts.id = articles.post_id
+        join threads on threads.id = posts.thread_id""",
+    "quote_edges": """
+        select quotes.id, posts.site_id as site, posts.author_name as quoting,
+               quotes.quoted_author as quoted, posts.id as post_id,
+               posts.site_id || ':' || quotes.quoted_post_id as quoted_post_id,
+               quotes.depth, quotes.text
+        from quotes join posts on posts.id = quotes.post_id""",
+}
+
+
+def key(site_id: str, native: str) -> str:
+    return f"{site_id}:{native}"
+
+
+def user_key(user: UserItem) -> str:
+    return key(user.site_id, user.user_id) if user.user_id else key(user.site_id, f"name:{user.name}")
+
+
+def content_hash(*parts: str | None) -> str:
+    return hashlib.sha1("\x1f".join(p or "" for p in parts).encode()).hexdigest()
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) and shape the database; clear errors for locked files."""
+    try:
+        conn = sqlite3.connect(str(path), timeout=15)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        ensure_db_shape(db)
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise StoreError(f"database {path} is locked by another process: {exc}") from exc
+        raise StoreError(f"cannot open database {path}: {exc}") from exc
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a usable SQLite database: {exc}") from exc
+    return db
+
+
+def ensure_db_shape(db: sqlite_utils.Database) -> None:
+    """Create what is missing and add columns an older schema lacks; never drop data."""
+    meta = db["_forumcrawl_meta"]
+    if meta.exists():
+        row = next(iter(db.query("select value from _forumcrawl_meta where key = 'schema_version'")), None)
+        if row and int(row["value"]) > SCHEMA_VERSION:
+            raise StoreError(
+                f"database schema version {row['value']} is newer than this forumcrawl "
+                f"understands ({SCHEMA_VERSION}); upgrade forumcrawl"
+            )
+    with db.atomic():
+        for table in TABLES:
+            t = db[table.name]
+            if not t.exists():
+                t.create(table.columns, pk=table.pk, foreign_keys=list(table.foreign_keys),
+                         not_null=set(table.not_null))
+            else:
+                existing = {c.name for c in t.columns}
+                for name, kind in table.columns.items():
+                    if name not in existing:
+                        t.add_column(name, kind)
+            for column, _other, _col in table.foreign_keys:
+                index = f"idx_{table.name}_{column}"
+                if index not in {i.name for i in t.indexes}:
+                    t.create_index([column], index_name=index, if_not_exists=True)
+        db["_forumcrawl_meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+    for table in TABLES:
+        if table.fts and not db[f"{table.name}_fts"].exists():
+            db[table.name].enable_fts(list(table.fts), create_triggers=True, tokenize="porter")
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql, replace=True)
+
+
+@dataclass
+class Batch:
+    """Rows gathered from items, written together in one transaction."""
+
+    sites: dict[str, dict] = field(default_factory=dict)
+    boards: dict[str, dict] = field(default_factory=dict)
+    threads: dict[str, dict] = field(default_factory=dict)
+    users: dict[str, dict] = field(default_factory=dict)
+    posts: dict[str, dict] = field(default_factory=dict)
+    quotes: list[dict] = field(default_factory=list)
+    articles: list[dict] = field(default_factory=list)
+    items: int = 0
+
+    def __len__(self) -> int:
+        return self.items
+
+    def add(self, item) -> None:
+        self.items += 1
+        if isinstance(item, PostItem):
+            self._post(item)
+        elif isinstance(item, ThreadItem):
+            self._thread(item)
+        elif isinstance(item, BoardItem):
+            self.boards[key(item.site_id, item.board_id)] = {
+                "id": key(item.site_id, item.board_id), "site_id": item.site_id,
+                "native_id": item.board_id, "title": item.title, "url": item.url}
+        elif isinstance(item, SiteItem):
+            self.sites[item.site_id] = {
+                "id": item.site_id, "base_url": item.base_url, "engine": item.engine,
+                "engine_evidence": json.dumps(item.engine_evidence), "language": item.language,
+                "name": item.name}
+        else:
+            raise TypeError(f"cannot store {type(item).__name__}")
+
+    def _thread(self, t: ThreadItem) -> None:
+        board_id = key(t.site_id, t.board_id) if t.board_id else None
+        if board_id and board_id not in self.boards and t.board_url:
+            self.boards[board_id] = {"id": board_id, "site_id": t.site_id,
+                                     "native_id": t.board_id, "title": t.board_title,
+                                     "url": t.board_url}
+        row = {"id": key(t.site_id, t.thread_id), "site_id": t.site_id, "board_id": board_id,
+               "native_id": t.thread_id, "title": t.title, "url": t.url,
+               "page_count": t.page_count}
+        if t.reply_count is not None:
+            row["reply_count"] = t.reply_count
+        if t.last_post.value:
+            row["last_post_at"] = t.last_post.value
+        previous = self.threads.get(row["id"], {})
+        if previous.get("page_count") and row["page_count"]:
+            row["page_count"] = max(previous["page_count"], row["page_count"])
+        self.threads[row["id"]] = {**previous, **{k: v for k, v in row.items() if v is not None}}
+
+    def _post(self, p: PostItem) -> None:
+        post_id = key(p.site_id, p.post_id)
+        user_id = None
+        if p.author is not None:
+            u = p.author
+            user_id = user_key(u)
+            self.users[user_id] = {
+                "id": user_id, "site_id": u.site_id, "native_id": u.user_id, "name": u.name,
+                "profile_url": u.profile_url, "title": u.title, "joined_at": u.joined.value,
+                "joined_raw": u.joined.raw, "message_count": u.message_count}
+        self.posts[post_id] = {
+            "id": post_id, "site_id": p.site_id, "thread_id": key(p.site_id, p.thread_id),
+            "user_id": user_id, "native_id": p.post_id, "position": p.position, "url": p.url,
+            "page_url": p.page_url, "author_name": p.author.name if p.author else None,
+            "posted_at": p.posted.value, "posted_raw": p.posted.raw,
+            "posted_source": p.posted.source, "edited_at": p.edited.value,
+            "edited_raw": p.edited.raw, "body_text": p.body_text, "body_html": p.body_html,
+            "signature_text": p.signature_text, "reaction_count": p.reaction_count,
+            "quote_count": len(p.quotes),
+            "content_hash": content_hash(p.body_html, *(q.text for q in p.quotes))}
+        self.quotes = [q for q in self.quotes if q["post_id"] != post_id]
+        self.articles = [a for a in self.articles if a["post_id"] != post_id]
+        for q in p.quotes:
+            self.quotes.append({
+                "id": f"{post_id}:{q.position}", "post_id": post_id, "position": q.position,
+                "depth": q.depth, "quoted_author": q.author, "quoted_user_id": q.author_user_id,
+                "quoted_post_id": q.post_id, "text": q.text})
+        for a in p.articles:
+            self.articles.append({
+                "id": f"{post_id}:{a.position}", "post_id": post_id, "site_id": p.site_id,
+                "position": a.position, "headline": a.headline, "byline": a.byline,
+                "published_at": a.published.value, "published_raw": a.published.raw,
+                "source_url": a.source_url, "outlet": a.outlet, "in_quote": int(a.in_quote),
+                "body_text": a.body_text, "content_hash": content_hash(" ".join(a.body_text.split()))})
+
+
+def write_batch(db: sqlite_utils.Database, batch: Batch) -> None:
+    """Upsert one batch in a single transaction, parents before children.
+
+    A post's quotes and articles are replaced as a set, so a re-parse that finds fewer
+    of them leaves no stale rows behind.
+    """
+    with db.atomic():
+        for name in ("sites", "boards", "threads", "users", "posts"):
+            rows: Iterable[dict] = getattr(batch, name).values()
+            if rows:
+                db[name].upsert_all(list(rows), pk="id")
+        post_ids = list(batch.posts)
+        for child in ("quotes", "articles"):
+            if post_ids:
+                marks = ",".join("?" * len(post_ids))
+                db.execute(f"delete from {child} where post_id in ({marks})", post_ids)
+            rows = getattr(batch, child)
+            if rows:
+                db[child].insert_all(rows, pk="id", replace=True)
