@@ -124,9 +124,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
     except (PageError, UnknownEngine) as exc:
         print(f"forumcrawl extract: {path}: {exc}", file=sys.stderr)
         return 1
-    out = sys.stdout
-    for record in records:
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    try:
+        for record in records:
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # piped into head & co.: not an error
+        sys.stderr.close()
     return 0
 
 

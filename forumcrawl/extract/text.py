@@ -72,10 +72,15 @@ def element_text(el: HtmlElement) -> str:
     return tidy(html_text.extract_text(el, guess_layout=True))
 
 
+_EDGE_BREAKS = re.compile(r"^(?:\s*<br\s*/?>)+|(?:<br\s*/?>\s*)+$")
+
+
 def inner_html(el: HtmlElement) -> str:
+    """The element's content as HTML, without the line breaks a removed quote left at
+    its edges."""
     parts = [el.text or ""] if el.text else []
     parts.extend(lxml.html.tostring(child, encoding="unicode") for child in el)
-    return "".join(parts).strip()
+    return _EDGE_BREAKS.sub("", "".join(parts).strip()).strip()
 
 
 def _drop(el: HtmlElement) -> None:

@@ -119,6 +119,10 @@ class ForumSpider(scrapy.Spider):
 
         if doc.kind == PAGE_THREAD:
             page = doc.thread
+            listing = response.meta.get("forumcrawl_listing")
+            if listing is not None:
+                page.thread.reply_count = listing.reply_count
+                page.thread.last_post = listing.last_post
             fetched = datetime.now(timezone.utc)
             yield from page_items(page, response.url, fetched)
             if page.next_url:
@@ -130,6 +134,7 @@ class ForumSpider(scrapy.Spider):
         for board in page.boards:
             yield response.follow(board.url, callback=self.parse, errback=self.on_error)
         for link in page.threads:
-            yield response.follow(link.url, callback=self.parse, errback=self.on_error)
+            yield response.follow(link.url, callback=self.parse, errback=self.on_error,
+                                  meta={"forumcrawl_listing": link})
         if page.next_url:
             yield response.follow(page.next_url, callback=self.parse, errback=self.on_error)

@@ -1,0 +1,35 @@
+"""Shared test helpers: fixture paths and a real ``scrapy crawl`` in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+DEMO = FIXTURES / "site"
+DEMO_HOST = "https://defence-forum.example"
+SEED_THREAD = f"{DEMO_HOST}/threads/russia-urges-u-s-to-enlist-syrias-assad-to-fight-islamic-state.345/"
+
+
+def run_crawl(workdir: Path, url: str, replay: Path = DEMO, db: str = "forumcrawl.db",
+              *extra: str) -> subprocess.CompletedProcess:
+    """``scrapy crawl forum`` as a user runs it, offline against a replay directory."""
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "forumcrawl.settings"}
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "forum", "-a", f"url={url}",
+           "-s", f"FORUMCRAWL_REPLAY_DIR={replay}", "-s", f"FORUMCRAWL_DB={workdir / db}",
+           "-s", "LOG_LEVEL=INFO", *extra]
+    return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The demo forum crawled once, from its index, into a fresh database."""
+    work = tmp_path_factory.mktemp("demo")
+    result = run_crawl(work, f"{DEMO_HOST}/forums/")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return work / "forumcrawl.db"

@@ -1,0 +1,50 @@
+import json
+import subprocess
+import sys
+
+from conftest import FIXTURES, SEED_THREAD
+
+SEED_PAGE = FIXTURES / "site/defence-forum.example/threads/russia-urges-u-s-to-enlist-syrias-assad-to-fight-islamic-state.345/index.html"
+POST_FIELDS = {"post_id", "url", "position", "author", "author_url", "author_title", "author_joined",
+               "posted_at", "body_text", "body_html", "quotes", "signature"}
+
+
+def extract(*args):
+    return subprocess.run([sys.executable, "-m", "forumcrawl.cli", "extract", *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_extract_prints_thread_posts_and_articles():
+    result = extract(SEED_PAGE, "--url", SEED_THREAD)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records[0]["type"] == "thread" and records[0]["title"].startswith("Russia Urges")
+    posts = [r for r in records if r["type"] == "post"]
+    assert len(posts) == 4 and all(POST_FIELDS <= set(p) for p in posts)
+    assert posts[0]["author_title"] == "Senior Member" and posts[0]["author_joined"] == "2011-03-18"
+    assert posts[1]["quotes"][0] == {"author": "GeoStrat", "post_id": "1001", "user_id": "512",
+                                     "text": posts[1]["quotes"][0]["text"], "depth": 1}
+    articles = [r for r in records if r["type"] == "article"]
+    assert [(a["byline"], a["published_at"], a["outlet"]) for a in articles] == [
+        ("Henry Meyer", "2015-05-30", "Bloomberg")]
+
+
+def test_extract_on_a_board_page_lists_threads():
+    board = FIXTURES / "site/defence-forum.example/forums/global-defence.12/index.html"
+    result = extract(board, "--url", "https://defence-forum.example/forums/global-defence.12/")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    links = [r for r in records if r["type"] == "thread_link"]
+    assert len(links) == 4 and links[0]["reply_count"] == 5
+    assert records[0]["type"] == "board" and records[0]["next_url"].endswith("/page-2")
+
+
+def test_extract_fails_clearly_on_a_page_without_posts(tmp_path):
+    page = tmp_path / "empty.html"
+    page.write_text(SEED_PAGE.read_text(encoding="utf-8").replace("message--post", "gone"), encoding="utf-8")
+    result = extract(page)
+    assert result.returncode == 1 and "zero posts" in result.stderr and result.stdout == ""
+
+
+def test_extract_missing_file():
+    result = extract("/nonexistent/page.html")
+    assert result.returncode == 2 and "cannot read" in result.stderr

@@ -1,0 +1,72 @@
+import sqlite3
+
+import pytest
+from scrapy.http import Request
+
+from forumcrawl.replay import ReplayDirectory
+from forumcrawl.store import SCHEMA_VERSION, StoreError, open_db
+from conftest import DEMO, DEMO_HOST
+
+
+def test_replay_maps_urls_to_files():
+    replay = ReplayDirectory(DEMO)
+    assert replay.path_for(f"{DEMO_HOST}/forums/").name == "index.html"
+    assert replay.path_for(f"{DEMO_HOST}/forums/global-defence.12/page-2").name == "page-2.html"
+    assert replay.path_for(f"{DEMO_HOST}/showthread.php?t=1").name == "showthread.php%3Ft%3D1.html"
+    hit = replay.response(Request(f"{DEMO_HOST}/forums/"))
+    assert hit.status == 200 and b'data-template="forum_list"' in hit.body
+    miss = replay.response(Request(f"{DEMO_HOST}/nowhere/"))
+    assert miss.status == 404 and "replay-miss" in miss.flags
+
+
+def test_older_schema_is_upgraded_in_place(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute("create table posts (id text primary key, site_id text, thread_id text, body_text text)")
+    conn.execute("insert into posts values ('s:1', 's', 's:9', 'kept')")
+    conn.commit()
+    conn.close()
+    db = open_db(path)
+    columns = {c.name for c in db["posts"].columns}
+    assert {"posted_at", "content_hash", "signature_text"} <= columns
+    assert db.execute("select body_text from posts").fetchall() == [("kept",)]
+    assert db["threads"].exists() and db["posts_fts"].exists()
+    db.close()
+
+
+def test_newer_schema_is_refused(tmp_path):
+    db = open_db(tmp_path / "new.db")
+    db.execute("update _forumcrawl_meta set value = ?", [str(SCHEMA_VERSION + 1)])
+    db.conn.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer"):
+        open_db(tmp_path / "new.db")
+
+
+def test_locked_database_gives_a_clear_error(tmp_path):
+    path = tmp_path / "locked.db"
+    open_db(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=DELETE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="locked"):
+            conn = sqlite3.connect(path, timeout=0.1)
+            conn.close()
+            import forumcrawl.store as store
+            original = store.sqlite3.connect
+            store.sqlite3.connect = lambda p, timeout=15: original(p, timeout=0.1)
+            try:
+                open_db(path)
+            finally:
+                store.sqlite3.connect = original
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_not_a_database(tmp_path):
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StoreError, match="not a usable SQLite database"):
+        open_db(path)
