@@ -22,7 +22,7 @@ FORUMCRAWL_DATE_ORDER = None
 FORUMCRAWL_LANGUAGES = []
 FORUMCRAWL_BATCH_SIZE = 500
 
-USER_AGENT = "forumcrawl/0.1 (+https://github.com/forumcrawl/forumcrawl; archival crawler)"
+USER_AGENT = "forumcrawl/0.1 (forum archiving crawler; set USER_AGENT to include your contact)"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2

@@ -16,12 +16,14 @@ DEMO_HOST = "https://defence-forum.example"
 SEED_THREAD = f"{DEMO_HOST}/threads/russia-urges-u-s-to-enlist-syrias-assad-to-fight-islamic-state.345/"
 
 
-def run_crawl(workdir: Path, url: str, replay: Path = DEMO, db: str = "forumcrawl.db",
-              *extra: str) -> subprocess.CompletedProcess:
-    """``scrapy crawl forum`` as a user runs it, offline against a replay directory."""
+def run_crawl(workdir: Path, url: str | None, replay: Path = DEMO, *extra: str
+              ) -> subprocess.CompletedProcess:
+    """``scrapy crawl forum`` as a user runs it, offline against a replay directory,
+    writing ``workdir/forumcrawl.db``. ``url=None``: the start comes from ``extra``."""
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "forumcrawl.settings"}
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "forum", "-a", f"url={url}",
-           "-s", f"FORUMCRAWL_REPLAY_DIR={replay}", "-s", f"FORUMCRAWL_DB={workdir / db}",
+    start = ["-a", f"url={url}"] if url else []
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "forum", *start,
+           "-s", f"FORUMCRAWL_REPLAY_DIR={replay}", "-s", f"FORUMCRAWL_DB={workdir / 'forumcrawl.db'}",
            "-s", "LOG_LEVEL=INFO", *extra]
     return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
 

@@ -21,14 +21,14 @@ def words(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
 
 
-def token_f1(ours: str, gold: str) -> float:
-    a, b = Counter(words(ours)), Counter(words(gold))
-    if not a and not b:
+def counter_f1(ours: Counter, gold: Counter) -> float:
+    """Token F1 between two bags of words."""
+    if not ours and not gold:
         return 1.0
-    common = sum((a & b).values())
+    common = sum((ours & gold).values())
     if not common:
         return 0.0
-    precision, recall = common / sum(a.values()), common / sum(b.values())
+    precision, recall = common / sum(ours.values()), common / sum(gold.values())
     return 2 * precision * recall / (precision + recall)
 
 
@@ -47,14 +47,7 @@ def body_f1(post: dict, gold_text: str) -> float:
     for quote in post["quotes"]:
         gold -= Counter(words(quote["text"]))
         gold -= Counter(words(quote.get("author") or ""))
-    ours = Counter(words(post["body_text"]))
-    if not ours and not gold:
-        return 1.0
-    common = sum((ours & gold).values())
-    if not common:
-        return 0.0
-    precision, recall = common / sum(ours.values()), common / sum(gold.values())
-    return 2 * precision * recall / (precision + recall)
+    return counter_f1(Counter(words(post["body_text"])), gold)
 
 
 def load_gold(html: Path) -> dict | None:

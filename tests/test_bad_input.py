@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import sqlite_utils
-
 from conftest import DEMO, DEMO_HOST, FIXTURES, SEED_THREAD, run_crawl
 
 SEED_FILE = "defence-forum.example/threads/russia-urges-u-s-to-enlist-syrias-assad-to-fight-islamic-state.345/index.html"
 
 
-def variant(tmp_path, edit) -> "Path":
+def variant(tmp_path, edit) -> Path:
     """A copy of the demo forum with one file changed by ``edit(path)``."""
     root = tmp_path / "replay"
     shutil.copytree(DEMO, root)

@@ -6,8 +6,7 @@ import shutil
 import sqlite3
 
 import sqlite_utils
-
-from conftest import DEMO_HOST, SEED_THREAD, run_crawl
+from conftest import DEMO, DEMO_HOST, SEED_THREAD, run_crawl
 
 CHROME = ("Latest Replies", "New threads", "Click to expand", "Share this page", "Log in",
           "Terms and rules", "Reply, quoting")
@@ -98,17 +97,7 @@ def test_single_thread_url(tmp_path):
 def test_urls_file(tmp_path):
     urls = tmp_path / "urls.txt"
     urls.write_text(f"# two threads\n{SEED_THREAD}\n{DEMO_HOST}/threads/ramadi-falls-analysis.348/\n")
-    env_result = run_crawl(tmp_path, SEED_THREAD)  # creates the db first
-    assert env_result.returncode == 0
-    import os
-    import subprocess
-    import sys
-
-    from conftest import DEMO
-    result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "forum", "-a", f"urls_file={urls}",
-         "-s", f"FORUMCRAWL_REPLAY_DIR={DEMO}", "-s", f"FORUMCRAWL_DB={tmp_path / 'forumcrawl.db'}"],
-        cwd=tmp_path, env={**os.environ, "SCRAPY_SETTINGS_MODULE": "forumcrawl.settings"},
-        capture_output=True, text=True, timeout=300)
+    result = run_crawl(tmp_path, None, DEMO, "-a", f"urls_file={urls}")
     assert result.returncode == 0, result.stderr[-2000:]
-    assert sqlite_utils.Database(tmp_path / "forumcrawl.db")["threads"].count == 2
+    db = sqlite_utils.Database(tmp_path / "forumcrawl.db")
+    assert db["threads"].count == 2 and db["posts"].count == 8

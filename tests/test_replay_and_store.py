@@ -1,11 +1,11 @@
 import sqlite3
 
 import pytest
+from conftest import DEMO, DEMO_HOST
 from scrapy.http import Request
 
 from forumcrawl.replay import ReplayDirectory
 from forumcrawl.store import SCHEMA_VERSION, StoreError, open_db
-from conftest import DEMO, DEMO_HOST
 
 
 def test_replay_maps_urls_to_files():

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from gold import FIXTURES, body_f1, load_gold, squash, user_matches
 
 from forumcrawl.cli import extract_records
 from forumcrawl.normalize import SiteSettings
 from forumcrawl.pipelines import CHROME_MARKERS
-from gold import FIXTURES, body_f1, load_gold, squash, user_matches
 
 PAGES = sorted(FIXTURES.glob("xenforo*/*.html"))
 # Posts visible on the pages without gold, counted by hand (and in the corpus manifest).

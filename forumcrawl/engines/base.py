@@ -129,6 +129,28 @@ def base_url(sel: Selector, url: str) -> str:
     return urljoin(url, base.strip()) if base else url
 
 
+def unique_posts(posts) -> list[PostItem]:
+    """Drop missing posts and repeats of a post id (some skins render a post twice)."""
+    out: list[PostItem] = []
+    seen: set[str] = set()
+    for post in posts:
+        if post is not None and post.post_id not in seen:
+            seen.add(post.post_id)
+            out.append(post)
+    return out
+
+
+def node_links(links, base: str, id_of) -> list[BoardItem]:
+    """Boards linked from a forum index or a board's sub-forum list."""
+    boards = []
+    for link in links:
+        href = absolute(base, link.attrib.get("href"))
+        if href:
+            boards.append(BoardItem(site_id="", board_id=id_of(href) or href,
+                                    title=text_of(link), url=href))
+    return boards
+
+
 def has_class(name: str) -> str:
     """An XPath predicate body matching one CSS class exactly."""
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"

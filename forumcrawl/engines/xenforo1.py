@@ -29,8 +29,10 @@ from .base import (
     clean,
     first,
     has_class,
+    node_links,
     parse_count,
     text_of,
+    unique_posts,
 )
 from .userinfo import join_and_count
 from .xenforo2 import route_id
@@ -109,12 +111,8 @@ class XenForo1(Engine):
             board_url=board_url,
             page_count=last_page or page_number or 1,
         )
-        posts, seen = [], set()
-        for post in sel.css("ol#messageList > li.message, #messageList li.message[id^=post-]"):
-            item = self._post(post, base, url, thread_id)
-            if item and item.post_id not in seen:
-                seen.add(item.post_id)
-                posts.append(item)
+        posts = unique_posts(self._post(post, base, url, thread_id) for post in
+                             sel.css("ol#messageList > li.message, #messageList li.message[id^=post-]"))
         return ThreadPage(thread=thread, posts=posts, page_number=page_number or 1,
                           next_url=_next(nav, base, page_number),
                           language=sel.xpath("/html/@lang").get())
@@ -179,12 +177,7 @@ class XenForo1(Engine):
                 reply_count=parse_count(text_of(first(row.css(".stats .major dd")))),
                 last_post=_datetime(first(row.css(".lastPost .DateTime"))),
             ))
-        boards = []
-        for link in sel.css(".nodeList .nodeTitle a"):
-            href = absolute(base, link.attrib.get("href"))
-            if href:
-                boards.append(BoardItem(site_id="", board_id=route_id(href) or href,
-                                        title=text_of(link), url=href))
+        boards = node_links(sel.css(".nodeList .nodeTitle a"), base, route_id)
         nav = first(sel.css(".PageNav"))
         page_number = parse_count(nav.attrib.get("data-page")) if nav else None
         board = None

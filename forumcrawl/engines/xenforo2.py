@@ -28,8 +28,10 @@ from .base import (
     clean,
     first,
     has_class,
+    node_links,
     parse_count,
     text_of,
+    unique_posts,
 )
 from .userinfo import join_and_count
 
@@ -154,13 +156,8 @@ class XenForo2(Engine):
             board_url=board_url,
             page_count=max(last_page, page_number),
         )
-        posts = []
-        seen: set[str] = set()
-        for post in sel.xpath(f"//*[{has_class('message--post')}]"):
-            item = self._post(post, base, url, thread_id)
-            if item and item.post_id not in seen:
-                seen.add(item.post_id)
-                posts.append(item)
+        posts = unique_posts(self._post(post, base, url, thread_id)
+                             for post in sel.xpath(f"//*[{has_class('message--post')}]"))
         next_url = absolute(base, sel.css(".pageNav-jump--next::attr(href)").get())
         return ThreadPage(
             thread=thread,
@@ -262,12 +259,7 @@ class XenForo2(Engine):
                     last_post=_time(latest),
                 )
             )
-        boards = []
-        for link in main.css(".node-title a"):
-            href = absolute(base, link.attrib.get("href"))
-            if href:
-                boards.append(BoardItem(site_id="", board_id=route_id(href) or href,
-                                        title=text_of(link), url=href))
+        boards = node_links(main.css(".node-title a"), base, route_id)
         container = sel.xpath("/html/@data-container-key").get() or ""
         board = None
         template = sel.xpath("/html/@data-template").get() or ""
