@@ -134,3 +134,21 @@ def test_thread_pagination_links():
     _gold, thread, _posts = extract(FIXTURES / "xenforo1/sufficientvelocity-renascence-p54.html")
     assert thread["page"] == 54 and thread["page_count"] == 347
     assert thread["next_url"].endswith("/threads/renascence-a-homura-quest.10402/page-55")
+
+
+@pytest.mark.parametrize("page", sorted(FIXTURES.glob("xenforo2/*.html")), ids=lambda p: p.name)
+def test_machine_readable_post_dates_skip_dateparser(page, monkeypatch):
+    """XenForo 2 posts carry <time datetime>: their dates must not cost a dateparser call."""
+    from forumcrawl.extract import dates
+
+    seen: list[str] = []
+    real = dates._dateparser
+
+    def spy(text, *args):
+        seen.append(text)
+        return real(text, *args)
+
+    monkeypatch.setattr(dates, "_dateparser", spy)
+    _gold, _thread, posts = extract(page)
+    assert all(p["posted_source"] == "machine" for p in posts)
+    assert not {p["posted_raw"] for p in posts} & set(seen)
