@@ -89,3 +89,9 @@ def test_mislabelled_charset_is_read_as_utf8(tmp_path):
     headline = next(db.query("select headline from articles"))["headline"]
     assert headline == "Russia Urges U.S. to Enlist Syria’s Assad to Fight Islamic State"
     assert json.loads(last_run(tmp_path / "forumcrawl.db")["stats"])["forumcrawl/charset_corrected"] == 1
+
+
+def test_unreachable_seed_fails_the_run(tmp_path):
+    result = run_crawl(tmp_path, f"{DEMO_HOST}/threads/missing.999/")
+    assert result.returncode == 1
+    assert "seed_unreachable" in result.stderr and "404" in result.stderr
