@@ -17,6 +17,7 @@ from scrapy.crawler import Crawler
 from .store import open_db
 
 logger = logging.getLogger(__name__)
+# The stat where the spider lists what made a run fail; read by the crawl command too.
 FAILURES = "forumcrawl/failures"
 
 

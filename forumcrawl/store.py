@@ -176,8 +176,8 @@ class Batch:
     threads: dict[str, dict] = field(default_factory=dict)
     users: dict[str, dict] = field(default_factory=dict)
     posts: dict[str, dict] = field(default_factory=dict)
-    quotes: list[dict] = field(default_factory=list)
-    articles: list[dict] = field(default_factory=list)
+    quotes: dict[str, list[dict]] = field(default_factory=dict)  # by post id
+    articles: dict[str, list[dict]] = field(default_factory=dict)
     items: int = 0
 
     def __len__(self) -> int:
@@ -239,20 +239,20 @@ class Batch:
             "signature_text": p.signature_text, "reaction_count": p.reaction_count,
             "quote_count": len(p.quotes),
             "content_hash": content_hash(p.body_html, *(q.text for q in p.quotes))}
-        self.quotes = [q for q in self.quotes if q["post_id"] != post_id]
-        self.articles = [a for a in self.articles if a["post_id"] != post_id]
-        for q in p.quotes:
-            self.quotes.append({
+        self.quotes[post_id] = [
+            {
                 "id": f"{post_id}:{q.position}", "post_id": post_id, "position": q.position,
                 "depth": q.depth, "quoted_author": q.author, "quoted_user_id": q.author_user_id,
-                "quoted_post_id": q.post_id, "text": q.text})
-        for a in p.articles:
-            self.articles.append({
+                "quoted_post_id": q.post_id, "text": q.text}
+            for q in p.quotes]
+        self.articles[post_id] = [
+            {
                 "id": f"{post_id}:{a.position}", "post_id": post_id, "site_id": p.site_id,
                 "position": a.position, "headline": a.headline, "byline": a.byline,
                 "published_at": a.published.value, "published_raw": a.published.raw,
                 "source_url": a.source_url, "outlet": a.outlet, "in_quote": int(a.in_quote),
-                "body_text": a.body_text, "content_hash": content_hash(" ".join(a.body_text.split()))})
+                "body_text": a.body_text, "content_hash": content_hash(" ".join(a.body_text.split()))}
+            for a in p.articles]
 
 
 def write_batch(db: sqlite_utils.Database, batch: Batch) -> None:
@@ -271,6 +271,6 @@ def write_batch(db: sqlite_utils.Database, batch: Batch) -> None:
             if post_ids:
                 marks = ",".join("?" * len(post_ids))
                 db.execute(f"delete from {child} where post_id in ({marks})", post_ids)
-            rows = getattr(batch, child)
+            rows = [row for per_post in getattr(batch, child).values() for row in per_post]
             if rows:
                 db[child].insert_all(rows, pk="id", replace=True)

@@ -12,7 +12,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
-FAILURES = "forumcrawl/failures"
+from ..runs import FAILURES
 
 
 class Command(ScrapyCrawl):

@@ -123,8 +123,7 @@ class XenForo2(Engine):
     def parse_thread(self, sel: Selector, url: str) -> ThreadPage:
         base = base_url(sel, url)
         canonical = absolute(base, sel.css("link[rel=canonical]::attr(href)").get())
-        thread_url = _PAGE.sub("/", canonical or url).split("#")[0].replace("//#", "/#")
-        thread_url = re.sub(r"/+$", "/", thread_url)
+        thread_url = re.sub(r"/+$", "/", _PAGE.sub("/", (canonical or url).split("#")[0]))
         content_key = sel.xpath("/html/@data-content-key").get() or ""
         thread_id = content_key.split("-", 1)[1] if content_key.startswith("thread-") else None
         thread_id = thread_id or route_id(thread_url) or thread_url

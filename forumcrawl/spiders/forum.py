@@ -22,8 +22,7 @@ from twisted.python.failure import Failure
 from ..document import PageError, UnknownEngine, read_document
 from ..engines.base import PAGE_THREAD
 from ..normalize import board_items, page_items, site_id_for, site_item
-
-FAILURES = "forumcrawl/failures"
+from ..runs import FAILURES
 
 
 class ForumSpider(scrapy.Spider):
