@@ -31,8 +31,8 @@ class Document:
         return page.language if page else None
 
 
-def read_document(body: bytes, url: str, declared_encoding: str | None = None,
-                  engine: str | None = None, decoded_text: str | None = None) -> Document:
+def read_document(body: bytes, url: str, content_type: str | None = None,
+                  engine: str | None = None) -> Document:
     """Parse a page; raises :class:`PageError` or :class:`UnknownEngine` with a reason.
 
     A thread page that yields no post raises ``PageError("no_posts")``: a forum thread
@@ -40,7 +40,7 @@ def read_document(body: bytes, url: str, declared_encoding: str | None = None,
     the markup, and that must not pass for success.
     """
     check_complete(body)
-    decoded = decode_page(body, declared_encoding, decoded_text)
+    decoded = decode_page(body, content_type)
     sel = Selector(text=decoded.text)
     if engine:
         chosen = get_engine(engine)

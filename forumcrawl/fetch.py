@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from w3lib.encoding import html_to_unicode
+
 SINGLE_BYTE = {"iso-8859-1", "latin-1", "latin1", "l1", "cp1252", "windows-1252", "ascii",
                "us-ascii", "iso8859-1", "iso-8859-15", "cp819"}
 _CLOSING = re.compile(rb"</(?:html|body)\s*>", re.I)
@@ -33,20 +35,21 @@ class DecodedPage:
     charset_corrected: bool = False
 
 
-def decode_page(body: bytes, declared: str | None, fallback_text: str | None = None) -> DecodedPage:
-    """Decode page bytes, correcting a single-byte label on UTF-8 content."""
-    label = (declared or "").lower().replace("_", "-")
+def decode_page(body: bytes, content_type: str | None = None) -> DecodedPage:
+    """Decode page bytes as Scrapy would (HTTP header, BOM, ``<meta>``, then sniffing,
+    via w3lib), correcting a single-byte label on content that is really UTF-8.
+
+    The spider and ``forumcrawl extract`` (which has no header) both come through here,
+    so a saved page is read the same way it was read during the crawl.
+    """
+    encoding, text = html_to_unicode(content_type, body)
+    label = encoding.lower().replace("_", "-")
     if label in SINGLE_BYTE and _NON_ASCII.search(body):
         try:
             return DecodedPage(body.decode("utf-8"), "utf-8", charset_corrected=True)
         except UnicodeDecodeError:
             pass
-    if fallback_text is not None:
-        return DecodedPage(fallback_text, label or "utf-8")
-    try:
-        return DecodedPage(body.decode(label or "utf-8"), label or "utf-8")
-    except (LookupError, UnicodeDecodeError):
-        return DecodedPage(body.decode("utf-8", errors="replace"), "utf-8")
+    return DecodedPage(text, label)
 
 
 def check_complete(body: bytes) -> None:

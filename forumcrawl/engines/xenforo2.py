@@ -127,7 +127,6 @@ class XenForo2(Engine):
         content_key = sel.xpath("/html/@data-content-key").get() or ""
         thread_id = content_key.split("-", 1)[1] if content_key.startswith("thread-") else None
         thread_id = thread_id or route_id(thread_url) or thread_url
-        site_id = ""  # filled by normalisation, which knows the site
 
         crumbs = sel.css(".p-breadcrumbs li a")
         board_sel = crumbs[-1] if crumbs else None
@@ -146,7 +145,7 @@ class XenForo2(Engine):
             or [page_number]
         )
         thread = ThreadItem(
-            site_id=site_id,
+            site_id="",  # stamped by normalize.page_items, which knows the site
             thread_id=thread_id,
             title=title,
             url=thread_url,

@@ -83,10 +83,8 @@ class ForumSpider(scrapy.Spider):
                               response.url)
             return
         try:
-            declared = response.headers.get("Content-Type", b"").decode("latin-1")
-            charset = declared.split("charset=")[-1].strip() if "charset=" in declared else None
-            doc = read_document(response.body, response.url,
-                                declared_encoding=charset or response.encoding,
+            content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+            doc = read_document(response.body, response.url, content_type=content_type or None,
                                 engine=self.engine_name)
         except UnknownEngine as exc:
             stats.inc_value("forumcrawl/errors/unknown_engine")
