@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from parsel import Selector
 
 from .base import Engine
+from .phpbb3 import PhpBB3
 from .xenforo1 import XenForo1
 from .xenforo2 import XenForo2
 
-ENGINES: dict[str, Engine] = {engine.name: engine for engine in (XenForo2(), XenForo1())}
+ENGINES: dict[str, Engine] = {engine.name: engine for engine in (XenForo2(), XenForo1(), PhpBB3())}
 
 
 class UnknownEngine(LookupError):

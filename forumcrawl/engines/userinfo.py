@@ -1,8 +1,9 @@
-"""User-card facts shown as label/value pairs ("Joined: Mar 18, 2011", "Messages: 2,206").
+"""User-card facts: "Joined: Mar 18, 2011", "Messages: 2,206", "11,907 posts".
 
-Engines put these in ``<dl><dt>label</dt><dd>value</dd></dl>`` lists whose labels are
-translated by each forum, so the labels are matched against the words forums actually
-use, in the languages of the corpus and their neighbours.
+Engines show these as ``<dl><dt>label</dt><dd>value</dd></dl>`` pairs, as
+``<dd><strong>Joined:</strong> value</dd>`` lines, or as plain "Join Date: May 2015"
+text, with labels translated by each forum; the labels are matched against the words
+forums actually use, in the languages of the corpus and their neighbours.
 """
 
 from __future__ import annotations
@@ -15,30 +16,48 @@ from .base import clean, parse_count, text_of
 
 _JOINED = re.compile(
     r"^(joined|join date|registered|member since|mitglied seit|dabei seit|registriert"
-    r"( seit)?|im board seit|anmeldedatum|inscrit|inscription|membre depuis|iscritto"
-    r"( il)?|registrato|registrado|miembro desde|lid sinds|geregistreerd)\b",
+    r"( seit)?|im board seit|anmeldedatum|inscrit|inscription|date d'inscription|membre depuis"
+    r"|iscritto( il)?|registrato|data di registrazione|registrado|miembro desde|fecha de registro"
+    r"|lid sinds|geregistreerd|date registered)\b",
     re.I,
 )
 _MESSAGES = re.compile(
     r"^(messages|posts|post count|beiträge|nachrichten|messages postés|messaggi|mensajes"
-    r"|berichten|reply count)\b",
+    r"|berichten|reply count|total posts)\b",
     re.I,
 )
+_COUNT_FIRST = re.compile(r"^([\d.,\s]+[kKmM]?)\s+(posts|beiträge|messages|messaggi|mensajes)\b", re.I)
 
 
-def join_and_count(pairs: SelectorList) -> tuple[str | None, int | None]:
-    """Read the join date text and the message count from ``dl`` pairs."""
+def _pairs(node) -> list[tuple[str, str | None]]:
+    """(label, value) pairs held by one user-card node."""
+    dts = node.xpath("./dt | ./*/dt") if node.root.tag != "dt" else []
+    if dts:
+        out = []
+        for dt in dts:
+            label = clean(" ".join(dt.xpath(".//text()").getall())) or clean(dt.attrib.get("title"))
+            dd = dt.xpath("following-sibling::*[1][self::dd]")
+            out.append((label or "", text_of(dd[0]) if dd else None))
+        return out
+    text = text_of(node) or ""
+    count = _COUNT_FIRST.match(text)
+    if count:
+        return [(count.group(2), count.group(1))]
+    label, sep, value = text.partition(":")
+    return [(label, clean(value))] if sep else []
+
+
+def read_facts(nodes: SelectorList) -> tuple[str | None, int | None]:
+    """The join date text and the message count from a post's user card."""
     joined: str | None = None
     messages: int | None = None
-    for dl in pairs:
-        label = (clean(" ".join(dl.css("dt ::text").getall())) or "").rstrip(":").strip()
-        if not label:
-            label = clean(dl.css("dt ::attr(title), dt::attr(title)").get()) or ""
-        value = text_of(dl.css("dd")[0]) if dl.css("dd") else None
-        if not value:
-            continue
-        if joined is None and _JOINED.match(label):
-            joined = value
-        elif messages is None and _MESSAGES.match(label):
-            messages = parse_count(value)
+    for node in nodes:
+        for label, value in _pairs(node):
+            label = label.rstrip(":").strip()
+            if not value:
+                continue
+            if joined is None and _JOINED.match(label):
+                joined = value
+            elif messages is None and _MESSAGES.match(label):
+                messages = parse_count(value)
     return joined, messages

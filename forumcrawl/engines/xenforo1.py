@@ -34,7 +34,7 @@ from .base import (
     text_of,
     unique_posts,
 )
-from .userinfo import join_and_count
+from .userinfo import read_facts
 from .xenforo2 import route_id
 
 _GOTO_POST = re.compile(r"(?:goto/post\?id=|posts/|post-)(\d+)")
@@ -126,7 +126,7 @@ class XenForo1(Engine):
         name = post.attrib.get("data-author") or text_of(name_link)
         author = None
         if name:
-            joined, messages = join_and_count(post.css(".extraUserInfo dl"))
+            joined, messages = read_facts(post.css(".extraUserInfo dl"))
             profile = absolute(base, name_link.attrib.get("href")) if name_link is not None else None
             author = UserItem(site_id="", name=name, user_id=route_id(profile),
                               profile_url=profile,

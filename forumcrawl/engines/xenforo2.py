@@ -33,7 +33,7 @@ from .base import (
     text_of,
     unique_posts,
 )
-from .userinfo import join_and_count
+from .userinfo import read_facts
 
 _TRAILING_ID = re.compile(r"\.(\d+)/?(?:page-\d+)?/?(?:[?#].*)?$")
 _POST_ID = re.compile(r"(\d+)")
@@ -176,7 +176,7 @@ class XenForo2(Engine):
         name = post.attrib.get("data-author") or text_of(name_link)
         author = None
         if name:
-            joined, messages = join_and_count(post.css(".message-userExtras dl"))
+            joined, messages = read_facts(post.css(".message-userExtras dl"))
             user_id = (name_link.attrib.get("data-user-id") if name_link is not None else None) or first(
                 post.css(".message-avatar [data-user-id]::attr(data-user-id)").getall()
             )
