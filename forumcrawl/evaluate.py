@@ -78,7 +78,7 @@ def user_matches(post: dict, gold_user: str, page_url: str) -> bool:
     if post["author"] == gold_user:
         return True
     ours = (post.get("author_url") or "").rstrip("/")
-    if ours and ours.endswith(gold_user.strip("/")):
+    if ours and ours.endswith((strip_session(gold_user) or "").strip("/")):
         return True
     resolved = strip_session(urljoin(page_url, gold_user)) or ""
     if ours and resolved.rstrip("/") == ours:

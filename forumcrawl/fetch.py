@@ -12,12 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 
 SINGLE_BYTE = {"iso-8859-1", "latin-1", "latin1", "l1", "cp1252", "windows-1252", "ascii",
                "us-ascii", "iso8859-1", "iso-8859-15", "cp819"}
 _CLOSING = re.compile(rb"</(?:html|body)\s*>", re.I)
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
+# A looser reading of <meta ... charset=X> than w3lib's, for pages re-serialised with the
+# meta after other markup (w3lib's pattern misses it there and falls back to sniffing).
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_:.-]+)", re.I)
 
 
 class PageError(ValueError):
@@ -42,6 +45,10 @@ def decode_page(body: bytes, content_type: str | None = None) -> DecodedPage:
     The spider and ``forumcrawl extract`` (which has no header) both come through here,
     so a saved page is read the same way it was read during the crawl.
     """
+    if "charset" not in (content_type or "").lower() and not html_body_declared_encoding(body):
+        meta = _META_CHARSET.search(body[:16384])
+        if meta:
+            content_type = f"text/html; charset={meta.group(1).decode('ascii')}"
     encoding, text = html_to_unicode(content_type, body)
     label = encoding.lower().replace("_", "-")
     if label in SINGLE_BYTE and _NON_ASCII.search(body):

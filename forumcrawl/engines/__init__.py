@@ -13,11 +13,18 @@ from dataclasses import dataclass
 from parsel import Selector
 
 from .base import Engine
+from .invision import Invision
 from .phpbb3 import PhpBB3
+from .smf import SMF
+from .vbulletin3 import VBulletin3
+from .vbulletin4 import VBulletin4
+from .vbulletin5 import VBulletin5
 from .xenforo1 import XenForo1
 from .xenforo2 import XenForo2
 
-ENGINES: dict[str, Engine] = {engine.name: engine for engine in (XenForo2(), XenForo1(), PhpBB3())}
+ENGINES: dict[str, Engine] = {engine.name: engine for engine in (
+    XenForo2(), XenForo1(), VBulletin5(), VBulletin4(), VBulletin3(), PhpBB3(), SMF(), Invision(),
+)}
 
 
 class UnknownEngine(LookupError):

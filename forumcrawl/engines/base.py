@@ -125,7 +125,7 @@ def absolute(base: str, href: str | None) -> str | None:
 def base_url(sel: Selector, url: str) -> str:
     """The URL relative links resolve against: ``<base href>`` when the page has one
     (XenForo 1 relies on it), else the page URL."""
-    base = sel.xpath("/html/head/base/@href").get()
+    base = sel.xpath("/html/head/base/@href").get() or sel.xpath("//base/@href").get()
     return urljoin(url, base.strip()) if base else url
 
 

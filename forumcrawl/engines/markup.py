@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from typing import ClassVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from parsel import Selector
 
@@ -51,9 +51,9 @@ def strip_session(url: str | None) -> str | None:
     parts = urlsplit(url)
     if not parts.query:
         return url
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k.lower() not in SESSION_PARAMS]
-    return urlunsplit(parts._replace(query=urlencode(query, safe="/:")))
+    kept = [pair for pair in re.split(r"&(?:amp;)?", parts.query)
+            if pair and pair.split("=", 1)[0].lower() not in SESSION_PARAMS]
+    return urlunsplit(parts._replace(query="&".join(kept)))
 
 
 def date_of(el: Selector | None) -> DateField:
@@ -69,6 +69,11 @@ def date_of(el: Selector | None) -> DateField:
             return DateField(raw=text_of(el) or clean(el.attrib.get("title")),
                              machine=el.attrib[attr])
     return DateField(raw=text_of(el) or clean(el.attrib.get("title")))
+
+
+def inline_text(el: Selector | None) -> str | None:
+    """Text of inline markup as a reader sees it: ``<b>+</b>Raze`` is "+Raze"."""
+    return clean(el.xpath("string(.)").get()) if el is not None else None
 
 
 def digits_in(text: str | None) -> str | None:
@@ -218,9 +223,9 @@ class MarkupEngine(Engine):
 
     def author(self, post: Selector, base: str) -> UserItem | None:
         link = first(post.xpath(self.author_link)) if self.author_link else None
-        name = text_of(link) if link is not None else None
+        name = inline_text(link)
         if not name and self.author_name:
-            name = text_of(first(post.xpath(self.author_name)))
+            name = inline_text(first(post.xpath(self.author_name)))
         if not name:
             return None
         profile = strip_session(absolute(base, link.attrib.get("href"))) if link is not None else None
@@ -245,6 +250,9 @@ class MarkupEngine(Engine):
         href = post.xpath(self.permalink).get() if self.permalink else None
         return strip_session(absolute(base, href)) if href else f"{page_url.split('#')[0]}#{post_id}"
 
+    def signature_text(self, post: Selector) -> str | None:
+        return text_of(first(post.xpath(self.signature))) if self.signature else None
+
     def chrome(self) -> str | None:
         return " | ".join(x for x in (self.body_chrome, self.extra_chrome) if x) or None
 
@@ -255,7 +263,7 @@ class MarkupEngine(Engine):
             return None
         body = split_body(body_sel.root, self.quote_rule, self.chrome(), base)
         position = parse_count(text_of(first(post.xpath(self.position)))) if self.position else None
-        signature = text_of(first(post.xpath(self.signature))) if self.signature else None
+        signature = self.signature_text(post)
         return PostItem(
             site_id="", thread_id=thread_id, post_id=post_id,
             url=self.post_url(post, base, page_url, post_id), page_url=page_url,

@@ -31,6 +31,9 @@ _COUNT_FIRST = re.compile(r"^([\d.,\s]+[kKmM]?)\s+(posts|beiträge|messages|mess
 
 def _pairs(node) -> list[tuple[str, str | None]]:
     """(label, value) pairs held by one user-card node."""
+    if isinstance(node.root, str):  # a text node: "Posts: 16"
+        label, sep, value = node.root.partition(":")
+        return [(clean(label) or "", clean(value))] if sep else []
     dts = node.xpath("./dt | ./*/dt") if node.root.tag != "dt" else []
     if dts:
         out = []

@@ -47,6 +47,7 @@ class QuoteRule:
     attribution: Callable[[HtmlElement], Attribution]
     content: str | None = None
     chrome: str | None = None
+    header: str | None = None  # furniture *beside* the quote (SMF's quoteheader), from it
 
 
 @dataclass(slots=True)
@@ -87,6 +88,13 @@ def _drop(el: HtmlElement) -> None:
     """Remove an element but keep the text that follows it."""
     if el.getparent() is not None:
         el.drop_tree()
+
+
+def _drop_quote(node: HtmlElement, rule: QuoteRule) -> None:
+    if rule.header:
+        for header in node.xpath(rule.header):
+            _drop(header)
+    _drop(node)
 
 
 def _remove(root: HtmlElement, xpath: str | None) -> None:
@@ -132,7 +140,7 @@ def split_body(
         content = copy.deepcopy(content)
         _remove(content, rule.chrome)
         for nested in content.xpath(rule.xpath):
-            _drop(nested)
+            _drop_quote(nested, rule)
         quotes.append(
             QuoteItem(
                 position=position,
@@ -147,7 +155,7 @@ def split_body(
 
     for node in quote_nodes:
         if not any(anc in quote_set for anc in node.iterancestors()):
-            _drop(node)
+            _drop_quote(node, rule)
 
     return Body(
         html=inner_html(root),

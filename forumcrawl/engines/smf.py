@@ -1,0 +1,129 @@
+"""Simple Machines Forum, 1.1 and 2.x: table-layout and div-layout themes.
+
+Markup read from ``fixtures/smf1`` (bitcointalk, SMF 1.1) and ``fixtures/smf2``
+(bpdfamily, SMF 2.0 with a table-layout theme): each post is a ``td.windowbg`` /
+``td.windowbg2`` cell holding the poster column and ``div.post``; the message id is
+in ``div#subject_N``. The div layout of SMF 2.0 "Curve" and 2.1 (``div.post_wrapper``)
+is read by the same expressions' second halves.
+
+Traps: bitcointalk renders placeholder cells full of numbers between real posts
+(no message id: skipped); ``prev_next`` links go to the next *topic*, so pagination
+is read only from the page index (``navPages``/``pagelinks``), where the current page
+is a bold number; a quote's header sits *beside* the ``div.quote``, not inside it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+from parsel import Selector
+
+from ..extract.text import Attribution, QuoteRule
+from ..items import DateField
+from .base import absolute, clean, first, has_class, text_of
+from .markup import MarkupEngine, next_in_pagination, strip_session
+
+_QUOTE_FROM = re.compile(r"^\s*(?:Quote from|Zitat von|Citation de|Citazione di|Cita de)\s*:\s*(.*?)"
+                         r"(?:\s+(?:on|am|le|il|en)\s+.*)?$", re.I | re.S)
+_MSG = re.compile(r"msg=?(\d+)|#msg(\d+)")
+_TOPIC_PAGE = re.compile(r"topic=(\d+)(?:\.(\d+))?")
+_ON = re.compile(r"^.*?\b(?:on|am|le|il|en)\s*:\s*", re.I)
+
+POSTER_CELL = "(.//td[1] | .//div[" + has_class("poster") + "])[1]"
+
+
+def _attribution(el: HtmlElement) -> Attribution:
+    header = el.xpath(f"preceding-sibling::*[1][{has_class('quoteheader')}]")
+    if not header:
+        return Attribution()
+    text = clean(header[0].text_content()) or ""
+    m = _QUOTE_FROM.match(text)
+    post = None
+    for href in header[0].xpath(".//a/@href"):
+        found = _MSG.search(href)
+        if found:
+            post = found.group(1) or found.group(2)
+    return Attribution(author=clean(m.group(1)) if m else None, post_id=post)
+
+
+class SMF(MarkupEngine):
+    name = "smf"
+    quote_rule = QuoteRule(
+        xpath=f".//div[{has_class('quote')}] | .//blockquote[{has_class('bbc_standard_quote')} or {has_class('bbc_alternate_quote')}]",
+        header=f"preceding-sibling::*[1][{has_class('quoteheader')}]",
+        chrome=f".//*[{has_class('quotefooter')}]",
+        attribution=_attribution,
+    )
+    body_chrome = f".//*[{has_class('quotefooter')}]"
+    posts = ("//td[" + has_class("windowbg") + " or " + has_class("windowbg2") + "]"
+             "[.//div[starts-with(@id,'subject_')]][not(ancestor::td[" + has_class("windowbg")
+             + " or " + has_class("windowbg2") + "])]"
+             " | //div[@id='forumposts']//div[" + has_class("post_wrapper") + "]")
+    post_id_from = ".//div[starts-with(@id,'subject_')]/@id | .//div[starts-with(@id,'msg_')]/@id"
+    body = f".//div[{has_class('post')}]//div[{has_class('inner')}] | .//div[{has_class('post')}]"
+    author_link = (f"{POSTER_CELL}//b/a[contains(@href,'action=profile')]"
+                   f" | {POSTER_CELL}//h4//a[contains(@href,'action=profile')]")
+    author_name = f"{POSTER_CELL}//b | {POSTER_CELL}//h4"
+    user_facts = (f"{POSTER_CELL}//div[{has_class('smalltext')}]/text()"
+                  f" | {POSTER_CELL}//li[{has_class('postcount')}]")
+    signature = f".//div[{has_class('signature')}]"
+    permalink = ".//div[starts-with(@id,'subject_')]//a/@href"
+    title = ("//td[@id='top_subject'] | //div[@id='forumposts']//h3[" + has_class("catbg") + "]"
+             " | //h2[@id='top_subject'] | //title")
+    crumbs = f"//div[{has_class('nav')} or {has_class('navigate_section')} or @id='linktree']//a[contains(@href,'board=')]"
+    next_page = ""
+    pagination = f"//*[{has_class('navPages')} or {has_class('pagelinks')}]/.. | //td[{has_class('middletext')}]"
+    thread_id_patterns = (r"topic[=,](\d+)", r"/topic/(\d+)")
+    board_id_patterns = (r"board[=,](\d+)", r"/board/(\d+)")
+    board_rows = "//td[starts-with(@id,'msg_')] | //td[" + has_class("subject") + "][.//span[starts-with(@id,'msg_')]]"
+    board_link = ".//span[starts-with(@id,'msg_')]/a | .//a[contains(@href,'topic=')]"
+    subboards = "//a[starts-with(@name,'b')][contains(@href,'board=')] | //a[@class='subject'][contains(@href,'board=')]"
+
+    def detect(self, sel: Selector) -> list[str]:
+        evidence = []
+        if sel.xpath("//script[contains(., 'smf_theme_url') or contains(., 'smf_scripturl')]"):
+            evidence.append("smf_scripturl script")
+        if sel.xpath("//a[contains(@href,'simplemachines.org')]"):
+            evidence.append("'Powered by SMF' link")
+        if sel.xpath("//div[starts-with(@id,'subject_')] | //div[@id='forumposts']"):
+            evidence.append("div#subject_N / div#forumposts")
+        return evidence if len(evidence) >= 2 else []
+
+    def author(self, post: Selector, base: str):
+        user = super().author(post, base)
+        if user is not None:
+            user.title = self._member_group(post)
+        return user
+
+    def _member_group(self, post: Selector) -> str | None:
+        """The first line of the poster column that is a rank, not a status or a fact."""
+        lines = post.xpath(f"{POSTER_CELL}//div[{has_class('smalltext')}]/text()"
+                           f" | {POSTER_CELL}//li[{has_class('membergroup')} or {has_class('title')}]//text()").getall()
+        for line in lines:
+            line = clean(line)
+            if line and ":" not in line and line.lower() not in {"online", "offline", "ignore"}:
+                return line if len(line) <= 60 else None
+        return None
+
+    def posted(self, post: Selector) -> DateField:
+        line = first(post.xpath(".//div[starts-with(@id,'subject_')]/following-sibling::div[1]"
+                                f" | .//div[{has_class('keyinfo')}]//div[{has_class('smalltext')}]"
+                                f" | .//div[{has_class('postinfo')}]//a[{has_class('smalltext')}]"))
+        text = text_of(line) or ""
+        text = _ON.sub("", text).strip("«» ")
+        return DateField(raw=clean(text.replace("«", "").replace("»", "")))
+
+    def next_url(self, sel: Selector, base: str) -> tuple[str | None, int | None]:
+        """Only the page index: the ``prev_next`` links lead to other topics."""
+        nav = first(sel.xpath(self.pagination))
+        href, current = next_in_pagination(nav, base)
+        if href is None and nav is not None:
+            # SMF 1.1 marks the current page as "[3]" in bold.
+            bold = text_of(first(nav.xpath(".//b[not(a)]"))) or ""
+            if bold.strip("[]").isdigit():
+                current = int(bold.strip("[]"))
+                for link in nav.xpath(".//a[@href]"):
+                    if (text_of(link) or "") == str(current + 1):
+                        href = absolute(base, link.attrib["href"])
+        return strip_session(href), current
