@@ -13,9 +13,14 @@ from dataclasses import dataclass
 from parsel import Selector
 
 from .base import Engine
+from .discourse import Discourse
+from .fluxbb import FluxBB
+from .forumotion import Forumotion
 from .invision import Invision
+from .nodebb import NodeBB
 from .phpbb3 import PhpBB3
 from .smf import SMF
+from .vanilla import Vanilla
 from .vbulletin3 import VBulletin3
 from .vbulletin4 import VBulletin4
 from .vbulletin5 import VBulletin5
@@ -23,7 +28,7 @@ from .xenforo1 import XenForo1
 from .xenforo2 import XenForo2
 
 ENGINES: dict[str, Engine] = {engine.name: engine for engine in (
-    XenForo2(), XenForo1(), VBulletin5(), VBulletin4(), VBulletin3(), PhpBB3(), SMF(), Invision(),
+    XenForo2(), XenForo1(), VBulletin5(), VBulletin4(), VBulletin3(), PhpBB3(), SMF(), Invision(), Discourse(), Vanilla(), FluxBB(), NodeBB(), Forumotion(),
 )}
 
 

@@ -72,8 +72,11 @@ def date_of(el: Selector | None) -> DateField:
 
 
 def inline_text(el: Selector | None) -> str | None:
-    """Text of inline markup as a reader sees it: ``<b>+</b>Raze`` is "+Raze"."""
-    return clean(el.xpath("string(.)").get()) if el is not None else None
+    """Text of inline markup as a reader sees it: ``<b>+</b>Raze`` is "+Raze" (badges
+    drawn as buttons, such as Invision's "OP", are not part of a name)."""
+    if el is None:
+        return None
+    return clean("".join(el.xpath(".//text()[not(ancestor::button)]").getall()))
 
 
 def digits_in(text: str | None) -> str | None:
@@ -243,6 +246,9 @@ class MarkupEngine(Engine):
     def posted(self, post: Selector) -> DateField:
         return date_of(first(post.xpath(self.date))) if self.date else DateField()
 
+    def edited_date(self, post: Selector) -> DateField:
+        return date_of(first(post.xpath(self.edited))) if self.edited else DateField()
+
     def body_element(self, post: Selector) -> Selector | None:
         return first(post.xpath(self.body))
 
@@ -269,7 +275,7 @@ class MarkupEngine(Engine):
             url=self.post_url(post, base, page_url, post_id), page_url=page_url,
             author=self.author(post, base), posted=self.posted(post),
             body_html=body.html, body_text=body.text, position=position,
-            edited=date_of(first(post.xpath(self.edited))) if self.edited else DateField(),
+            edited=self.edited_date(post),
             signature_text=signature, quotes=body.quotes, links=body.links,
         )
 
