@@ -15,6 +15,7 @@ from parsel import Selector
 from .base import Engine
 from .discourse import Discourse
 from .fluxbb import FluxBB
+from .generic import Generic
 from .forumotion import Forumotion
 from .invision import Invision
 from .nodebb import NodeBB
@@ -28,7 +29,7 @@ from .xenforo1 import XenForo1
 from .xenforo2 import XenForo2
 
 ENGINES: dict[str, Engine] = {engine.name: engine for engine in (
-    XenForo2(), XenForo1(), VBulletin5(), VBulletin4(), VBulletin3(), PhpBB3(), SMF(), Invision(), Discourse(), Vanilla(), FluxBB(), NodeBB(), Forumotion(),
+    XenForo2(), XenForo1(), VBulletin5(), VBulletin4(), VBulletin3(), PhpBB3(), SMF(), Invision(), Discourse(), Vanilla(), FluxBB(), NodeBB(), Forumotion(), Generic(),
 )}
 
 
@@ -55,6 +56,11 @@ def detect(sel: Selector) -> Detection:
         evidence = engine.detect(sel)
         if evidence:
             return Detection(engine, evidence)
+    generic = ENGINES["generic"]
+    assert isinstance(generic, Generic)
+    _containers, why = generic.post_containers(sel.root)
+    if why:
+        return Detection(generic, [f"fallback: no engine matched; posts found as {why}"])
     generator = sel.xpath("//meta[@name='generator']/@content").get()
     hint = f" (meta generator: {generator!r})" if generator else ""
     raise UnknownEngine(
