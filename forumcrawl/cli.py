@@ -18,6 +18,7 @@ from pathlib import Path
 from .document import PageError, UnknownEngine, read_document
 from .items import PostItem, ThreadItem
 from .normalize import SiteSettings, normalise_item, page_items
+from .sites import SitesFileError, config_for, load_sites
 
 
 def post_record(post: PostItem) -> dict:
@@ -82,7 +83,7 @@ def thread_record(thread: ThreadItem, doc) -> dict:
     }
 
 
-def extract_records(body: bytes, url: str, settings: SiteSettings, engine: str | None = None,
+def extract_records(body: bytes, url: str, settings: SiteSettings, engine=None,
                     fetched_at: datetime | None = None) -> list[dict]:
     """The records ``extract`` prints for one page (raises PageError / UnknownEngine)."""
     doc = read_document(body, url, engine=engine)
@@ -118,8 +119,17 @@ def cmd_extract(args: argparse.Namespace) -> int:
     url = args.url or path.resolve().as_uri()
     settings = SiteSettings(timezone=args.timezone, date_order=args.date_order,
                             languages=tuple(args.language) if args.language else None)
+    engine = args.engine
     try:
-        records = extract_records(body, url, settings, engine=args.engine,
+        site = config_for(load_sites(args.sites, settings), url)
+    except SitesFileError as exc:
+        print(f"forumcrawl extract: {exc}", file=sys.stderr)
+        return 2
+    if site:
+        settings = site.settings or settings
+        engine = engine or site.engine
+    try:
+        records = extract_records(body, url, settings, engine=engine,
                                   fetched_at=datetime.now(timezone.utc))
     except (PageError, UnknownEngine) as exc:
         print(f"forumcrawl extract: {path}: {exc}", file=sys.stderr)
@@ -144,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--date-order", default=None, help="DMY, MDY or YMD for ambiguous dates")
     extract.add_argument("--language", action="append",
                          help="language of text dates (default: the page's lang attribute)")
+    extract.add_argument("--sites", help="per-site settings file (sites.toml) to apply")
     extract.set_defaults(func=cmd_extract)
     return parser
 

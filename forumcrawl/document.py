@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from parsel import Selector
 
-from .engines import Detection, UnknownEngine, detect, get_engine
+from .engines import Detection, Engine, UnknownEngine, detect, get_engine
 from .engines.base import PAGE_BOARD, PAGE_INDEX, PAGE_THREAD, BoardPage, ThreadPage
 from .fetch import PageError, check_complete, decode_page
 
@@ -32,7 +32,7 @@ class Document:
 
 
 def read_document(body: bytes, url: str, content_type: str | None = None,
-                  engine: str | None = None) -> Document:
+                  engine: str | Engine | None = None) -> Document:
     """Parse a page; raises :class:`PageError` or :class:`UnknownEngine` with a reason.
 
     A thread page that yields no post raises ``PageError("no_posts")``: a forum thread
@@ -43,8 +43,8 @@ def read_document(body: bytes, url: str, content_type: str | None = None,
     decoded = decode_page(body, content_type)
     sel = Selector(text=decoded.text)
     if engine:
-        chosen = get_engine(engine)
-        detection = Detection(chosen, [f"forced: engine={engine}"])
+        chosen = get_engine(engine) if isinstance(engine, str) else engine
+        detection = Detection(chosen, [f"forced: engine={chosen.name}"])
     else:
         detection = detect(sel)
     kind = detection.engine.page_kind(sel, url)

@@ -62,9 +62,9 @@ def counter_f1(ours: Counter, gold: Counter) -> float:
 def body_f1(post: dict, gold_text: str) -> float:
     """Token F1 of our quote-free body against the gold text minus what we keep apart."""
     gold = Counter(words(QUOTE_FURNITURE.sub(" ", gold_text)))
-    signature = post.get("signature") or ""
-    if signature and squash(gold_text).endswith(squash(signature)):
-        gold -= Counter(words(signature))
+    signature = words(post.get("signature") or "")
+    if signature and words(gold_text)[-len(signature):] == signature:
+        gold -= Counter(signature)
     for quote in post["quotes"]:
         gold -= Counter(words(quote["text"]))
         gold -= Counter(words(quote.get("author") or ""))
@@ -136,14 +136,15 @@ class PageScore:
         return self.matched / self.expected if self.expected else 0.0
 
 
-def align(posts: list[dict], gold_posts: list[dict]) -> list[tuple[dict, dict, float]]:
-    """Pair our posts with gold posts in page order; a pair needs a similar body."""
+def align(posts: list[dict], gold_posts: list[dict], page_url: str = "") -> list[tuple[dict, dict, float]]:
+    """Pair our posts with gold posts in page order; a pair needs a similar body, or the
+    same author at the next position (a post that is all quote has little body)."""
     pairs = []
     start = 0
     for gold in gold_posts:
         for i in range(start, min(start + 4, len(posts))):
             score = body_f1(posts[i], gold["post_text"])
-            if score >= ALIGN_MIN_F1:
+            if score >= ALIGN_MIN_F1 or (i == start and user_matches(posts[i], gold["user"], page_url)):
                 pairs.append((posts[i], gold, score))
                 start = i + 1
                 break
@@ -170,7 +171,7 @@ def score_page(page: FixturePage, engine: str | None = None) -> PageScore:
     if gold.get("posts"):
         score.gold_kind = "full"
         score.expected = len(gold["posts"])
-        pairs = align(posts, gold["posts"])
+        pairs = align(posts, gold["posts"], page.url)
         score.matched = score.scored = len(pairs)
         for post, expected, f1 in pairs:
             score.authors_ok += user_matches(post, expected["user"], page.url)

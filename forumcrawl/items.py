@@ -125,3 +125,4 @@ class PostItem:
     links: list[str] = field(default_factory=list)
     language: str | None = None
     fetched_at: str | None = None
+    date_order: str | None = None  # inferred from the page's unambiguous dates

@@ -8,6 +8,7 @@ functions, so what the command prints for a saved page is what a crawl stores.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -37,11 +38,30 @@ class SiteSettings:
     date_order: str | None = None
     languages: tuple[str, ...] | None = None
 
-    def context(self, page_language: str | None, fetched_at: datetime) -> DateContext:
+    def context(self, page_language: str | None, fetched_at: datetime,
+                inferred_order: str | None = None) -> DateContext:
+        """Day/month order: the site's setting, else what the page's own unambiguous
+        dates show, else the language's custom."""
         languages = self.languages or (language_code(page_language),)
         return DateContext(languages=languages, timezone=self.timezone,
-                           date_order=self.date_order or default_order(languages[0]),
+                           date_order=self.date_order or inferred_order or default_order(languages[0]),
                            fetched_at=fetched_at)
+
+
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{2,4})\b")
+
+
+def infer_date_order(texts) -> str | None:
+    """DMY or MDY from numeric dates that can only be read one way (a 13th or later
+    day in first or second place); None when the page has none or contradicts itself."""
+    day_first = month_first = False
+    for text in texts:
+        for a, b, _year in _NUMERIC_DATE.findall(text or ""):
+            day_first |= int(a) > 12 >= int(b)
+            month_first |= int(b) > 12 >= int(a)
+    if day_first != month_first:
+        return "DMY" if day_first else "MDY"
+    return None
 
 
 def language_code(lang: str | None) -> str:
@@ -63,7 +83,9 @@ def page_items(page: ThreadPage, url: str, fetched_at: datetime | None = None
     thread.site_id = site_id
     thread.language = page.language
     out: list[ThreadItem | PostItem] = [thread]
+    order = infer_date_order(p.posted.raw for p in page.posts)
     for post in page.posts:
+        post.date_order = order
         post.site_id = site_id
         post.fetched_at = stamp
         post.language = page.language
@@ -90,7 +112,7 @@ def normalise_item(item, settings: SiteSettings):
     """Resolve dates to UTC and find reposted articles; returns the same item."""
     if isinstance(item, PostItem):
         fetched = datetime.fromisoformat(item.fetched_at) if item.fetched_at else datetime.now(timezone.utc)
-        ctx = settings.context(item.language, fetched)
+        ctx = settings.context(item.language, fetched, item.date_order)
         normalise_date(item.posted, ctx)
         normalise_date(item.edited, ctx)
         if item.author is not None:

@@ -13,6 +13,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from .items import PostItem, ThreadItem
 from .normalize import SiteSettings, normalise_item
+from .sites import SitesFileError, load_sites
 from .store import Batch, open_db, write_batch
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,10 @@ class NormalizePipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.settings = site_settings(crawler.settings)
+        try:
+            self.sites = load_sites(crawler.settings.get("FORUMCRAWL_SITES"), self.settings)
+        except SitesFileError:
+            self.sites = {}  # the spider reports the file and fails the run
         self.stats = crawler.stats
 
     @classmethod
@@ -41,7 +46,8 @@ class NormalizePipeline:
         return cls(crawler)
 
     def process_item(self, item, spider=None):
-        normalise_item(item, self.settings)
+        site = self.sites.get(getattr(item, "site_id", ""))
+        normalise_item(item, site.settings if site and site.settings else self.settings)
         if isinstance(item, PostItem):
             for field_ in (item.posted, item.edited, item.author.joined if item.author else None):
                 if field_ and field_.source:

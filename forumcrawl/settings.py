@@ -8,7 +8,11 @@ forumcrawl's own settings (override with ``-s NAME=VALUE``):
 - ``FORUMCRAWL_DATE_ORDER``: ``DMY``/``MDY``/``YMD`` for ambiguous numeric dates.
 - ``FORUMCRAWL_LANGUAGES``: dateparser languages for text dates (default: the page's lang).
 - ``FORUMCRAWL_BATCH_SIZE``: items written per SQLite transaction.
+- ``FORUMCRAWL_SITES``: per-site settings file (see ``forumcrawl/sites.py``).
 """
+
+import os
+
 
 BOT_NAME = "forumcrawl"
 SPIDER_MODULES = ["forumcrawl.spiders"]
@@ -21,6 +25,9 @@ FORUMCRAWL_TIMEZONE = "UTC"
 FORUMCRAWL_DATE_ORDER = None
 FORUMCRAWL_LANGUAGES = []
 FORUMCRAWL_BATCH_SIZE = 500
+# Per-site settings (engine, language, timezone, date order, selectors): a sites.toml in
+# the working directory is used when present; -s FORUMCRAWL_SITES=PATH names another.
+FORUMCRAWL_SITES = "sites.toml" if os.path.exists("sites.toml") else None
 
 USER_AGENT = "forumcrawl/0.1 (forum archiving crawler; set USER_AGENT to include your contact)"
 ROBOTSTXT_OBEY = True

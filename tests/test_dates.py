@@ -44,3 +44,47 @@ def test_text_dates(text, ctx, expected, source):
 def test_unreadable_text_stays_unset():
     field = normalise_date(DateField(raw="sometime last century"), EN)
     assert field.value is None and field.raw == "sometime last century"
+
+
+UTC_EN = DateContext(("en",), "UTC", None, FETCHED)
+
+
+@pytest.mark.parametrize("text,ctx,expected", [
+    # vBulletin, US order (settings or inferred), and its "Today" form.
+    ("09-04-2005, 02:54 PM", DateContext(("en",), "UTC", "MDY", FETCHED), "2005-09-04T14:54:00+00:00"),
+    ("Today, 08:12", UTC_EN, "2026-11-24T08:12:00+00:00"),
+    # Dotted day-first (vBulletin/XenForo in German).
+    ("07.09.2018, 12:19", DateContext(("de",), "UTC", "DMY", FETCHED), "2018-09-07T12:19:00+00:00"),
+    # SMF and phpBB.
+    ("June 04, 2024, 11:23:55 AM", UTC_EN, "2024-06-04T11:23:55+00:00"),
+    ("Sat Mar 14, 2020 3:02 pm", UTC_EN, "2020-03-14T15:02:00+00:00"),
+    # German, French and Italian month names.
+    ("14. März 2020, 15:02", DateContext(("de",), "UTC", "DMY", FETCHED), "2020-03-14T15:02:00+00:00"),
+    ("26 févr. 2019 à 10:15", DateContext(("fr",), "UTC", "DMY", FETCHED), "2019-02-26T10:15:00+00:00"),
+    ("14 marzo 2020, 15:02", DateContext(("it",), "UTC", "DMY", FETCHED), "2020-03-14T15:02:00+00:00"),
+])
+def test_engine_date_formats(text, ctx, expected):
+    assert parse_text(text, ctx)[0] == expected
+
+
+def test_ambiguous_order_is_the_sites_not_the_posts():
+    """One site, one order: 04-06-2019 is April 6 under MDY and 4 June under DMY, for
+    every post alike (never flipped because another reading also parses)."""
+    mdy = DateContext(("en",), "UTC", "MDY", FETCHED)
+    dmy = DateContext(("en",), "UTC", "DMY", FETCHED)
+    assert parse_text("04-06-2019, 06:55 AM", mdy)[0] == "2019-04-06T06:55:00+00:00"
+    assert parse_text("04-06-2019, 06:55 AM", dmy)[0] == "2019-06-04T06:55:00+00:00"
+
+
+
+def test_day_month_order_inferred_from_the_pages_unambiguous_dates():
+    from forumcrawl.normalize import SiteSettings, infer_date_order
+    assert infer_date_order(["04-06-2019, 06:55 AM", "04-13-2019, 09:29 PM"]) == "MDY"
+    assert infer_date_order(["04.06.2019", "25.06.2019"]) == "DMY"
+    assert infer_date_order(["04-06-2019"]) is None
+    assert infer_date_order(["13-06-2019", "06-13-2019"]) is None  # contradicts itself
+    # An English site (MDY by custom) whose dates show day-first reads every post day-first.
+    ctx = SiteSettings().context("en", FETCHED, infer_date_order(["25/06/2019 10:00"]))
+    assert parse_text("04/06/2019 10:00", ctx)[0] == "2019-06-04T10:00:00+00:00"
+    # The site's setting wins over inference.
+    assert SiteSettings(date_order="MDY").context("en", FETCHED, "DMY").date_order == "MDY"

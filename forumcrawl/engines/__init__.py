@@ -66,3 +66,6 @@ def detect(sel: Selector) -> Detection:
     raise UnknownEngine(
         f"no known forum engine recognised this page{hint}; known engines: {', '.join(ENGINES)}"
     )
+
+
+__all__ = ["ENGINES", "Detection", "Engine", "UnknownEngine", "detect", "get_engine"]

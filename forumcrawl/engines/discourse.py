@@ -36,7 +36,10 @@ def _attribution(el: HtmlElement) -> Attribution:
 class Discourse(MarkupEngine):
     name = "discourse"
     quote_rule = QuoteRule(xpath=f".//aside[{has_class('quote')}]", content="./blockquote",
-                           chrome=f"./div[{has_class('title')}]", attribution=_attribution)
+                           # A member quote's title is "avatar NAME:"; a topic quote's
+                           # title names the quoted topic, and is kept as its words.
+                           chrome=f"./div[{has_class('title')}][../@data-username]",
+                           attribution=_attribution)
     body_chrome = f".//div[{has_class('meta')}][ancestor::div[{has_class('lightbox-wrapper')}]]"
     posts = f"//div[{has_class('crawler-post')}][.//*[@itemprop='articleBody']]"
     body = ".//*[@itemprop='articleBody']"

@@ -23,6 +23,7 @@ from ..document import PageError, UnknownEngine, read_document
 from ..engines.base import PAGE_THREAD
 from ..normalize import board_items, page_items, site_id_for, site_item
 from ..runs import FAILURES
+from ..sites import SitesFileError, config_for, load_sites
 
 
 class ForumSpider(scrapy.Spider):
@@ -42,7 +43,19 @@ class ForumSpider(scrapy.Spider):
         self.allowed_domains = sorted({urlsplit(u).hostname for u in urls if urlsplit(u).hostname})
         self._sites_seen: set[str] = set()
 
+    @property
+    def sites(self) -> dict:
+        """Per-site settings from ``FORUMCRAWL_SITES`` (loaded once; errors stop the run)."""
+        if not hasattr(self, "_sites"):
+            self._sites = load_sites(self.crawler.settings.get("FORUMCRAWL_SITES"))
+        return self._sites
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        try:
+            self.sites
+        except SitesFileError as exc:
+            self.fail("bad_sites_file", str(exc))
+            return
         for url in self.seed_urls:
             yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
                                  meta={"forumcrawl_seed": True})
@@ -84,8 +97,10 @@ class ForumSpider(scrapy.Spider):
             return
         try:
             content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+            site = config_for(self.sites, response.url)
+            engine = self.engine_name or (site.engine if site else None)
             doc = read_document(response.body, response.url, content_type=content_type or None,
-                                engine=self.engine_name)
+                                engine=engine)
         except UnknownEngine as exc:
             stats.inc_value("forumcrawl/errors/unknown_engine")
             message = f"{response.url}: {exc}"
