@@ -13,7 +13,6 @@ forumcrawl's own settings (override with ``-s NAME=VALUE``):
 
 import os
 
-
 BOT_NAME = "forumcrawl"
 SPIDER_MODULES = ["forumcrawl.spiders"]
 NEWSPIDER_MODULE = "forumcrawl.spiders"

@@ -1,6 +1,9 @@
 """Gold comparison helpers for the tests: the package's own scorer (``forumcrawl.evaluate``)."""
 
+from pathlib import Path
+
 from forumcrawl.evaluate import (  # noqa: F401
+    FixturePage,  # noqa: F401
     body_f1,
     counter_f1,
     fixture_pages,
@@ -9,7 +12,5 @@ from forumcrawl.evaluate import (  # noqa: F401
     squash,
     user_matches,
 )
-from forumcrawl.evaluate import FixturePage  # noqa: F401
-from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -15,8 +15,8 @@ from parsel import Selector
 from .base import Engine
 from .discourse import Discourse
 from .fluxbb import FluxBB
-from .generic import Generic
 from .forumotion import Forumotion
+from .generic import Generic
 from .invision import Invision
 from .nodebb import NodeBB
 from .phpbb3 import PhpBB3

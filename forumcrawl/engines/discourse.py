@@ -23,7 +23,6 @@ from ..items import DateField, PostItem
 from .base import absolute, first, has_class, text_of
 from .markup import MarkupEngine, date_of, digits_in
 
-
 _TOPIC_URL = re.compile(r"(/t/[^/]+/\d+).*$")
 
 

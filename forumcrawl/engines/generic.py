@@ -29,7 +29,15 @@ from parsel import Selector
 
 from ..extract.text import Attribution, QuoteRule, split_body
 from ..items import DateField, PostItem, ThreadItem, UserItem
-from .base import PAGE_THREAD, Engine, ThreadPage, absolute, base_url, clean, unique_posts
+from .base import (
+    PAGE_THREAD,
+    Engine,
+    ThreadPage,
+    absolute,
+    base_url,
+    clean,
+    unique_posts,
+)
 from .markup import strip_session
 
 _ALTERNATION = re.compile(r"^(alt\d?|bg\d|odd|even|row(odd|even)?\d?|windowbg\d?|first|last|"
