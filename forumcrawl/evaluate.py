@@ -127,14 +127,6 @@ class PageScore:
     chrome_leaks: list[str] = field(default_factory=list)
     error: str | None = None
 
-    @property
-    def precision(self) -> float:
-        return self.matched / self.found if self.found else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.matched / self.expected if self.expected else 0.0
-
 
 def align(posts: list[dict], gold_posts: list[dict], page_url: str = "") -> list[tuple[dict, dict, float]]:
     """Pair our posts with gold posts in page order; a pair needs a similar body, or the

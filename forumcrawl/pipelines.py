@@ -12,8 +12,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from .items import PostItem, ThreadItem
-from .normalize import SiteSettings, normalise_item
-from .sites import SitesFileError, load_sites
+from .normalize import normalise_item
+from .sites import site_defaults
 from .store import Batch, open_db, write_batch
 
 logger = logging.getLogger(__name__)
@@ -23,22 +23,12 @@ CHROME_MARKERS = ("Click to expand", "Click to shrink", "Latest Replies", "New t
                   "Zum Vergrößern anklicken", "Cliquez pour agrandir")
 
 
-def site_settings(settings) -> SiteSettings:
-    languages = settings.getlist("FORUMCRAWL_LANGUAGES") or None
-    return SiteSettings(timezone=settings.get("FORUMCRAWL_TIMEZONE", "UTC"),
-                        date_order=settings.get("FORUMCRAWL_DATE_ORDER") or None,
-                        languages=tuple(languages) if languages else None)
-
-
 class NormalizePipeline:
     """Dates to UTC (machine-readable first), reposted articles recognised."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.settings = site_settings(crawler.settings)
-        try:
-            self.sites = load_sites(crawler.settings.get("FORUMCRAWL_SITES"), self.settings)
-        except SitesFileError:
-            self.sites = {}  # the spider reports the file and fails the run
+        self.crawler = crawler
+        self.settings = site_defaults(crawler.settings)
         self.stats = crawler.stats
 
     @classmethod
@@ -46,7 +36,9 @@ class NormalizePipeline:
         return cls(crawler)
 
     def process_item(self, item, spider=None):
-        site = self.sites.get(getattr(item, "site_id", ""))
+        # The spider loaded sites.toml once (and failed the run if it was wrong).
+        sites = getattr(self.crawler.spider, "sites", None) or {}
+        site = sites.get(getattr(item, "site_id", ""))
         normalise_item(item, site.settings if site and site.settings else self.settings)
         if isinstance(item, PostItem):
             for field_ in (item.posted, item.edited, item.author.joined if item.author else None):

@@ -80,6 +80,15 @@ def _site(host: str, table: dict, defaults: SiteSettings) -> SiteConfig:
     return SiteConfig(engine=engine, settings=settings, selectors=selectors)
 
 
+def site_defaults(settings) -> SiteSettings:
+    """The crawl-wide reading of text dates (``FORUMCRAWL_TIMEZONE`` & co.), which a
+    site's own table in ``sites.toml`` refines."""
+    languages = settings.getlist("FORUMCRAWL_LANGUAGES") or None
+    return SiteSettings(timezone=settings.get("FORUMCRAWL_TIMEZONE", "UTC"),
+                        date_order=settings.get("FORUMCRAWL_DATE_ORDER") or None,
+                        languages=tuple(languages) if languages else None)
+
+
 def load_sites(path: str | Path | None, defaults: SiteSettings = SiteSettings()) -> dict[str, SiteConfig]:
     """Read a sites file; an absent path means no per-site settings."""
     if not path:

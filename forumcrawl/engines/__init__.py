@@ -28,8 +28,9 @@ from .vbulletin5 import VBulletin5
 from .xenforo1 import XenForo1
 from .xenforo2 import XenForo2
 
+GENERIC = Generic()  # not in the detection order: the fallback when nothing matches
 ENGINES: dict[str, Engine] = {engine.name: engine for engine in (
-    XenForo2(), XenForo1(), VBulletin5(), VBulletin4(), VBulletin3(), PhpBB3(), SMF(), Invision(), Discourse(), Vanilla(), FluxBB(), NodeBB(), Forumotion(), Generic(),
+    XenForo2(), XenForo1(), VBulletin5(), VBulletin4(), VBulletin3(), PhpBB3(), SMF(), Invision(), Discourse(), Vanilla(), FluxBB(), NodeBB(), Forumotion(), GENERIC,
 )}
 
 
@@ -56,11 +57,9 @@ def detect(sel: Selector) -> Detection:
         evidence = engine.detect(sel)
         if evidence:
             return Detection(engine, evidence)
-    generic = ENGINES["generic"]
-    assert isinstance(generic, Generic)
-    _containers, why = generic.post_containers(sel.root)
+    _containers, why = GENERIC.post_containers(sel.root)
     if why:
-        return Detection(generic, [f"fallback: no engine matched; posts found as {why}"])
+        return Detection(GENERIC, [f"fallback: no engine matched; posts found as {why}"])
     generator = sel.xpath("//meta[@name='generator']/@content").get()
     hint = f" (meta generator: {generator!r})" if generator else ""
     raise UnknownEngine(

@@ -20,7 +20,7 @@ from parsel import Selector
 
 from ..extract.text import Attribution, QuoteRule
 from ..items import DateField, PostItem
-from .base import absolute, first, has_class, text_of
+from .base import first, has_class, text_of
 from .markup import MarkupEngine, date_of, digits_in
 
 _TOPIC_URL = re.compile(r"(/t/[^/]+/\d+).*$")
@@ -71,7 +71,8 @@ class Discourse(MarkupEngine):
         canonical = super().thread_url(sel, url, base)
         return re.sub(r"\?page=\d+$", "", canonical)
 
-    def post_id(self, post: Selector) -> str | None:  # replaced in parse_post
+    def post_id(self, post: Selector) -> str | None:
+        """The post number ("#2"); :meth:`parse_post` prefixes the topic id."""
         return digits_in(text_of(first(post.xpath(self.position))))
 
     def user_id(self, profile: str | None) -> str | None:
@@ -97,5 +98,4 @@ class Discourse(MarkupEngine):
             item.edited = DateField(raw=None, machine=modified)
         likes = text_of(first(post.xpath(f".//span[{has_class('post-likes')}]")))
         item.reaction_count = int(digits_in(likes)) if digits_in(likes) else None
-        item.url = absolute(base, item.url)
         return item

@@ -159,6 +159,9 @@ class Generic(Engine):
     quote_rule = GENERIC_QUOTES
     body_chrome = f"{SIGNATURE} | {EXPANDERS}"
 
+    def __init__(self) -> None:
+        self._last: tuple[HtmlElement, tuple[list[HtmlElement], str]] | None = None
+
     def detect(self, sel: Selector) -> list[str]:
         return []  # never claims a page first; see document.read_document
 
@@ -166,7 +169,18 @@ class Generic(Engine):
         return PAGE_THREAD if self.post_containers(sel.root)[0] else None
 
     def post_containers(self, root: HtmlElement) -> tuple[list[HtmlElement], str]:
-        """The best group of same-shaped siblings that look like posts, and why."""
+        """The best group of same-shaped siblings that look like posts, and why.
+
+        Detection, the page kind and the parse each ask for one page; the search walks
+        the whole tree, so the answer for the last page is kept.
+        """
+        if self._last is not None and self._last[0] is root:
+            return self._last[1]
+        found = self._search(root)
+        self._last = (root, found)
+        return found
+
+    def _search(self, root: HtmlElement) -> tuple[list[HtmlElement], str]:
         groups: dict[tuple, list[HtmlElement]] = defaultdict(list)
         for parent in root.iter():
             if not isinstance(parent.tag, str) or len(parent) < 2:
@@ -205,9 +219,6 @@ class Generic(Engine):
         next_href = sel.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href").get()
         return ThreadPage(thread=thread, posts=posts, next_url=strip_session(absolute(base, next_href)),
                           language=sel.xpath("/html/@lang").get())
-
-    def explain(self, sel: Selector) -> str:
-        return self.post_containers(sel.root)[1]
 
     def _post(self, item: HtmlElement, index: int, base: str, page_url: str,
               thread_id: str) -> PostItem | None:

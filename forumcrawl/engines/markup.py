@@ -76,6 +76,8 @@ def inline_text(el: Selector | None) -> str | None:
     drawn as buttons, such as Invision's "OP", are not part of a name)."""
     if el is None:
         return None
+    if isinstance(el.root, str):  # an attribute or text node (e.g. ``@data-username``)
+        return clean(el.root)
     return clean("".join(el.xpath(".//text()[not(ancestor::button)]").getall()))
 
 
@@ -87,18 +89,18 @@ def digits_in(text: str | None) -> str | None:
 def next_in_pagination(nav: Selector | None, base: str) -> tuple[str | None, int | None]:
     """(URL of the next page, current page number) from a numbered page list.
 
-    The current page is the number that is not a link (``<strong>``, ``<span>``,
-    ``.active``); the next page is the link whose text is that number plus one. This
+    The current page is the number that is not a link (``<strong>``, ``<b>``, ``<span>``,
+    ``.active``; SMF 1.1 writes it "[3]"); the next page is the link whose text is that number plus one. This
     reads every engine's pager without knowing its translated "Next" label.
     """
     if nav is None:
         return None, None
     current = None
-    for node in nav.xpath(".//strong | .//span | .//li[contains(@class,'active')]"
+    for node in nav.xpath(".//strong | .//b | .//span | .//li[contains(@class,'active')]"
                           " | .//*[contains(@class,'current')]"):
         if node.xpath("ancestor-or-self::a"):
             continue
-        text = text_of(node) or ""
+        text = (text_of(node) or "").strip("[]")
         if text.isdigit():
             current = int(text)
             break
@@ -175,6 +177,9 @@ class MarkupEngine(Engine):
                 return next(g for g in m.groups() if g)
         return None
 
+    def board_id(self, url: str | None) -> str | None:
+        return self.id_from_url(url, self.board_id_patterns)
+
     def thread_url(self, sel: Selector, url: str, base: str) -> str:
         canonical = absolute(base, sel.xpath("//link[@rel='canonical']/@href").get())
         return strip_session((canonical or url).split("#")[0])
@@ -208,7 +213,7 @@ class MarkupEngine(Engine):
         next_url, current = self.next_url(sel, base)
         thread = ThreadItem(
             site_id="", thread_id=thread_id, title=self.thread_title(sel), url=thread_url,
-            board_id=self.id_from_url(board_url, self.board_id_patterns) or board_url,
+            board_id=self.board_id(board_url) or board_url,
             board_title=board_title, board_url=board_url,
         )
         posts = unique_posts(self.parse_post(post, base, url, thread_id)
@@ -241,7 +246,10 @@ class MarkupEngine(Engine):
         if not profile:
             return None
         m = re.search(r"[?&]u(?:ser(?:id)?)?=(\d+)", profile)
-        return m.group(1) if m else digits_in(urlsplit(profile).path + "?" + urlsplit(profile).query)
+        if m:
+            return m.group(1)
+        parts = urlsplit(profile)
+        return digits_in(f"{parts.path}?{parts.query}")
 
     def posted(self, post: Selector) -> DateField:
         return date_of(first(post.xpath(self.date))) if self.date else DateField()
@@ -293,15 +301,14 @@ class MarkupEngine(Engine):
             last = date_of(first(row.xpath(self.board_last_date))) if self.board_last_date else DateField()
             threads.append(ThreadLink(url=href, thread_id=self.id_from_url(href, self.thread_id_patterns),
                                       title=text_of(link), reply_count=replies, last_post=last))
-        board_id_of = lambda href: self.id_from_url(href, self.board_id_patterns)  # noqa: E731
-        boards = node_links(sel.xpath(self.subboards), base, board_id_of) if self.subboards else []
+        boards = node_links(sel.xpath(self.subboards), base, self.board_id) if self.subboards else []
         for board in boards:
             board.url = strip_session(board.url)
         next_url, current = self.next_url(sel, base)
         board = None
         if threads:
             board_url = strip_session(url.split("#")[0])
-            board = BoardItem(site_id="", board_id=board_id_of(board_url) or board_url,
+            board = BoardItem(site_id="", board_id=self.board_id(board_url) or board_url,
                               title=text_of(first(sel.xpath(self.board_title))), url=board_url)
         return BoardPage(board=board, threads=threads, boards=boards, page_number=current or 1,
                          next_url=next_url, language=self.language(sel))

@@ -64,13 +64,6 @@ class NodeBB(MarkupEngine):
             evidence.append("NodeBB generator/link")
         return evidence if len(evidence) >= 2 else []
 
-    def author(self, post: Selector, base: str):
-        user = super().author(post, base)
-        if user is None and post.attrib.get("data-username"):
-            from ..items import UserItem
-            user = UserItem(site_id="", name=post.attrib["data-username"])
-        return user
-
     def posted(self, post: Selector) -> DateField:
         stamp = first(post.xpath(".//a[contains(@class,'permalink')]//span[contains(@class,'timeago')]"
                                  " | .//span[contains(@class,'timeago')]"))

@@ -21,8 +21,8 @@ from parsel import Selector
 
 from ..extract.text import Attribution, QuoteRule
 from ..items import DateField
-from .base import absolute, clean, first, has_class, text_of
-from .markup import MarkupEngine, next_in_pagination, strip_session
+from .base import clean, first, has_class, text_of
+from .markup import MarkupEngine
 
 _QUOTE_FROM = re.compile(r"^\s*(?:Quote from|Zitat von|Citation de|Citazione di|Cita de)\s*:\s*(.*?)"
                          r"(?:\s+(?:on|am|le|il|en)\s+.*)?$", re.I | re.S)
@@ -72,7 +72,7 @@ class SMF(MarkupEngine):
     title = ("//td[@id='top_subject'] | //div[@id='forumposts']//h3[" + has_class("catbg") + "]"
              " | //h2[@id='top_subject'] | //title")
     crumbs = f"//div[{has_class('nav')} or {has_class('navigate_section')} or @id='linktree']//a[contains(@href,'board=')]"
-    next_page = ""
+    next_page = ""  # ``prev_next`` links lead to other topics: only the page index counts
     pagination = f"//*[{has_class('navPages')} or {has_class('pagelinks')}]/.. | //td[{has_class('middletext')}]"
     thread_id_patterns = (r"topic[=,](\d+)", r"/topic/(\d+)")
     board_id_patterns = (r"board[=,](\d+)", r"/board/(\d+)")
@@ -110,20 +110,5 @@ class SMF(MarkupEngine):
         line = first(post.xpath(".//div[starts-with(@id,'subject_')]/following-sibling::div[1]"
                                 f" | .//div[{has_class('keyinfo')}]//div[{has_class('smalltext')}]"
                                 f" | .//div[{has_class('postinfo')}]//a[{has_class('smalltext')}]"))
-        text = text_of(line) or ""
-        text = _ON.sub("", text).strip("«» ")
+        text = _ON.sub("", text_of(line) or "")
         return DateField(raw=clean(text.replace("«", "").replace("»", "")))
-
-    def next_url(self, sel: Selector, base: str) -> tuple[str | None, int | None]:
-        """Only the page index: the ``prev_next`` links lead to other topics."""
-        nav = first(sel.xpath(self.pagination))
-        href, current = next_in_pagination(nav, base)
-        if href is None and nav is not None:
-            # SMF 1.1 marks the current page as "[3]" in bold.
-            bold = text_of(first(nav.xpath(".//b[not(a)]"))) or ""
-            if bold.strip("[]").isdigit():
-                current = int(bold.strip("[]"))
-                for link in nav.xpath(".//a[@href]"):
-                    if (text_of(link) or "") == str(current + 1):
-                        href = absolute(base, link.attrib["href"])
-        return strip_session(href), current

@@ -43,7 +43,6 @@ class VBulletin3(MarkupEngine):
         chrome=".//td/div[strong][1][not(@style)]",
         attribution=_attribution,
     )
-    body_chrome = None
     posts = "//table[starts-with(@id,'post')][.//div[starts-with(@id,'post_message_')]]"
     body = ".//div[starts-with(@id,'post_message_')]"
     author_link = f".//a[{has_class('bigusername')}]"

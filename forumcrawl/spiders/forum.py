@@ -23,7 +23,7 @@ from ..document import PageError, UnknownEngine, read_document
 from ..engines.base import PAGE_THREAD
 from ..normalize import board_items, page_items, site_id_for, site_item
 from ..runs import FAILURES
-from ..sites import SitesFileError, config_for, load_sites
+from ..sites import SitesFileError, config_for, load_sites, site_defaults
 
 
 class ForumSpider(scrapy.Spider):
@@ -47,7 +47,8 @@ class ForumSpider(scrapy.Spider):
     def sites(self) -> dict:
         """Per-site settings from ``FORUMCRAWL_SITES`` (loaded once; errors stop the run)."""
         if not hasattr(self, "_sites"):
-            self._sites = load_sites(self.crawler.settings.get("FORUMCRAWL_SITES"))
+            settings = self.crawler.settings
+            self._sites = load_sites(settings.get("FORUMCRAWL_SITES"), site_defaults(settings))
         return self._sites
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
