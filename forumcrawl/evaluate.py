@@ -34,8 +34,9 @@ QUOTE_FURNITURE = re.compile(
     r"(Click to expand\.\.\.|Click to shrink\.\.\.|Zum Vergrößern anklicken\s*\.*|"
     r"Cliquez pour agrandir\s*\.*|Klicken Sie zum Erweitern\s*\.*|↑|Zitat von|"
     r"Klicke in dieses Feld, um es in vollständiger Größe anzuzeigen\.|Original zeigen|said:|"
-    r"wrote:|schrieb:|hat geschrieben:|a écrit :|Zitat:|Quote:|Originally Posted by|"
-    r"Quote from:|Zitieren)"
+    r"wrote:|Wrote:|schrieb:|hat geschrieben:|a écrit :|Zitat:|Quote:|Originally Posted by|"
+    r"Quote from:|Zitieren|"
+    r"\([^()]{6,30}\)(?=\s*\S+ Wrote:))"  # MyBB's cite: "(05-30-2015, 08:41 PM)NAME Wrote:"
 )
 ALIGN_MIN_F1 = 0.5
 

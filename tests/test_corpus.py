@@ -33,7 +33,7 @@ def test_every_corpus_page_is_a_fixture():
     corpus = FIXTURES.parent.parent / "shared" / "corpus"
     if not corpus.is_dir():
         pytest.skip("../shared/corpus not beside the checkout")
-    assert {p.name for p in corpus.glob("*/*.html")} == {p.path.name for p in PAGES}
+    assert {p.name for p in corpus.glob("*/*.html")} <= {p.path.name for p in PAGES}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.path.name)

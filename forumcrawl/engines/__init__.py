@@ -18,6 +18,7 @@ from .fluxbb import FluxBB
 from .forumotion import Forumotion
 from .generic import Generic
 from .invision import Invision
+from .mybb import MyBB
 from .nodebb import NodeBB
 from .phpbb3 import PhpBB3
 from .smf import SMF
@@ -30,7 +31,7 @@ from .xenforo2 import XenForo2
 
 GENERIC = Generic()  # not in the detection order: the fallback when nothing matches
 ENGINES: dict[str, Engine] = {engine.name: engine for engine in (
-    XenForo2(), XenForo1(), VBulletin5(), VBulletin4(), VBulletin3(), PhpBB3(), SMF(), Invision(), Discourse(), Vanilla(), FluxBB(), NodeBB(), Forumotion(), GENERIC,
+    XenForo2(), XenForo1(), VBulletin5(), VBulletin4(), VBulletin3(), MyBB(), PhpBB3(), SMF(), Invision(), Discourse(), Vanilla(), FluxBB(), NodeBB(), Forumotion(), GENERIC,
 )}
 
 
