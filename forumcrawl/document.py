@@ -7,11 +7,12 @@ pages) are the ones a user sees when debugging a single saved page.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from parsel import Selector
 
-from .engines import Detection, Engine, UnknownEngine, detect, get_engine
+from .engines import Detection, Engine, UnknownEngine, detect, detect_json, get_engine
 from .engines.base import PAGE_BOARD, PAGE_INDEX, PAGE_THREAD, BoardPage, ThreadPage
 from .fetch import PageError, check_complete, decode_page
 
@@ -39,6 +40,8 @@ def read_document(body: bytes, url: str, content_type: str | None = None,
     always has at least one post, so an empty result means the parser no longer fits
     the markup, and that must not pass for success.
     """
+    if _is_json(body, content_type):
+        return _read_json_document(body, url, engine)
     check_complete(body)
     decoded = decode_page(body, content_type)
     sel = Selector(text=decoded.text)
@@ -61,6 +64,35 @@ def read_document(body: bytes, url: str, content_type: str | None = None,
                         f"{detection.engine.name} page that is neither a thread, a board nor "
                         f"a forum index: {url}")
     return doc
+
+
+def _is_json(body: bytes, content_type: str | None) -> bool:
+    if content_type and "json" in content_type.lower():
+        return True
+    return body.lstrip()[:1] in (b"{", b"[")
+
+
+def _read_json_document(body: bytes, url: str, engine: str | Engine | None) -> Document:
+    """An API response (Discourse ``/t/ID.json``, Flarum ``/api/discussions/ID``)."""
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        # A cut-off download is the usual cause; say so rather than "bad JSON".
+        raise PageError("bad_json", f"JSON response that does not parse ({exc}); "
+                        f"truncated download? {url}") from None
+    if engine:
+        chosen = get_engine(engine) if isinstance(engine, str) else engine
+        detection = Detection(chosen, [f"forced: engine={chosen.name}"])
+        if not chosen.detect_json(data):
+            raise PageError("unknown_page_kind", f"{chosen.name} cannot read this JSON response: {url}")
+    else:
+        detection = detect_json(data)
+    page = detection.engine.read_json(data, url)
+    if isinstance(page, ThreadPage):
+        if not page.posts:
+            raise PageError("no_posts", f"{detection.engine.name} thread (JSON) with zero posts: {url}")
+        return Document(url=url, detection=detection, kind=PAGE_THREAD, thread=page)
+    return Document(url=url, detection=detection, kind=PAGE_BOARD, board=page)
 
 
 __all__ = ["Document", "PageError", "UnknownEngine", "read_document"]

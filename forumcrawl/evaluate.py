@@ -90,7 +90,7 @@ def user_matches(post: dict, gold_user: str, page_url: str) -> bool:
 
 
 def load_gold(html: Path) -> dict | None:
-    path = html.with_name(html.name.replace(".html", ".expected.json"))
+    path = html.with_name(f"{html.stem}.expected.json")
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
@@ -100,16 +100,17 @@ class FixturePage:
     url: str
     engine: str
     expected_posts: int
+    origin: str = "corpus"  # "corpus" (a real saved page) or "hand-written"
 
 
 def fixture_pages(root: Path) -> list[FixturePage]:
-    """The pages listed in ``PAGES.tsv`` (fixture, original URL, engine, post count)."""
+    """The pages listed in ``PAGES.tsv`` (fixture, original URL, engine, post count, origin)."""
     pages = []
     for line in (root / "PAGES.tsv").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        fixture, url, engine, posts, *_ = line.split("\t")
-        pages.append(FixturePage(root / fixture, url, engine, int(posts)))
+        fixture, url, engine, posts, origin, *_ = line.split("\t")
+        pages.append(FixturePage(root / fixture, url, engine, int(posts), origin))
     return pages
 
 

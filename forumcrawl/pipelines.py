@@ -13,6 +13,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from .items import PostItem, ThreadItem
 from .normalize import normalise_item
+from .runs import FAILURES
 from .sites import site_defaults
 from .store import Batch, open_db, write_batch
 
@@ -120,6 +121,12 @@ class StorePipeline:
     def close_spider(self, spider=None) -> None:
         try:
             self.flush()
+        except Exception as exc:
+            # The last batch did not reach the database: the run failed, whatever else it did.
+            message = f"storing the last {len(self.batch)} items failed: {type(exc).__name__}: {exc}"
+            logger.error(message)
+            failures = self.stats.get_value(FAILURES) or []
+            self.stats.set_value(FAILURES, [*failures, f"store_failed: {message}"])
         finally:
             if self.db is not None:
                 self.db.close()

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.http import HtmlResponse, Request, Response
+from scrapy.http import HtmlResponse, Request, Response, TextResponse
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class ReplayDirectory:
         if not path.is_file():
             return HtmlResponse(request.url, status=404, body=b"", request=request,
                                 flags=["replay-miss"])
-        headers = {"Content-Type": "text/html"}
+        headers = {"Content-Type": "application/json" if path.suffix == ".json" else "text/html"}
         sidecar = path.with_name(path.name + ".headers")
         if sidecar.exists():
             for line in sidecar.read_text(encoding="utf-8").splitlines():
@@ -65,8 +65,9 @@ class ReplayDirectory:
             headers["Content-Type"] = "text/plain"
             return Response(request.url, status=200, headers=headers, body=path.read_bytes(),
                             request=request, flags=["replay"])
-        return HtmlResponse(request.url, status=200, headers=headers, body=path.read_bytes(),
-                            request=request, flags=["replay"])
+        cls = TextResponse if path.suffix == ".json" else HtmlResponse
+        return cls(request.url, status=200, headers=headers, body=path.read_bytes(),
+                   request=request, flags=["replay"])
 
 
 class ReplayMiddleware:

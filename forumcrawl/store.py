@@ -173,6 +173,9 @@ class Batch:
 
     sites: dict[str, dict] = field(default_factory=dict)
     boards: dict[str, dict] = field(default_factory=dict)
+    # Boards a thread names without a URL (an API gives only an id): inserted only if
+    # the board is not stored yet, so the thread's foreign key holds.
+    board_stubs: dict[str, dict] = field(default_factory=dict)
     threads: dict[str, dict] = field(default_factory=dict)
     users: dict[str, dict] = field(default_factory=dict)
     posts: dict[str, dict] = field(default_factory=dict)
@@ -203,10 +206,10 @@ class Batch:
 
     def _thread(self, t: ThreadItem) -> None:
         board_id = key(t.site_id, t.board_id) if t.board_id else None
-        if board_id and board_id not in self.boards and t.board_url:
-            self.boards[board_id] = {"id": board_id, "site_id": t.site_id,
-                                     "native_id": t.board_id, "title": t.board_title,
-                                     "url": t.board_url}
+        if board_id and board_id not in self.boards:
+            row = {"id": board_id, "site_id": t.site_id, "native_id": t.board_id,
+                   "title": t.board_title, "url": t.board_url or ""}
+            (self.boards if t.board_url else self.board_stubs)[board_id] = row
         row = {"id": key(t.site_id, t.thread_id), "site_id": t.site_id, "board_id": board_id,
                "native_id": t.thread_id, "title": t.title, "url": t.url,
                "page_count": t.page_count}
@@ -266,6 +269,8 @@ def write_batch(db: sqlite_utils.Database, batch: Batch) -> None:
             rows: Iterable[dict] = getattr(batch, name).values()
             if rows:
                 db[name].upsert_all(list(rows), pk="id")
+            if name == "boards" and batch.board_stubs:
+                db["boards"].insert_all(list(batch.board_stubs.values()), pk="id", ignore=True)
         post_ids = list(batch.posts)
         for child in ("quotes", "articles"):
             if post_ids:

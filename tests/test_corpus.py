@@ -33,7 +33,7 @@ def test_every_corpus_page_is_a_fixture():
     corpus = FIXTURES.parent.parent / "shared" / "corpus"
     if not corpus.is_dir():
         pytest.skip("../shared/corpus not beside the checkout")
-    assert {p.name for p in corpus.glob("*/*.html")} <= {p.path.name for p in PAGES}
+    assert {p.name for p in corpus.glob("*/*.html")} == {p.path.name for p in PAGES if p.origin == "corpus"}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.path.name)
@@ -43,7 +43,7 @@ def test_page_parses_cleanly(page):
     assert thread["engine"] == page.engine
     assert len(posts) == page.expected_posts
     assert len({p["post_id"] for p in posts}) == len(posts)
-    assert thread["title"]
+    assert thread["title"] or "/posts.json" in page.url  # a post_stream chunk names no title
     for post in posts:
         assert post["author"], post["post_id"]
         assert post["posted_at"], (post["post_id"], post["posted_raw"])
@@ -80,7 +80,7 @@ def test_generic_fallback_is_used_and_recorded():
 
 def test_generic_fallback_recall_across_the_corpus():
     """Engines switched off: the fallback alone, measured on every corpus page."""
-    scores = [score_page(p, engine="generic") for p in PAGES]
+    scores = [score_page(p, engine="generic") for p in PAGES if p.origin == "corpus"]
     total = summarise(scores, key=lambda s: "all")[0]
     assert total["recall"] >= 0.90, total  # measured 0.922
 

@@ -70,3 +70,46 @@ def test_not_a_database(tmp_path):
     path.write_bytes(b"this is not sqlite at all" * 100)
     with pytest.raises(StoreError, match="not a usable SQLite database"):
         open_db(path)
+
+
+def _thread(board_url):
+    from forumcrawl.items import SiteItem, ThreadItem
+    site = SiteItem(site_id="s", base_url="https://s.example", engine="discourse")
+    thread = ThreadItem(site_id="s", thread_id="7", title="t", url="https://s.example/t/t/7",
+                        board_id="12", board_url=board_url)
+    return site, thread
+
+
+def test_a_board_known_only_by_id_gets_a_stub_and_never_overwrites_a_stored_board(tmp_path):
+    from forumcrawl.store import Batch, write_batch
+    db = open_db(tmp_path / "f.db")
+    batch = Batch()
+    for item in _thread(None):  # an API names the category by id only
+        batch.add(item)
+    write_batch(db, batch)
+    assert db["boards"].get("s:12")["url"] == ""
+    assert db.execute("pragma foreign_key_check").fetchall() == []
+    full = Batch()
+    for item in _thread("https://s.example/c/12"):
+        full.add(item)
+    write_batch(db, full)
+    again = Batch()
+    for item in _thread(None):
+        again.add(item)
+    write_batch(db, again)
+    assert db["boards"].get("s:12")["url"] == "https://s.example/c/12"
+
+
+def test_a_batch_that_cannot_be_stored_fails_the_run(tmp_path):
+    from scrapy.utils.test import get_crawler
+
+    from forumcrawl.pipelines import StorePipeline
+    from forumcrawl.runs import FAILURES
+    crawler = get_crawler(settings_dict={"FORUMCRAWL_DB": str(tmp_path / "f.db")})
+    pipeline = StorePipeline(crawler)
+    pipeline.open_spider()
+    pipeline.db.conn.close()  # the database goes away between the items and the write
+    for item in _thread("https://s.example/c/12"):
+        pipeline.process_item(item)
+    pipeline.close_spider()
+    assert any(f.startswith("store_failed") for f in crawler.stats.get_value(FAILURES))

@@ -14,6 +14,7 @@ from parsel import Selector
 
 from .base import Engine
 from .discourse import Discourse
+from .flarum import Flarum
 from .fluxbb import FluxBB
 from .forumotion import Forumotion
 from .generic import Generic
@@ -31,7 +32,7 @@ from .xenforo2 import XenForo2
 
 GENERIC = Generic()  # not in the detection order: the fallback when nothing matches
 ENGINES: dict[str, Engine] = {engine.name: engine for engine in (
-    XenForo2(), XenForo1(), VBulletin5(), VBulletin4(), VBulletin3(), MyBB(), PhpBB3(), SMF(), Invision(), Discourse(), Vanilla(), FluxBB(), NodeBB(), Forumotion(), GENERIC,
+    XenForo2(), XenForo1(), VBulletin5(), VBulletin4(), VBulletin3(), MyBB(), PhpBB3(), SMF(), Invision(), Discourse(), Flarum(), Vanilla(), FluxBB(), NodeBB(), Forumotion(), GENERIC,
 )}
 
 
@@ -43,6 +44,16 @@ class UnknownEngine(LookupError):
 class Detection:
     engine: Engine
     evidence: list[str]
+
+
+def detect_json(data: object) -> Detection:
+    """Which engine's API produced this JSON response."""
+    for engine in ENGINES.values():
+        evidence = engine.detect_json(data)
+        if evidence:
+            return Detection(engine, evidence)
+    raise UnknownEngine("a JSON response that no engine's API reader recognises; JSON is read "
+                        f"for {', '.join(e.name for e in ENGINES.values() if type(e).detect_json is not Engine.detect_json)}")
 
 
 def get_engine(name: str) -> Engine:
@@ -68,4 +79,4 @@ def detect(sel: Selector) -> Detection:
     )
 
 
-__all__ = ["ENGINES", "Detection", "Engine", "UnknownEngine", "detect", "get_engine"]
+__all__ = ["ENGINES", "Detection", "Engine", "UnknownEngine", "detect", "detect_json", "get_engine"]

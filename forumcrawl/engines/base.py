@@ -41,6 +41,8 @@ class ThreadPage:
     page_number: int = 1
     next_url: str | None = None
     language: str | None = None
+    # Other requests that complete this page's thread (Discourse's post_stream chunks).
+    more_urls: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -75,6 +77,14 @@ class Engine:
 
     def parse_board(self, sel: Selector, url: str) -> BoardPage:
         raise NotImplementedError
+
+    # Engines with a JSON API (Discourse, Flarum) also read its responses.
+    def detect_json(self, data: object) -> list[str]:
+        """Evidence that a decoded JSON response is this engine's API; empty: not mine."""
+        return []
+
+    def read_json(self, data: object, url: str) -> ThreadPage | BoardPage:
+        raise NotImplementedError(f"{self.name} has no JSON API reader")
 
 
 _INT_RE = re.compile(r"(\d[\d.,\s\u00a0\u202f']*)\s*([kKmM])?")

@@ -1,10 +1,17 @@
-"""Discourse, read from the crawler (``<noscript>``-free) HTML view.
+"""Discourse: its JSON API when a crawl starts there, the crawler HTML view otherwise.
 
 Markup read from ``fixtures/discourse`` (meta.discourse.org 2.4, Blizzard's forums
 2.5). Each post is a ``div.crawler-post`` with schema.org microdata: author, the
 creation time (``meta[itemprop=datePublished]``), the shown time and the post number
 (``#N``). The crawler view has no post ids, so a post is named by its topic and number
 ("12483/2"), which is also how Discourse addresses it (``/t/slug/12483/2``).
+
+The JSON API (``/t/ID.json``, ``/t/ID/posts.json``, ``/latest.json``,
+``/c/SLUG/ID.json``) gives the same posts with ids, ``cooked`` HTML and ISO times. A
+topic's JSON holds its first chunk of posts (20) and, in ``post_stream.stream``, the
+ids of all of them; the rest are fetched from ``posts.json?post_ids[]=...`` in chunks.
+Posts keep the crawler view's "topic/number" ids, so a forum crawled both ways stores
+each post once.
 
 Trap: the crawler view puts its "next page" link in a ``div.crawler-post`` of its own;
 a post needs an ``articleBody``. Quotes are ``aside.quote`` with ``data-username``,
@@ -14,16 +21,21 @@ a post needs an ``articleBody``. Quotes are ``aside.quote`` with ``data-username
 from __future__ import annotations
 
 import re
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
+import lxml.html
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from ..extract.text import Attribution, QuoteRule
-from ..items import DateField, PostItem
-from .base import first, has_class, text_of
+from ..extract.text import Attribution, QuoteRule, split_body
+from ..items import BoardItem, DateField, PostItem, ThreadItem, UserItem
+from .base import BoardPage, ThreadLink, ThreadPage, clean, first, has_class, text_of
 from .markup import MarkupEngine, date_of, digits_in
 
 _TOPIC_URL = re.compile(r"(/t/[^/]+/\d+).*$")
+_SITE_ROOT = re.compile(r"^(.*?)/(?:t|c|latest|top|new|posts)(?:[/.?]|$)")
+CHUNK = 20  # post ids per posts.json request, as Discourse's own client asks
 
 
 def _attribution(el: HtmlElement) -> Attribution:
@@ -99,3 +111,88 @@ class Discourse(MarkupEngine):
         likes = text_of(first(post.xpath(f".//span[{has_class('post-likes')}]")))
         item.reaction_count = int(digits_in(likes)) if digits_in(likes) else None
         return item
+
+    # ------------------------------------------------------------------ JSON API
+    def detect_json(self, data: Any) -> list[str]:
+        if not isinstance(data, dict):
+            return []
+        if isinstance(data.get("post_stream"), dict):
+            return ["JSON post_stream (topic or posts.json)"]
+        if isinstance(data.get("topic_list"), dict):
+            return ["JSON topic_list (latest or category)"]
+        return []
+
+    def read_json(self, data: dict, url: str) -> ThreadPage | BoardPage:
+        root = _site_root(url)
+        if "topic_list" in data:
+            return self._topic_list(data, url, root)
+        return self._post_stream(data, url, root)
+
+    def _post_stream(self, data: dict, url: str, root: str) -> ThreadPage:
+        posts = data["post_stream"].get("posts") or []
+        topic_id = str(data.get("id") or (posts[0].get("topic_id") if posts else ""))
+        slug = data.get("slug") or (posts[0].get("topic_slug") if posts else None) or "topic"
+        topic_url = f"{root}/t/{slug}/{topic_id}"
+        items = [self._json_post(p, topic_id, topic_url, root, url) for p in posts if p.get("cooked") is not None]
+        count = data.get("posts_count")
+        category = data.get("category_id")
+        thread = ThreadItem(
+            site_id="", thread_id=topic_id, title=clean(data.get("title")), url=topic_url,
+            board_id=str(category) if category is not None else None,
+            board_url=f"{root}/c/{category}" if category is not None else None,  # Discourse redirects /c/ID
+            reply_count=count - 1 if isinstance(count, int) else None,
+            last_post=DateField(machine=data.get("last_posted_at")),
+        )
+        loaded = {p.get("id") for p in posts}
+        missing = [i for i in data["post_stream"].get("stream") or [] if i not in loaded]
+        more = [f"{root}/t/{topic_id}/posts.json?" + urlencode([("post_ids[]", i) for i in missing[n:n + CHUNK]])
+                for n in range(0, len(missing), CHUNK)]
+        return ThreadPage(thread=thread, posts=items, more_urls=more)
+
+    def _json_post(self, post: dict, topic_id: str, topic_url: str, root: str, page_url: str) -> PostItem:
+        number = post.get("post_number")
+        fragment = lxml.html.fragment_fromstring(post["cooked"] or "<p></p>", create_parent="div")
+        body = split_body(fragment, self.quote_rule, self.chrome(), root)
+        username = post.get("username")
+        author = UserItem(site_id="", name=username, user_id=username,
+                          profile_url=f"{root}/u/{username}", title=clean(post.get("user_title"))) \
+            if username else None
+        edited = post.get("updated_at") if (post.get("version") or 1) > 1 else None
+        return PostItem(
+            site_id="", thread_id=topic_id, post_id=f"{topic_id}/{number}",
+            url=f"{topic_url}/{number}", page_url=page_url, author=author,
+            posted=DateField(raw=post.get("created_at"), machine=post.get("created_at")),
+            edited=DateField(machine=edited), body_html=body.html, body_text=body.text,
+            position=number, reaction_count=_likes(post), quotes=body.quotes, links=body.links,
+        )
+
+    def _topic_list(self, data: dict, url: str, root: str) -> BoardPage:
+        links = []
+        for topic in data["topic_list"].get("topics") or []:
+            count = topic.get("posts_count")
+            links.append(ThreadLink(
+                url=f"{root}/t/{topic.get('slug') or 'topic'}/{topic['id']}.json",
+                thread_id=str(topic["id"]), title=clean(topic.get("title") or topic.get("fancy_title")),
+                reply_count=count - 1 if isinstance(count, int) else None,
+                last_post=DateField(machine=topic.get("last_posted_at") or topic.get("bumped_at"))))
+        path = urlsplit(url).path.removesuffix(".json")
+        board_id = self.id_from_url(path, self.board_id_patterns) or path.strip("/") or "latest"
+        board = BoardItem(site_id="", board_id=board_id, title=None, url=url.split("?")[0])
+        more = data["topic_list"].get("more_topics_url")
+        next_url = None
+        if more:  # an HTML path ("/latest?page=1"); ask for its JSON form
+            more_path, _, query = more.partition("?")
+            next_url = f"{root}{more_path.removesuffix('.json')}.json" + (f"?{query}" if query else "")
+        return BoardPage(board=board, threads=links, next_url=next_url)
+
+
+def _site_root(url: str) -> str:
+    m = _SITE_ROOT.match(url)
+    return m.group(1) if m else url.rstrip("/")
+
+
+def _likes(post: dict) -> int | None:
+    for action in post.get("actions_summary") or []:
+        if action.get("id") == 2:  # Discourse's post action type 2 is "like"
+            return action.get("count")
+    return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -68,8 +68,22 @@ class ForumSpider(scrapy.Spider):
         failures = self.crawler.stats.get_value(FAILURES) or []
         self.crawler.stats.set_value(FAILURES, [*failures, f"{reason}: {message}"])
 
-    def on_error(self, failure: Failure) -> None:
+    def html_fallback(self, request: scrapy.Request) -> scrapy.Request | None:
+        """An API URL that failed (JSON off, or blocked) is asked again as its HTML page."""
+        parts = urlsplit(request.url)
+        if not parts.path.endswith(".json") or request.meta.get("forumcrawl_fallback"):
+            return None
+        self.crawler.stats.inc_value("forumcrawl/json_fallback")
+        html_url = urlunsplit(parts._replace(path=parts.path.removesuffix(".json")))
+        self.logger.warning("%s unavailable; reading the HTML view %s instead", request.url, html_url)
+        return request.replace(url=html_url, meta={**request.meta, "forumcrawl_fallback": True})
+
+    def on_error(self, failure: Failure):
         request = failure.request
+        fallback = self.html_fallback(request)
+        if fallback is not None:
+            yield fallback
+            return
         self.crawler.stats.inc_value("forumcrawl/errors/download")
         message = f"download failed for {request.url}: {failure.getErrorMessage()}"
         if request.meta.get("forumcrawl_seed"):
@@ -81,6 +95,9 @@ class ForumSpider(scrapy.Spider):
     def parse(self, response: Response) -> Iterator:
         stats = self.crawler.stats
         seed = response.meta.get("forumcrawl_seed", False)
+        if response.status >= 400 and (fallback := self.html_fallback(response.request)):
+            yield fallback
+            return
         if response.status >= 400:
             stats.inc_value(f"forumcrawl/errors/http_{response.status}")
             message = f"HTTP {response.status} for {response.url}"
@@ -140,6 +157,8 @@ class ForumSpider(scrapy.Spider):
             yield from page_items(page, response.url, fetched)
             if page.next_url:
                 yield response.follow(page.next_url, callback=self.parse, errback=self.on_error)
+            for url in page.more_urls:
+                yield response.follow(url, callback=self.parse, errback=self.on_error)
             return
 
         page = doc.board
