@@ -12,6 +12,9 @@ import sqlite_utils
 from conftest import FIXTURES, run_crawl
 
 REPLAY = {
+    # a phpBB 3.0 board (hand-written from the real page's chrome) over a real corpus thread
+    "https://forum.openoffice.org/en/forum/viewforum.php?f=5": "phpbb3/viewforum-f-5.html",
+    "https://forum.openoffice.org/en/forum/viewtopic.php?f=5&t=82202": "phpbb3/openoffice-82202.html",
     "https://mybb.example/forumdisplay.php?fid=7": "mybb/forumdisplay-fid-7.html",
     "https://mybb.example/showthread.php?tid=4417": "mybb/showthread-tid-4417.html",
     "https://flarum.example/all": "flarum/all.html",
@@ -22,11 +25,12 @@ REPLAY = {
     "https://discourse.example/t/7311/posts.json?post_ids%5B%5D=9107&post_ids%5B%5D=9110":
         "discourse/json/t-7311-posts.json",
 }
-SEEDS = ["https://mybb.example/forumdisplay.php?fid=7", "https://flarum.example/all",
+SEEDS = ["https://forum.openoffice.org/en/forum/viewforum.php?f=5",
+         "https://mybb.example/forumdisplay.php?fid=7", "https://flarum.example/all",
          "https://discourse.example/latest.json"]
 
 
-def test_boards_of_mybb_flarum_and_discourse_json_land_in_sqlite(tmp_path):
+def test_boards_of_phpbb_mybb_flarum_and_discourse_json_land_in_sqlite(tmp_path):
     replay = tmp_path / "replay"
     replay.mkdir()
     (replay / "urls.tsv").write_text(
@@ -37,12 +41,14 @@ def test_boards_of_mybb_flarum_and_discourse_json_land_in_sqlite(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     db = sqlite_utils.Database(tmp_path / "forumcrawl.db")
 
-    assert {r["engine"] for r in db.query("select engine from sites")} == {"mybb", "flarum", "discourse"}
+    assert {r["engine"] for r in db.query("select engine from sites")} == {"phpbb3", "mybb", "flarum", "discourse"}
     per_site = {r["site_id"]: r["n"] for r in db.query(
         "select site_id, count(*) as n from posts group by site_id")}
-    assert sorted(per_site.values()) == [3, 4, 4]
+    assert sorted(per_site.values()) == [3, 4, 4, 30]
 
     threads = {r["url"]: r for r in db.query("select * from threads")}
+    phpbb = threads["https://forum.openoffice.org/en/forum/viewtopic.php?f=5&t=82202"]
+    assert phpbb["reply_count"] == 39 and phpbb["last_post_at"].startswith("2017-11-10")
     mybb = threads["https://mybb.example/showthread.php?tid=4417"]
     assert mybb["reply_count"] == 11 and mybb["last_post_at"].startswith("2015-06-03")
     flarum = threads["https://flarum.example/d/58-pi-weather-station-stops-logging"]

@@ -68,7 +68,8 @@ class PhpBB3(MarkupEngine):
     title = f"//h2[{has_class('topic-title')}] | //div[@id='page-body']/h2 | //h2[a[contains(@href,'viewtopic')]]"
     crumbs = ("//*[@id='nav-breadcrumbs' or " + has_class("navlinks") + " or " + has_class("breadcrumbs")
               + "]//a[contains(@href,'viewforum')]")
-    pagination = f"//div[{has_class('pagination')}]"
+    # 3.1+ give each board row its own ``div.pagination`` (the topic's pages): not ours.
+    pagination = f"//div[{has_class('pagination')}][not(ancestor::li[{has_class('row')}])]"
     thread_id_patterns = (r"[?&]t=(\d+)", r"-t(\d+)(?:-\d+)?\.html")
     board_id_patterns = (r"[?&]f=(\d+)", r"-f(\d+)(?:-\d+)?\.html")
     board_rows = f"//ul[{has_class('topiclist')} and {has_class('topics')}]/li[{has_class('row')}]"
@@ -89,6 +90,16 @@ class PhpBB3(MarkupEngine):
         if sel.xpath("//a[contains(@href,'viewtopic.php')] | //a[contains(@href,'viewforum.php')]"):
             evidence.append("viewtopic.php/viewforum.php links")
         return evidence if len(evidence) >= 2 else []
+
+    def parse_board(self, sel: Selector, url: str):
+        """3.0/3.1 print the last-post time as text after the last ``<br>``; 3.2+ as ``<time>``."""
+        page = super().parse_board(sel, url)
+        for link, row in zip(page.threads, sel.xpath(self.board_rows)):
+            if not link.last_post.raw and not link.last_post.machine:
+                texts = [clean(t) for t in row.xpath(f".//dd[{has_class('lastpost')}]/span/text()").getall()]
+                texts = [t for t in texts if t]
+                link.last_post = DateField(raw=texts[-1] if texts else None)
+        return page
 
     def posted(self, post: Selector) -> DateField:
         """3.2+: ``<time datetime>``; before that, the text after "»" in ``p.author``."""
