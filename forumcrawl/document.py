@@ -45,11 +45,7 @@ def read_document(body: bytes, url: str, content_type: str | None = None,
     check_complete(body)
     decoded = decode_page(body, content_type)
     sel = Selector(text=decoded.text)
-    if engine:
-        chosen = get_engine(engine) if isinstance(engine, str) else engine
-        detection = Detection(chosen, [f"forced: engine={chosen.name}"])
-    else:
-        detection = detect(sel)
+    detection = _forced(engine) if engine else detect(sel)
     kind = detection.engine.page_kind(sel, url)
     doc = Document(url=url, detection=detection, kind=kind or "unknown",
                    charset_corrected=decoded.charset_corrected)
@@ -64,6 +60,11 @@ def read_document(body: bytes, url: str, content_type: str | None = None,
                         f"{detection.engine.name} page that is neither a thread, a board nor "
                         f"a forum index: {url}")
     return doc
+
+
+def _forced(engine: str | Engine) -> Detection:
+    chosen = get_engine(engine) if isinstance(engine, str) else engine
+    return Detection(chosen, [f"forced: engine={chosen.name}"])
 
 
 def _is_json(body: bytes, content_type: str | None) -> bool:
@@ -81,10 +82,10 @@ def _read_json_document(body: bytes, url: str, engine: str | Engine | None) -> D
         raise PageError("bad_json", f"JSON response that does not parse ({exc}); "
                         f"truncated download? {url}") from None
     if engine:
-        chosen = get_engine(engine) if isinstance(engine, str) else engine
-        detection = Detection(chosen, [f"forced: engine={chosen.name}"])
-        if not chosen.detect_json(data):
-            raise PageError("unknown_page_kind", f"{chosen.name} cannot read this JSON response: {url}")
+        detection = _forced(engine)
+        if not detection.engine.detect_json(data):
+            raise PageError("unknown_page_kind",
+                            f"{detection.engine.name} cannot read this JSON response: {url}")
     else:
         detection = detect_json(data)
     page = detection.engine.read_json(data, url)

@@ -58,7 +58,23 @@ def _mention_attribution(el: HtmlElement) -> Attribution:
 
 
 def payload_of(sel: Selector) -> dict | None:
-    """The page's embedded JSON payload, or None."""
+    """The page's embedded JSON payload, or None.
+
+    The payload is the whole page's data; detection of the page kind and its parse both
+    need it, so the last one read is kept (keyed by the document, which it keeps alive).
+    """
+    global _LAST_PAYLOAD
+    if _LAST_PAYLOAD[0] is sel.root:
+        return _LAST_PAYLOAD[1]
+    payload = _read_payload(sel)
+    _LAST_PAYLOAD = (sel.root, payload)
+    return payload
+
+
+_LAST_PAYLOAD: tuple[object, dict | None] = (None, None)
+
+
+def _read_payload(sel: Selector) -> dict | None:
     text = sel.xpath("//script[@id='flarum-json-payload']/text()").get()
     if text is None:
         call = sel.xpath("//script[contains(., 'app.load(')]/text()").get()
@@ -125,19 +141,19 @@ class Flarum(Engine):
         doc = api_document(payload_of(sel))
         if doc is None:
             return self._thread_from_noscript(sel, url)
-        page = self.thread_from_api(doc, url, _forum_base(sel, url))
+        page = self.thread_from_api(doc, url, _forum_base(payload_of(sel), url))
         page.language = sel.xpath("/html/@lang").get()
         page.next_url = sel.xpath("//link[@rel='next']/@href").get() or page.next_url
         return page
 
     def parse_board(self, sel: Selector, url: str) -> BoardPage:
         doc = api_document(payload_of(sel))
-        base = _forum_base(sel, url)
+        base = _forum_base(payload_of(sel), url)
         if doc is None:
             links = [ThreadLink(url=a.attrib["href"], thread_id=_discussion_id(a.attrib["href"]),
                                 title=text_of(a))
                      for a in sel.xpath("//noscript[@id='flarum-content']//li/a[@href]")]
-            board = BoardItem(site_id="", board_id=_board_id(url, base), title=None, url=url)
+            board = BoardItem(site_id="", board_id=_board_id(url), title=None, url=url)
             return BoardPage(board=board, threads=links)
         page = self.board_from_api(doc, url, base)
         page.language = sel.xpath("/html/@lang").get()
@@ -163,9 +179,7 @@ class Flarum(Engine):
         discussion = doc["data"]
         attrs = discussion.get("attributes", {})
         thread_id = str(discussion["id"])
-        slug = attrs.get("slug") or thread_id
-        thread_url = f"{base}/d/{slug}" if slug.startswith(f"{thread_id}-") or slug == thread_id \
-            else f"{base}/d/{thread_id}-{slug}"
+        thread_url = _discussion_url(base, thread_id, attrs.get("slug"))
         included = doc.get("included", [])
         users = {u["id"]: u.get("attributes", {}) for u in included if u.get("type") == "users"}
         posts = []
@@ -197,14 +211,13 @@ class Flarum(Engine):
         for discussion in doc["data"]:
             attrs = discussion.get("attributes", {})
             thread_id = str(discussion["id"])
-            slug = attrs.get("slug") or thread_id
-            link_url = f"{base}/d/{slug}" if slug.startswith(f"{thread_id}-") else f"{base}/d/{thread_id}-{slug}"
+            link_url = _discussion_url(base, thread_id, attrs.get("slug"))
             count = attrs.get("commentCount")
             links.append(ThreadLink(url=link_url, thread_id=thread_id, title=clean(attrs.get("title")),
                                     reply_count=count - 1 if isinstance(count, int) else None,
                                     last_post=DateField(machine=attrs.get("lastPostedAt"))))
         board_url = url.split("?")[0]
-        board = BoardItem(site_id="", board_id=_board_id(board_url, base), title=None, url=board_url)
+        board = BoardItem(site_id="", board_id=_board_id(board_url), title=None, url=board_url)
         return BoardPage(board=board, threads=links, page_number=_page_number(url))
 
     def _post(self, resource: dict, users: dict, thread_id: str, thread_url: str, base: str,
@@ -237,7 +250,7 @@ class Flarum(Engine):
 
     def _thread_from_noscript(self, sel: Selector, url: str) -> ThreadPage:
         """No payload: names and bodies only, numbered by their place on the page."""
-        base = _forum_base(sel, url)
+        base = _forum_base(None, url)
         thread_id = _discussion_id(url) or url
         number = _page_number(url)
         posts = []
@@ -260,9 +273,15 @@ class Flarum(Engine):
         return ThreadPage(thread=thread, posts=posts, page_number=number, next_url=next_url)
 
 
-def _forum_base(sel: Selector, url: str) -> str:
-    payload = payload_of(sel) or {}
-    for resource in payload.get("resources", []):
+def _discussion_url(base: str, thread_id: str, slug: str | None) -> str:
+    """``/d/ID-SLUG``; newer Flarum serialises the slug with its id already in front."""
+    if not slug or slug == thread_id or slug.startswith(f"{thread_id}-"):
+        return f"{base}/d/{slug or thread_id}"
+    return f"{base}/d/{thread_id}-{slug}"
+
+
+def _forum_base(payload: dict | None, url: str) -> str:
+    for resource in (payload or {}).get("resources", []):
         if resource.get("type") == "forums":
             base = (resource.get("attributes") or {}).get("baseUrl")
             if base:
@@ -276,7 +295,7 @@ def _discussion_id(url: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _board_id(url: str, base: str) -> str:
+def _board_id(url: str) -> str:
     m = re.search(r"/t/([^/?#]+)", url)
     return f"t/{m.group(1)}" if m else "all"
 

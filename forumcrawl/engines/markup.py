@@ -298,9 +298,9 @@ class MarkupEngine(Engine):
                 continue
             replies = (parse_count(text_of(first(row.xpath(self.board_replies))))
                        if self.board_replies else None)
-            last = date_of(first(row.xpath(self.board_last_date))) if self.board_last_date else DateField()
             threads.append(ThreadLink(url=href, thread_id=self.id_from_url(href, self.thread_id_patterns),
-                                      title=text_of(link), reply_count=replies, last_post=last))
+                                      title=text_of(link), reply_count=replies,
+                                      last_post=self.board_last_post(row)))
         boards = node_links(sel.xpath(self.subboards), base, self.board_id) if self.subboards else []
         for board in boards:
             board.url = strip_session(board.url)
@@ -312,3 +312,7 @@ class MarkupEngine(Engine):
                               title=text_of(first(sel.xpath(self.board_title))), url=board_url)
         return BoardPage(board=board, threads=threads, boards=boards, page_number=current or 1,
                          next_url=next_url, language=self.language(sel))
+
+    def board_last_post(self, row: Selector) -> DateField:
+        """The last-post date a board row shows."""
+        return date_of(first(row.xpath(self.board_last_date))) if self.board_last_date else DateField()

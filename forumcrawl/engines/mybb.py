@@ -110,12 +110,8 @@ class MyBB(MarkupEngine):
         m = _EDITED.search(note or "")
         return DateField(raw=clean(m.group(1))) if m else DateField()
 
-    def parse_board(self, sel: Selector, url: str):
-        page = super().parse_board(sel, url)
-        rows = sel.xpath(self.board_rows)
-        for link, row in zip(page.threads, rows):
-            link.last_post = _mybb_date(first(row.xpath(self.board_last_date)))
-        return page
+    def board_last_post(self, row: Selector) -> DateField:
+        return _mybb_date(first(row.xpath(self.board_last_date)))
 
 
 def _mybb_date(el: Selector | None) -> DateField:

@@ -91,15 +91,13 @@ class PhpBB3(MarkupEngine):
             evidence.append("viewtopic.php/viewforum.php links")
         return evidence if len(evidence) >= 2 else []
 
-    def parse_board(self, sel: Selector, url: str):
-        """3.0/3.1 print the last-post time as text after the last ``<br>``; 3.2+ as ``<time>``."""
-        page = super().parse_board(sel, url)
-        for link, row in zip(page.threads, sel.xpath(self.board_rows)):
-            if not link.last_post.raw and not link.last_post.machine:
-                texts = [clean(t) for t in row.xpath(f".//dd[{has_class('lastpost')}]/span/text()").getall()]
-                texts = [t for t in texts if t]
-                link.last_post = DateField(raw=texts[-1] if texts else None)
-        return page
+    def board_last_post(self, row: Selector) -> DateField:
+        """3.2+ print the last-post time as ``<time>``; 3.0/3.1 as text after the last ``<br>``."""
+        shown = super().board_last_post(row)
+        if shown.raw or shown.machine:
+            return shown
+        texts = [t for t in map(clean, row.xpath(f".//dd[{has_class('lastpost')}]/span/text()").getall()) if t]
+        return DateField(raw=texts[-1] if texts else None)
 
     def posted(self, post: Selector) -> DateField:
         """3.2+: ``<time datetime>``; before that, the text after "»" in ``p.author``."""
