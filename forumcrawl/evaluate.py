@@ -35,6 +35,8 @@ QUOTE_FURNITURE = re.compile(
     r"Cliquez pour agrandir\s*\.*|Klicken Sie zum Erweitern\s*\.*|↑|Zitat von|"
     r"Klicke in dieses Feld, um es in vollständiger Größe anzuzeigen\.|Original zeigen|said:|"
     r"wrote:|Wrote:|schrieb:|hat geschrieben:|a écrit :|Zitat:|Quote:|Originally Posted by|"
+    # SMF's quote header: "Quote from: NAME on June 04, 2024, 11:23:55 AM"
+    r"Quote from:[^\n]{1,60}?\bon\s+\w+ \d{1,2}, \d{4}, \d{1,2}:\d{2}(?::\d{2})?\s*[AP]M|"
     r"Quote from:|Zitieren|"
     r"\([^()]{6,30}\)(?=\s*\S+ Wrote:))"  # MyBB's cite: "(05-30-2015, 08:41 PM)NAME Wrote:"
 )

@@ -72,3 +72,63 @@ def test_boards_of_phpbb_mybb_flarum_and_discourse_json_land_in_sqlite(tmp_path)
     # (also missing: logged, not stored)
     assert stats.get("forumcrawl/json_fallback") == 2
     assert db.execute("pragma foreign_key_check").fetchall() == []
+
+
+# Boards of engines whose thread pages are real corpus pages (or, for SMF 2.1, a
+# hand-written one): each listing is hand-written from the engine's templates inside the
+# real page's chrome, and links the thread page it is crawled with. Later pages of those
+# threads are not served (404, logged): the listing's numbers must still land.
+REPLAY_MORE = {
+    "https://smf.example/index.php?board=4.0": "smf21/board-4.html",
+    "https://smf.example/index.php?topic=1812.0": "smf21/topic-1812.html",
+    "https://forum.digitalfernsehen.de/forums/digital-fernsehen-die-zeitschrift.53/":
+        "xenforo1/forums-digital-fernsehen-die-zeitschrift.53.html",
+    "https://forum.digitalfernsehen.de/threads/df-hilferuf.416785/": "xenforo1/digitalfernsehen-df-hilferuf.html",
+    "http://forums.militarytimes.com/forumdisplay.php/380-Air-Force": "vbulletin4/forumdisplay-380-Air-Force.html",
+    "http://forums.militarytimes.com/showthread.php/9687-Legendary-military-columnist-author-Bob-Dorr-dies-at-76":
+        "vbulletin4/militarytimes-bob-dorr-dies.html",
+    "https://www.neowin.net/forum/forum/219-introduce-yourself/": "ipb4/forum-219-introduce-yourself.html",
+    "https://www.neowin.net/forum/topic/1393830-hello-everyone/": "ipb4/neowin-hello-everyone.html",
+}
+
+
+def test_boards_of_smf21_xenforo1_vbulletin4_and_invision4_land_in_sqlite(tmp_path):
+    replay = tmp_path / "replay"
+    replay.mkdir()
+    (replay / "urls.tsv").write_text(
+        "".join(f"{url}\t{FIXTURES / rel}\n" for url, rel in REPLAY_MORE.items()), encoding="utf-8")
+    seeds = [url for url, rel in REPLAY_MORE.items() if "board" in rel or "forum" in rel.split("/")[1]]
+    assert len(seeds) == 4
+    (tmp_path / "seeds.txt").write_text("\n".join(seeds) + "\n", encoding="utf-8")
+    result = run_crawl(tmp_path, None, replay, "-a", f"urls_file={tmp_path / 'seeds.txt'}",
+                       "-s", "DOWNLOAD_DELAY=0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    db = sqlite_utils.Database(tmp_path / "forumcrawl.db")
+
+    assert {r["engine"] for r in db.query("select engine from sites")} == {
+        "smf", "xenforo1", "vbulletin4", "invision"}
+    per_site = {r["site_id"]: r["n"] for r in db.query(
+        "select site_id, count(*) as n from posts group by site_id")}
+    assert per_site == {"smf.example": 4, "forum.digitalfernsehen.de": 10,
+                        "forums.militarytimes.com": 10, "neowin.net": 11}
+
+    threads = {r["url"]: r for r in db.query("select * from threads")}
+    smf = threads["https://smf.example/index.php?topic=1812.0"]
+    assert smf["reply_count"] == 3 and smf["last_post_at"].startswith("2024-06-06T19:45")
+    xf1 = threads["https://forum.digitalfernsehen.de/threads/df-hilferuf.416785/"]
+    # the last-post time is an epoch (data-time), not the "Mittwoch um 18:02 Uhr" text
+    assert xf1["reply_count"] == 47 and xf1["last_post_at"].startswith("2020-04-29T18:02")
+    vb4 = threads["http://forums.militarytimes.com/showthread.php/9687-Legendary-military-columnist-author-Bob-Dorr-dies-at-76"]
+    assert vb4["reply_count"] == 14 and vb4["last_post_at"].startswith("2015-03-14")
+    ips = threads["https://www.neowin.net/forum/topic/1393830-hello-everyone/"]
+    assert ips["reply_count"] == 10 and ips["last_post_at"].startswith("2020-04-04T16:21")
+    # trap: the "Mini Spy" sidebar's topic rows are neither this board's threads nor boards
+    assert not db.execute("select count(*) from boards where url like '%/topic/%'").fetchone()[0]
+
+    boards = {r["url"]: r["title"] for r in db.query("select url, title from boards")}
+    assert boards["https://smf.example/index.php?board=4.0"] == "Antennas & Feedlines"
+    assert boards["http://forums.militarytimes.com/forumdisplay.php/380-Air-Force"] == "Air Force"
+    quotes = list(db.query("select quoted_author, quoted_post_id from quotes"
+                           " where post_id like 'smf.example:%'"))
+    assert {"quoted_author": "Halvard", "quoted_post_id": "9301"} in quotes
+    assert db.execute("pragma foreign_key_check").fetchall() == []

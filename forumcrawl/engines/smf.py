@@ -29,12 +29,14 @@ _QUOTE_FROM = re.compile(r"^\s*(?:Quote from|Zitat von|Citation de|Citazione di|
 _MSG = re.compile(r"msg=?(\d+)|#msg(\d+)")
 _TOPIC_PAGE = re.compile(r"topic=(\d+)(?:\.(\d+))?")
 _ON = re.compile(r"^.*?\b(?:on|am|le|il|en)\s*:\s*", re.I)
+# 2.1: "Last Edit: June 05, 2024, 08:00:12 AM by kestrel_ant" (2.0 wraps it in « »)
+_LAST_EDIT = re.compile(r"^.*?:\s*(.*?)(?:\s+(?:by|von|par|da|por)\s+.*)?$", re.S)
 
 POSTER_CELL = "(.//td[1] | .//div[" + has_class("poster") + "])[1]"
 
 
 def _attribution(el: HtmlElement) -> Attribution:
-    header = el.xpath(f"preceding-sibling::*[1][{has_class('quoteheader')}]")
+    header = el.xpath(f"preceding-sibling::*[1][{has_class('quoteheader')}] | ./cite")
     if not header:
         return Attribution()
     text = clean(header[0].text_content()) or ""
@@ -52,7 +54,7 @@ class SMF(MarkupEngine):
     quote_rule = QuoteRule(
         xpath=f".//div[{has_class('quote')}] | .//blockquote[{has_class('bbc_standard_quote')} or {has_class('bbc_alternate_quote')}]",
         header=f"preceding-sibling::*[1][{has_class('quoteheader')}]",
-        chrome=f".//*[{has_class('quotefooter')}]",
+        chrome=f".//*[{has_class('quotefooter')}] | ./cite",
         attribution=_attribution,
     )
     body_chrome = f".//*[{has_class('quotefooter')}]"
@@ -69,16 +71,23 @@ class SMF(MarkupEngine):
                   f" | {POSTER_CELL}//li[{has_class('postcount')}]")
     signature = f".//div[{has_class('signature')}]"
     permalink = ".//div[starts-with(@id,'subject_')]//a/@href"
+    position = f".//span[{has_class('page_number')}]"
     title = ("//td[@id='top_subject'] | //div[@id='forumposts']//h3[" + has_class("catbg") + "]"
-             " | //h2[@id='top_subject'] | //title")
+             " | //h2[@id='top_subject'] | //span[@id='top_subject'] | //title")
     crumbs = f"//div[{has_class('nav')} or {has_class('navigate_section')} or @id='linktree']//a[contains(@href,'board=')]"
     next_page = ""  # ``prev_next`` links lead to other topics: only the page index counts
     pagination = f"//*[{has_class('navPages')} or {has_class('pagelinks')}]/.. | //td[{has_class('middletext')}]"
     thread_id_patterns = (r"topic[=,](\d+)", r"/topic/(\d+)")
     board_id_patterns = (r"board[=,](\d+)", r"/board/(\d+)")
-    board_rows = "//td[starts-with(@id,'msg_')] | //td[" + has_class("subject") + "][.//span[starts-with(@id,'msg_')]]"
+    # 2.1 lists topics as divs in #topic_container; 2.0 and 1.1 as table rows.
+    board_rows = ("//div[@id='topic_container']/div[.//span[starts-with(@id,'msg_')]]"
+                  " | //tr[td[.//span[starts-with(@id,'msg_')]]][not(.//tr)]")
     board_link = ".//span[starts-with(@id,'msg_')]/a | .//a[contains(@href,'topic=')]"
-    subboards = "//a[starts-with(@name,'b')][contains(@href,'board=')] | //a[@class='subject'][contains(@href,'board=')]"
+    board_replies = f".//div[{has_class('board_stats')}]/p | .//td[{has_class('stats')}]"
+    board_title = (f"//div[{has_class('navigate_section')}]//li[last()]//a"
+                   " | //div[@id='linktree']//li[last()]//a")
+    subboards = (f"//a[starts-with(@name,'b')][contains(@href,'board=')]"
+                 f" | //a[{has_class('subject')}][contains(@href,'board=')]")
 
     def detect(self, sel: Selector) -> list[str]:
         evidence = []
@@ -107,8 +116,26 @@ class SMF(MarkupEngine):
         return None
 
     def posted(self, post: Selector) -> DateField:
-        line = first(post.xpath(".//div[starts-with(@id,'subject_')]/following-sibling::div[1]"
-                                f" | .//div[{has_class('keyinfo')}]//div[{has_class('smalltext')}]"
-                                f" | .//div[{has_class('postinfo')}]//a[{has_class('smalltext')}]"))
+        # 2.1 keeps the date alone in a link; 2.0 and 1.1 print it as "on: DATE »" in
+        # the block after the subject, which in 2.1 also holds the "Last Edit" note.
+        line = (first(post.xpath(f".//div[{has_class('postinfo')}]/a[{has_class('smalltext')}]"))
+                or first(post.xpath(".//div[starts-with(@id,'subject_')]/following-sibling::div[1]"
+                                    f" | .//div[{has_class('keyinfo')}]//div[{has_class('smalltext')}]")))
         text = _ON.sub("", text_of(line) or "")
         return DateField(raw=clean(text.replace("«", "").replace("»", "")))
+
+    def board_last_post(self, row: Selector) -> DateField:
+        """2.1 links the last-post time; 2.0 prints it as text after an icon link."""
+        cell = first(row.xpath(f".//*[{has_class('lastpost')}]"))
+        if cell is None:
+            return DateField()
+        link = first(cell.xpath(".//a[contains(@href,'topic=')][normalize-space()]"))
+        if link is not None:
+            return DateField(raw=text_of(link))
+        texts = [clean(t) for t in cell.xpath(".//text()[not(ancestor::a)]").getall()]
+        return DateField(raw=next((t for t in texts if t and any(c.isdigit() for c in t)), None))
+
+    def edited_date(self, post: Selector) -> DateField:
+        note = text_of(first(post.xpath(".//*[starts-with(@id,'modified_')]")))
+        m = _LAST_EDIT.match((note or "").replace("«", "").replace("»", "").strip())
+        return DateField(raw=clean(m.group(1))) if note and m else DateField()

@@ -82,7 +82,9 @@ class VBulletin4(MarkupEngine):
     board_link = f".//a[{has_class('title')}]"
     board_replies = f".//ul[{has_class('threadstats')}]/li[1]"
     board_last_date = f".//dl[{has_class('threadlastpost')}]/dd[last()]"
-    board_title = "//div[@id='pagetitle']//h1 | //h1"
+    # "Forum: <span class=forumtitle>Air Force</span>": the name without its label
+    board_title = (f"//div[@id='pagetitle']/h1/span[{has_class('forumtitle')}]"
+                   f" | //div[@id='pagetitle'][not(h1/span[{has_class('forumtitle')}])]/h1")
     subboards = f"//h2[{has_class('forumtitle')}]/a"
 
     def detect(self, sel: Selector) -> list[str]:

@@ -1,0 +1,86 @@
+"""Board (and new-version thread) pages read without Scrapy: the traps each listing
+holds, found while writing the fixtures from the engines' templates."""
+
+from __future__ import annotations
+
+from conftest import FIXTURES
+
+from forumcrawl.document import read_document
+
+
+def board(rel: str, url: str):
+    doc = read_document((FIXTURES / rel).read_bytes(), url)
+    assert doc.kind == "board", doc.kind
+    return doc.board
+
+
+def test_xenforo1_thread_prefix_is_not_the_thread_link():
+    page = board("xenforo1/forums-digital-fernsehen-die-zeitschrift.53.html",
+                 "https://forum.digitalfernsehen.de/forums/digital-fernsehen-die-zeitschrift.53/")
+    urls = [t.url for t in page.threads]
+    # the "Abo" prefix link (…?prefix_id=3) comes first inside h3.title
+    assert urls[-1] == "https://forum.digitalfernsehen.de/threads/heft-05-2020-kommt-nicht-an.416402/"
+    assert page.threads[-1].title == "Heft 05/2020 kommt nicht an"
+    assert not any("prefix_id" in url for url in urls)
+    hilferuf = page.threads[1]
+    assert (hilferuf.reply_count, hilferuf.last_post.machine) == (47, "1588183320")
+    assert page.next_url.endswith("/forums/digital-fernsehen-die-zeitschrift.53/page-2")
+
+
+def test_invision4_sidebar_topic_rows_are_not_the_board():
+    page = board("ipb4/forum-219-introduce-yourself.html",
+                 "https://www.neowin.net/forum/forum/219-introduce-yourself/")
+    assert [t.thread_id for t in page.threads] == ["1362310", "1393830", "1393790"]
+    # "Mini Spy" rows link /forum/topic/… (the site lives under /forum/): not sub-forums
+    assert page.boards == []
+    assert page.threads[1].reply_count == 10
+    assert page.threads[1].last_post.machine == "2020-04-04T16:21:20Z"
+    assert page.next_url == "https://www.neowin.net/forum/forum/219-introduce-yourself/page/2/"
+
+
+def test_vbulletin4_board_rows_stickies_and_title():
+    page = board("vbulletin4/forumdisplay-380-Air-Force.html",
+                 "http://forums.militarytimes.com/forumdisplay.php/380-Air-Force")
+    assert page.board.title == "Air Force"  # not "Forum: Air Force"
+    assert [t.thread_id for t in page.threads] == ["8120", "9687", "9652"]
+    # the per-thread "2 Pages" links are not the board's pager
+    assert page.next_url == "http://forums.militarytimes.com/forumdisplay.php/380-Air-Force/page2"
+    assert page.threads[1].last_post.raw == "03-14-2015, 10:02 AM"
+
+
+def test_smf21_board_and_child_boards():
+    page = board("smf21/board-4.html", "https://smf.example/index.php?board=4.0")
+    assert page.board.title == "Antennas & Feedlines"
+    assert [(t.thread_id, t.reply_count) for t in page.threads] == [("1650", 0), ("1812", 3), ("1779", 27)]
+    assert page.threads[2].last_post.raw == "June 03, 2024, 09:02:17 AM"
+    assert [b.url for b in page.boards] == ["https://smf.example/index.php?board=11.0"]
+    # the row's "Pages 1 2" of a long topic do not page the board
+    assert page.next_url == "https://smf.example/index.php?board=4.20"
+
+
+def test_smf21_quotes_cite_inside_and_last_edit_kept_out_of_the_date():
+    doc = read_document((FIXTURES / "smf21/topic-1812.html").read_bytes(),
+                        "https://smf.example/index.php?topic=1812.0")
+    posts = doc.thread.posts
+    assert [p.position for p in posts] == [1, 2, 3, 4]
+    reply = posts[1]
+    assert reply.posted.raw == "June 04, 2024, 01:05:12 PM"
+    assert reply.edited.raw == "June 05, 2024, 08:00:12 AM"
+    assert [(q.author, q.post_id, q.depth) for q in posts[2].quotes] == [
+        ("kestrel_ant", "9305", 1), ("Halvard", "9301", 2)]
+    assert "Quote from" not in posts[2].body_text and "Quote from" not in posts[2].quotes[0].text
+    assert posts[3].author.name == "QRP_visitor" and posts[3].author.profile_url is None
+
+
+def test_invision5_posts_and_the_latest_replies_widget():
+    doc = read_document((FIXTURES / "ipb5/topic-742-30-m-vertical-on-a-flat-roof.html").read_bytes(),
+                        "https://ips5.example/topic/742-30-m-vertical-on-a-flat-roof/")
+    posts = doc.thread.posts
+    # the sidebar widget renders a reply with the same ipsEntry classes: not a post
+    assert [p.post_id for p in posts] == ["5501", "5508", "5513"]
+    first = posts[0]
+    assert (first.author.name, first.author.title, first.author.message_count) == ("Halvard", "Administrators", 1200)
+    assert first.posted.machine == "2024-05-30T14:27:11Z"
+    assert [(q.author, q.post_id, q.author_user_id) for q in posts[1].quotes] == [("Halvard", "5501", "12")]
+    assert posts[2].author.title == "Moderators"
+    assert doc.thread.thread.board_url == "https://ips5.example/forum/9-antennas/"
