@@ -78,3 +78,17 @@ def test_json_no_engine_reads_is_an_unknown_engine():
     from forumcrawl.document import UnknownEngine
     with pytest.raises(UnknownEngine):
         read_document(b'{"hello": "world"}', "https://x.example/api", content_type="application/json")
+
+
+def test_discourse_category_json_lists_its_topics_and_pages_on_as_json():
+    body = (FIXTURES / "discourse" / "json" / "c-solar-12.json").read_bytes()
+    doc = read_document(body, "https://discourse.example/c/solar/12.json")
+    page = doc.board
+    assert doc.kind == "board" and page.board.board_id == "12"
+    # the pinned "About the … category" topic is a topic like any other; a subcategory's
+    # topic (category_id 31) is listed by its parent category as Discourse does
+    assert [t.thread_id for t in page.threads] == ["7002", "7324", "7311", "7290"]
+    assert page.threads[0].url == "https://discourse.example/t/about-the-solar-category/7002.json"
+    assert page.threads[3].reply_count == 2
+    assert page.threads[3].last_post.machine == "2023-05-29T18:22:40.120Z"
+    assert page.next_url == "https://discourse.example/c/solar/12.json?page=1"

@@ -84,3 +84,11 @@ def test_invision5_posts_and_the_latest_replies_widget():
     assert [(q.author, q.post_id, q.author_user_id) for q in posts[1].quotes] == [("Halvard", "5501", "12")]
     assert posts[2].author.title == "Moderators"
     assert doc.thread.thread.board_url == "https://ips5.example/forum/9-antennas/"
+
+
+def test_fluxbb_board_title_and_topic_pagers():
+    page = board("fluxbb/viewforum-id-22.html", "https://bbs.archlinux.org/viewforum.php?id=22")
+    assert page.board.title == "Kernel & Hardware"  # not the site's h1 "Arch Linux"
+    assert [t.thread_id for t in page.threads] == ["57145", "249553", "250031"]
+    # the "[ Pages: 1 2 ]" links of a long topic are neither threads nor the board's pager
+    assert page.next_url == "https://bbs.archlinux.org/viewforum.php?id=22&p=2"

@@ -89,28 +89,29 @@ REPLAY_MORE = {
         "vbulletin4/militarytimes-bob-dorr-dies.html",
     "https://www.neowin.net/forum/forum/219-introduce-yourself/": "ipb4/forum-219-introduce-yourself.html",
     "https://www.neowin.net/forum/topic/1393830-hello-everyone/": "ipb4/neowin-hello-everyone.html",
+    "https://bbs.archlinux.org/viewforum.php?id=22": "fluxbb/viewforum-id-22.html",
+    "https://bbs.archlinux.org/viewtopic.php?id=249553": "fluxbb/fluxbb-archlinux-thunderbolt-dock.html",
 }
+SEEDS_MORE = list(REPLAY_MORE)[::2]  # each board, listed before the thread it links
 
 
-def test_boards_of_smf21_xenforo1_vbulletin4_and_invision4_land_in_sqlite(tmp_path):
+def test_boards_of_smf21_xenforo1_vbulletin4_invision4_and_fluxbb_land_in_sqlite(tmp_path):
     replay = tmp_path / "replay"
     replay.mkdir()
     (replay / "urls.tsv").write_text(
         "".join(f"{url}\t{FIXTURES / rel}\n" for url, rel in REPLAY_MORE.items()), encoding="utf-8")
-    seeds = [url for url, rel in REPLAY_MORE.items() if "board" in rel or "forum" in rel.split("/")[1]]
-    assert len(seeds) == 4
-    (tmp_path / "seeds.txt").write_text("\n".join(seeds) + "\n", encoding="utf-8")
+    (tmp_path / "seeds.txt").write_text("\n".join(SEEDS_MORE) + "\n", encoding="utf-8")
     result = run_crawl(tmp_path, None, replay, "-a", f"urls_file={tmp_path / 'seeds.txt'}",
                        "-s", "DOWNLOAD_DELAY=0")
     assert result.returncode == 0, result.stderr[-3000:]
     db = sqlite_utils.Database(tmp_path / "forumcrawl.db")
 
     assert {r["engine"] for r in db.query("select engine from sites")} == {
-        "smf", "xenforo1", "vbulletin4", "invision"}
+        "smf", "xenforo1", "vbulletin4", "invision", "fluxbb"}
     per_site = {r["site_id"]: r["n"] for r in db.query(
         "select site_id, count(*) as n from posts group by site_id")}
     assert per_site == {"smf.example": 4, "forum.digitalfernsehen.de": 10,
-                        "forums.militarytimes.com": 10, "neowin.net": 11}
+                        "forums.militarytimes.com": 10, "neowin.net": 11, "bbs.archlinux.org": 5}
 
     threads = {r["url"]: r for r in db.query("select * from threads")}
     smf = threads["https://smf.example/index.php?topic=1812.0"]
@@ -125,7 +126,11 @@ def test_boards_of_smf21_xenforo1_vbulletin4_and_invision4_land_in_sqlite(tmp_pa
     # trap: the "Mini Spy" sidebar's topic rows are neither this board's threads nor boards
     assert not db.execute("select count(*) from boards where url like '%/topic/%'").fetchone()[0]
 
+    flux = threads["https://bbs.archlinux.org/viewtopic.php?id=249553"]
+    assert flux["reply_count"] == 4 and flux["last_post_at"].startswith("2020-03-09T14:35")
+
     boards = {r["url"]: r["title"] for r in db.query("select url, title from boards")}
+    assert boards["https://bbs.archlinux.org/viewforum.php?id=22"] == "Kernel & Hardware"
     assert boards["https://smf.example/index.php?board=4.0"] == "Antennas & Feedlines"
     assert boards["http://forums.militarytimes.com/forumdisplay.php/380-Air-Force"] == "Air Force"
     quotes = list(db.query("select quoted_author, quoted_post_id from quotes"

@@ -51,6 +51,7 @@ class FluxBB(MarkupEngine):
     board_link = f".//td[{has_class('tcl')}]//a[contains(@href,'viewtopic')]"
     board_replies = f".//td[{has_class('tc2')}]"
     board_last_date = f".//td[{has_class('tcr')}]/a"
+    board_title = "//div[@id='vf']/h2 | //ul[@class='crumbs']/li[last()]//a"
     subboards = "//div[@id='idx1' or starts-with(@id,'idx')]//h3/a[contains(@href,'viewforum')]"
 
     def detect(self, sel: Selector) -> list[str]:
