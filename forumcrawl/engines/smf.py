@@ -33,10 +33,17 @@ _ON = re.compile(r"^.*?\b(?:on|am|le|il|en)\s*:\s*", re.I)
 _LAST_EDIT = re.compile(r"^.*?:\s*(.*?)(?:\s+(?:by|von|par|da|por)\s+.*)?$", re.S)
 
 POSTER_CELL = "(.//td[1] | .//div[" + has_class("poster") + "])[1]"
+# 1.1/2.0 print a quote's "Quote from: NAME on DATE" header beside the quote
+QUOTE_HEADER = f"preceding-sibling::*[1][{has_class('quoteheader')}]"
+
+
+def _unframed(text: str | None) -> str:
+    """Text without the « » SMF frames dates and edit notes with."""
+    return (text or "").replace("«", "").replace("»", "").strip()
 
 
 def _attribution(el: HtmlElement) -> Attribution:
-    header = el.xpath(f"preceding-sibling::*[1][{has_class('quoteheader')}] | ./cite")
+    header = el.xpath(f"{QUOTE_HEADER} | ./cite")  # 2.1: <cite> inside the quote
     if not header:
         return Attribution()
     text = clean(header[0].text_content()) or ""
@@ -53,7 +60,7 @@ class SMF(MarkupEngine):
     name = "smf"
     quote_rule = QuoteRule(
         xpath=f".//div[{has_class('quote')}] | .//blockquote[{has_class('bbc_standard_quote')} or {has_class('bbc_alternate_quote')}]",
-        header=f"preceding-sibling::*[1][{has_class('quoteheader')}]",
+        header=QUOTE_HEADER,
         chrome=f".//*[{has_class('quotefooter')}] | ./cite",
         attribution=_attribution,
     )
@@ -121,8 +128,7 @@ class SMF(MarkupEngine):
         line = (first(post.xpath(f".//div[{has_class('postinfo')}]/a[{has_class('smalltext')}]"))
                 or first(post.xpath(".//div[starts-with(@id,'subject_')]/following-sibling::div[1]"
                                     f" | .//div[{has_class('keyinfo')}]//div[{has_class('smalltext')}]")))
-        text = _ON.sub("", text_of(line) or "")
-        return DateField(raw=clean(text.replace("«", "").replace("»", "")))
+        return DateField(raw=clean(_unframed(_ON.sub("", text_of(line) or ""))))
 
     def board_last_post(self, row: Selector) -> DateField:
         """2.1 links the last-post time; 2.0 prints it as text after an icon link."""
@@ -137,5 +143,5 @@ class SMF(MarkupEngine):
 
     def edited_date(self, post: Selector) -> DateField:
         note = text_of(first(post.xpath(".//*[starts-with(@id,'modified_')]")))
-        m = _LAST_EDIT.match((note or "").replace("«", "").replace("»", "").strip())
+        m = _LAST_EDIT.match(_unframed(note))
         return DateField(raw=clean(m.group(1))) if note and m else DateField()

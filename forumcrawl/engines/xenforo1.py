@@ -168,10 +168,9 @@ class XenForo1(Engine):
         base = base_url(sel, url)
         threads = []
         for row in sel.css("li.discussionListItem"):
-            # the title link, not a thread prefix ("a.prefixLink", first when present)
+            # the title link: not a thread prefix ("a.prefixLink", first when present)
             # nor the "a.unreadLink" jump after it
-            link = first(row.css("h3.title a.PreviewTooltip")) or first(
-                row.css("h3.title a:not(.prefixLink):not(.unreadLink)"))
+            link = first(row.css("h3.title a:not(.prefixLink):not(.unreadLink)"))
             href = absolute(base, link.attrib.get("href")) if link is not None else None
             if not href:
                 continue
