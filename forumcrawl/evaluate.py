@@ -125,8 +125,9 @@ class PageScore:
     matched: int = 0
     gold_kind: str = "count"
     authors_ok: int = 0
+    authors_scored: int = 0
     dates_ok: int = 0
-    scored: int = 0
+    dates_scored: int = 0
     body_f1: list[float] = field(default_factory=list)
     chrome_leaks: list[str] = field(default_factory=list)
     error: str | None = None
@@ -168,7 +169,7 @@ def score_page(page: FixturePage, engine: str | None = None) -> PageScore:
         score.gold_kind = "full"
         score.expected = len(gold["posts"])
         pairs = align(posts, gold["posts"], page.url)
-        score.matched = score.scored = len(pairs)
+        score.matched = score.authors_scored = score.dates_scored = len(pairs)
         for post, expected, f1 in pairs:
             score.authors_ok += user_matches(post, expected["user"], page.url)
             score.dates_ok += expected["datetime"] in (post["posted_raw"] or "")
@@ -184,9 +185,13 @@ def score_page(page: FixturePage, engine: str | None = None) -> PageScore:
             bodies = json.dumps([p["body_text"] for p in posts], ensure_ascii=False)
             score.chrome_leaks += [f"missing: {s[:40]}" for s in gold["with"] if squash(s) not in everything]
             score.chrome_leaks += [f"leaked: {s[:40]}" for s in gold["without"] if s in bodies]
-            if posts:
-                score.scored = 1
+            # Main-content gold leaves author or date empty where its page has none
+            # to give (a later page of a thread): nothing to score then.
+            if posts and gold.get("author"):
+                score.authors_scored = 1
                 score.authors_ok = int(posts[0]["author"] == gold["author"])
+            if posts and gold.get("date"):
+                score.dates_scored = 1
                 score.dates_ok = int(bool(posts[0]["posted_at"]) and
                                      posts[0]["posted_at"].startswith(gold["date"]))
     return score
@@ -202,14 +207,15 @@ def summarise(scores: list[PageScore], key) -> list[dict]:
         found = sum(s.found for s in group)
         expected = sum(s.expected for s in group)
         matched = sum(s.matched for s in group)
-        scored = sum(s.scored for s in group)
+        authors_scored = sum(s.authors_scored for s in group)
+        dates_scored = sum(s.dates_scored for s in group)
         f1s = [f for s in group for f in s.body_f1]
         rows.append({
             "group": name, "pages": len(group), "posts": found, "expected": expected,
             "precision": matched / found if found else 0.0,
             "recall": matched / expected if expected else 0.0,
-            "author": sum(s.authors_ok for s in group) / scored if scored else None,
-            "date": sum(s.dates_ok for s in group) / scored if scored else None,
+            "author": sum(s.authors_ok for s in group) / authors_scored if authors_scored else None,
+            "date": sum(s.dates_ok for s in group) / dates_scored if dates_scored else None,
             "body_f1": sum(f1s) / len(f1s) if f1s else None,
             "leaks": sum(len(s.chrome_leaks) for s in group),
             "errors": sum(1 for s in group if s.error),

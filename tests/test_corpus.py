@@ -108,6 +108,34 @@ def test_discourse_next_page_link_inside_crawler_post():
     assert [p["post_id"] for p in posts[:2]] == ["499760/1", "499760/2"]
 
 
+@pytest.mark.parametrize(("name", "title"), [
+    # the site banner is an <h1> that comes before the navbar's title
+    ("animesuki-hibike-euphonium-p152.html", "(L + CR) Hibike! Euphonium [anime]"),
+    # "Thread: <span class=threadtitle>…</span>" inside the h1: the title without its label
+    ("militarytimes-bob-dorr-dies.html", "Legendary military columnist, author Bob Dorr dies at 76"),
+    ("drwindows-zufall-entdeckte-problemloesungen.html", "Durch Zufall entdeckte Problemlösungen"),
+    # SMF headers say "Topic: SUBJECT (Read N times)"; <title> is the subject
+    ("bitcointalk-smf1-topic-14.html", "Break on the supply's increase"),
+    ("bpdfamily-topic-343886.html", "Unable to cope with the silent treatment/waiting game"),
+    # the generic reader takes the first h1, not every h1 run together
+    ("hfr-galaxy-s6-topic-unique.html", "[Topic Unique] Samsung Galaxy S6"),
+])
+def test_thread_title_is_the_preferred_alternative_not_the_first_in_document_order(name, title):
+    assert records_of(page_named(name))[0]["title"] == title
+
+
+def test_discourse_topic_quote_keeps_the_quoted_topics_title():
+    """An ``aside.quote`` without ``data-username`` quotes a topic, not a member: its title
+    (topic name and category) is the quote's heading, where a member quote's "NAME:" is
+    furniture."""
+    first = posts_of("blizzard-wow-layers-character-creation.html")[0]
+    assert first["body_text"] == ""
+    (quote,) = first["quotes"]
+    assert quote["author"] is None and quote["post_id"] == "526562/1"
+    assert quote["text"].startswith("Layering Disabled in this Region -- May 14 WoW Classic General Discussion\n")
+    assert "At this time, we’re contracting" in quote["text"]
+
+
 @pytest.mark.parametrize("name", ["msworld-sort-of-new-here.html", "worldofplayers-welchen-blog-2020.html"])
 def test_vbulletin4_body_blockquote_is_not_a_quote(name):
     posts = posts_of(name)

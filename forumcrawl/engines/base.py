@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 from urllib.parse import urljoin
 
+import html_text
 from parsel import Selector
 
 from ..extract.text import QuoteRule
@@ -121,6 +122,26 @@ def text_of(sel: Selector | None) -> str | None:
 
 def first(sels) -> Selector | None:
     return sels[0] if sels else None
+
+
+Alternatives = str | tuple[str, ...]
+
+
+def preferred_text(sel: Selector, xpaths: Alternatives) -> str | None:
+    """Text of the first match of the first alternative that has one.
+
+    An XPath union answers in document order, so "the thread's title, else any h1"
+    written as one union would pick a site banner's ``h1`` that precedes the title
+    (or the ``h1`` around a labelled title span); alternatives in a tuple are tried
+    in order of preference instead.
+    """
+    for xpath in (xpaths,) if isinstance(xpaths, str) else xpaths:
+        found = first(sel.xpath(xpath))
+        # html_text joins inline markup without spaces: "(<acronym>L</acronym>+CR)"
+        text = clean(html_text.extract_text(found.root, guess_layout=False)) if found is not None else None
+        if text:
+            return text
+    return None
 
 
 def absolute(base: str, href: str | None) -> str | None:

@@ -46,9 +46,11 @@ def _attribution(el: HtmlElement) -> Attribution:
 
 class Discourse(MarkupEngine):
     name = "discourse"
-    quote_rule = QuoteRule(xpath=f".//aside[{has_class('quote')}]", content="./blockquote",
-                           # A member quote's title is "avatar NAME:"; a topic quote's
-                           # title names the quoted topic, and is kept as its words.
+    quote_rule = QuoteRule(xpath=f".//aside[{has_class('quote')}]",
+                           # A member quote's title is "avatar NAME:" furniture, so only its
+                           # blockquote is quoted; a topic quote's title names the quoted
+                           # topic and its category, and is kept as the quote's heading.
+                           content="./self::*[not(@data-username)] | ./blockquote",
                            chrome=f"./div[{has_class('title')}][../@data-username]",
                            attribution=_attribution)
     body_chrome = f".//div[{has_class('meta')}][ancestor::div[{has_class('lightbox-wrapper')}]]"
@@ -57,7 +59,7 @@ class Discourse(MarkupEngine):
     author_link = ".//*[@itemprop='author']//a"
     author_name = ".//*[@itemprop='author']//*[@itemprop='name']"
     position = ".//*[@itemprop='position']"
-    title = f"//h1[{has_class('crawler-topic-title')}] | //*[@id='topic-title']//h1 | //h1"
+    title = (f"//h1[{has_class('crawler-topic-title')}] | //*[@id='topic-title']//h1", "//h1")
     crumbs = "//*[@id='breadcrumbs']//a[contains(@href,'/c/')]"
     next_page = "//link[@rel='next']/@href | //div[@role='navigation']//a[@rel='next']/@href | //*[" + has_class("crawler-post") + "]//a[@rel='next']/@href"
     thread_id_patterns = (r"/t/[^/]+/(\d+)", r"/t/(\d+)")

@@ -42,7 +42,7 @@ class FluxBB(MarkupEngine):
     signature = f".//div[{has_class('postsignature')}]"
     permalink = "./h2//a/@href"
     position = f"./h2//span[{has_class('conr')}]"
-    title = "//div[@id='brdmain']//h2[1] | //ul[contains(@class,'crumbs')]/li[last()]//a | //h1"
+    title = ("//div[@id='brdmain']//h2[1]", "//ul[contains(@class,'crumbs')]/li[last()]//a", "//h1")
     crumbs = "//ul[contains(@class,'crumbs')]//a[contains(@href,'viewforum')]"
     pagination = f"//p[{has_class('pagelink')}]"
     thread_id_patterns = (r"viewtopic\.php\?(?:.*&)?id=(\d+)", r"/topic/(\d+)")
@@ -51,7 +51,7 @@ class FluxBB(MarkupEngine):
     board_link = f".//td[{has_class('tcl')}]//a[contains(@href,'viewtopic')]"
     board_replies = f".//td[{has_class('tc2')}]"
     board_last_date = f".//td[{has_class('tcr')}]/a"
-    board_title = "//div[@id='vf']/h2 | //ul[@class='crumbs']/li[last()]//a"
+    board_title = ("//div[@id='vf']/h2", "//ul[@class='crumbs']/li[last()]//a")
     subboards = "//div[@id='idx1' or starts-with(@id,'idx')]//h3/a[contains(@href,'viewforum')]"
 
     def detect(self, sel: Selector) -> list[str]:

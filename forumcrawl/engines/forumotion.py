@@ -30,7 +30,7 @@ class Forumotion(MarkupEngine):
     author_name = f".//div[{has_class('postprofile-head')}]//strong | .//p[{has_class('author')}]//strong"
     signature = f".//div[{has_class('signature_div')}]"
     permalink = f".//div[{has_class('postbody-head')}]//h3/a/@href"
-    title = "//h1[contains(@class,'page-title')] | //h1"
+    title = ("//h1[contains(@class,'page-title')]", "//h1")
     crumbs = "//*[contains(@class,'sub-header-path') or contains(@class,'nav')]//a[contains(@href,'/f')]"
     pagination = f"//*[{has_class('pagination')}]"
     thread_id_patterns = (r"/t(\d+)(?:p\d+)?-",)

@@ -212,7 +212,7 @@ class Generic(Engine):
         canonical = absolute(base, sel.xpath("//link[@rel='canonical']/@href").get())
         thread_url = strip_session((canonical or url).split("#")[0])
         title = (clean(sel.xpath("//meta[@property='og:title']/@content").get())
-                 or clean(" ".join(sel.xpath("//h1//text()").getall()))
+                 or clean(" ".join(sel.xpath("(//h1)[1]//text()").getall()))
                  or clean(sel.xpath("//title/text()").get()))
         thread = ThreadItem(site_id="", thread_id=thread_url, title=title, url=thread_url)
         posts = unique_posts(self._post(el, i, base, url, thread_url) for i, el in enumerate(containers))

@@ -64,8 +64,8 @@ class Invision(MarkupEngine):
     signature = f".//div[@data-role='memberSignature'] | .//div[{has_class('cSignature')}]"
     permalink = (f".//div[{has_class('ipsComment_meta')}]//a[time]/@href"
                  f" | .//div[{has_class('ipsEntry__meta')}]/a[{has_class('ipsEntry__date')}]/@href")
-    title = (f"//h1[{has_class('ipsType_pageTitle')}] | //div[{has_class('ipsPageHeader__title')}]/h1"
-             " | //h1")
+    title = (f"//h1[{has_class('ipsType_pageTitle')}] | //div[{has_class('ipsPageHeader__title')}]/h1",
+             "//h1")
     crumbs = "//nav[contains(@class,'ipsBreadcrumb')]//a[contains(@href,'/forum/')] | //*[@data-role='breadcrumbList']//a"
     pagination = f"//ul[{has_class('ipsPagination')}]"
     thread_id_patterns = (r"/topic/(\d+)", r"[?&]showtopic=(\d+)", r"/topic/(\d+)-")

@@ -23,6 +23,7 @@ from .base import (
     PAGE_BOARD,
     PAGE_INDEX,
     PAGE_THREAD,
+    Alternatives,
     BoardPage,
     Engine,
     ThreadLink,
@@ -33,6 +34,7 @@ from .base import (
     first,
     node_links,
     parse_count,
+    preferred_text,
     text_of,
     unique_posts,
 )
@@ -131,7 +133,7 @@ class MarkupEngine(Engine):
     body_chrome: ClassVar[str | None] = None
     extra_chrome: ClassVar[str | None] = None  # per-site additions (sites.toml)
     # Page-level expressions.
-    title: ClassVar[str] = "//h1"
+    title: ClassVar[Alternatives] = "//h1"  # a tuple: tried in order of preference
     crumbs: ClassVar[str | None] = None
     next_page: ClassVar[str] = "//link[@rel='next']/@href | //a[@rel='next']/@href"
     pagination: ClassVar[str | None] = None
@@ -142,7 +144,7 @@ class MarkupEngine(Engine):
     board_link: ClassVar[str] = ".//a"
     board_replies: ClassVar[str | None] = None
     board_last_date: ClassVar[str | None] = None
-    board_title: ClassVar[str] = "//h1"
+    board_title: ClassVar[Alternatives] = "//h1"
     subboards: ClassVar[str | None] = None
 
     # ------------------------------------------------------------------ variants
@@ -185,7 +187,7 @@ class MarkupEngine(Engine):
         return strip_session((canonical or url).split("#")[0])
 
     def thread_title(self, sel: Selector) -> str | None:
-        return (text_of(first(sel.xpath(self.title)))
+        return (preferred_text(sel, self.title)
                 or clean(sel.xpath("//meta[@property='og:title']/@content").get())
                 or clean(sel.xpath("//title/text()").get()))
 
@@ -309,7 +311,7 @@ class MarkupEngine(Engine):
         if threads:
             board_url = strip_session(url.split("#")[0])
             board = BoardItem(site_id="", board_id=self.board_id(board_url) or board_url,
-                              title=text_of(first(sel.xpath(self.board_title))), url=board_url)
+                              title=preferred_text(sel, self.board_title), url=board_url)
         return BoardPage(board=board, threads=threads, boards=boards, page_number=current or 1,
                          next_url=next_url, language=self.language(sel))
 

@@ -44,7 +44,7 @@ class NodeBB(MarkupEngine):
     author_name = "@data-username"
     signature = ".//div[@component='post/signature']"
     permalink = ".//a[contains(@class,'permalink')]/@href"
-    title = "//h1[@component='post/header'] | //span[@component='topic/title'] | //h1"
+    title = ("//h1[@component='post/header'] | //span[@component='topic/title']", "//h1")
     crumbs = "//ol[contains(@class,'breadcrumb')]//a[contains(@href,'/category/')]"
     thread_id_patterns = (r"/topic/(\d+)",)
     board_id_patterns = (r"/category/(\d+)",)

@@ -79,8 +79,9 @@ class SMF(MarkupEngine):
     signature = f".//div[{has_class('signature')}]"
     permalink = ".//div[starts-with(@id,'subject_')]//a/@href"
     position = f".//span[{has_class('page_number')}]"
-    title = ("//td[@id='top_subject'] | //div[@id='forumposts']//h3[" + has_class("catbg") + "]"
-             " | //h2[@id='top_subject'] | //span[@id='top_subject'] | //title")
+    # <title> is the bare subject; the headers say "Topic: SUBJECT (Read N times)"
+    title = ("//title", "//td[@id='top_subject'] | //div[@id='forumposts']//h3[" + has_class("catbg") + "]"
+             " | //h2[@id='top_subject'] | //span[@id='top_subject']")
     crumbs = f"//div[{has_class('nav')} or {has_class('navigate_section')} or @id='linktree']//a[contains(@href,'board=')]"
     next_page = ""  # ``prev_next`` links lead to other topics: only the page index counts
     pagination = f"//*[{has_class('navPages')} or {has_class('pagelinks')}]/.. | //td[{has_class('middletext')}]"

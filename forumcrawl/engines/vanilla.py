@@ -53,7 +53,7 @@ class Vanilla(MarkupEngine):
     edited = f".//*[{has_class('DateUpdated')}]//time"
     signature = f".//div[{has_class('Signature')}]"
     permalink = f".//a[{has_class('Permalink')}]/@href"
-    title = f"//div[{has_class('PageTitle')}]//h1 | //h1"
+    title = (f"//div[{has_class('PageTitle')}]//h1", "//h1")
     crumbs = f"//*[{has_class('Breadcrumbs')}]//a[contains(@href,'/categories/')]"
     pagination = f"//*[{has_class('Pager')}]"
     next_page = "//link[@rel='next']/@href | //a[@rel='next']/@href | //a[" + has_class("Next") + "]/@href"

@@ -52,7 +52,8 @@ class VBulletin3(MarkupEngine):
     signature = ".//div[starts-with(normalize-space(), '__________________')]"
     permalink = ".//a[starts-with(@id,'postcount')]/@href"
     position = ".//a[starts-with(@id,'postcount')]"
-    title = "//td[@class='navbar']/strong | //h1"
+    # the site banner is an h1 (animesuki), before the navbar's title
+    title = ("//td[@class='navbar']/strong", "//h1")
     crumbs = "//span[@class='navbar']/a"
     pagination = f"//div[{has_class('pagenav')}]"
     thread_id_patterns = THREAD_IDS

@@ -73,7 +73,8 @@ class VBulletin4(MarkupEngine):
     signature = f".//blockquote[{has_class('signature')}] | .//div[{has_class('signaturecontainer')}]"
     permalink = f".//a[{has_class('postcounter')}]/@href"
     position = f".//a[{has_class('postcounter')}]"
-    title = f"//span[{has_class('threadtitle')}] | //div[@id='pagetitle']//h1 | //h1"
+    # "Thread: <span class=threadtitle>…": the title without its label
+    title = (f"//span[{has_class('threadtitle')}]", "//div[@id='pagetitle']//h1", "//h1")
     crumbs = f"//*[@id='breadcrumb']//li[{has_class('navbit')}]/a"
     pagination = f"//div[{has_class('pagination')}]"
     thread_id_patterns = THREAD_IDS

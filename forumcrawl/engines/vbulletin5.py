@@ -28,7 +28,7 @@ class VBulletin5(MarkupEngine):
     signature = f".//div[{has_class('post-signature')}]"
     permalink = f".//a[{has_class('b-post__count')}]/@href"
     position = f".//a[{has_class('b-post__count')}]"
-    title = f"//h1[{has_class('main-title')}] | //h1"
+    title = (f"//h1[{has_class('main-title')}]", "//h1")
     crumbs = f"//ul[@id='breadcrumbs']//a[{has_class('crumb-link')}] | //*[@id='breadcrumbs']//a"
     pagination = f"//div[{has_class('pagenav')}]"
     thread_id_patterns = (r"/(\d+)-[^/?#]*(?:/page\d+)?/?(?:[?#].*)?$",)
@@ -36,7 +36,8 @@ class VBulletin5(MarkupEngine):
     board_link = f".//a[{has_class('topic-title')}]"
     board_replies = f".//td[{has_class('cell-count')}]//div[{has_class('posts-count')}]"
     board_last_date = f".//td[{has_class('cell-lastpost')}]//span[{has_class('post-date')}]"
-    subboards = f"//a[{has_class('forum-title')}]"
+    # the forum list's rows, and a channel's "Sub-Forums" strip above its topics
+    subboards = f"//a[{has_class('forum-title')} or {has_class('subforum-title')}]"
 
     def detect(self, sel: Selector) -> list[str]:
         evidence = vbulletin_generator(sel, "5")
