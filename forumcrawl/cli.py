@@ -150,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("page", help="saved HTML file")
     extract.add_argument("--url", help="the page's original URL (resolves links, names the site)")
     extract.add_argument("--engine", help="skip detection and use this engine")
-    extract.add_argument("--timezone", default="UTC", help="timezone of text dates (default UTC)")
+    extract.add_argument("--timezone", default=None,
+                         help="timezone of text dates (default: the zone the page states, else UTC)")
     extract.add_argument("--date-order", default=None, help="DMY, MDY or YMD for ambiguous dates")
     extract.add_argument("--language", action="append",
                          help="language of text dates (default: the page's lang attribute)")

@@ -14,6 +14,7 @@ from parsel import Selector
 
 from .engines import Detection, Engine, UnknownEngine, detect, detect_json, get_engine
 from .engines.base import PAGE_BOARD, PAGE_INDEX, PAGE_THREAD, BoardPage, ThreadPage
+from .extract.pagezone import page_timezone
 from .fetch import PageError, check_complete, decode_page
 
 
@@ -59,6 +60,7 @@ def read_document(body: bytes, url: str, content_type: str | None = None,
         raise PageError("unknown_page_kind",
                         f"{detection.engine.name} page that is neither a thread, a board nor "
                         f"a forum index: {url}")
+    (doc.thread or doc.board).timezone = page_timezone(sel)
     return doc
 
 

@@ -64,6 +64,7 @@ class ThreadItem:
     reply_count: int | None = None
     last_post: DateField = field(default_factory=DateField)
     language: str | None = None  # transient: how to read the page's dates
+    timezone: str | None = None  # transient: the zone the page says its dates are in
 
 
 @dataclass(slots=True)
@@ -124,5 +125,6 @@ class PostItem:
     # Transient, never stored: what normalisation needs to read the post.
     links: list[str] = field(default_factory=list)
     language: str | None = None
+    timezone: str | None = None  # stated by the page ("All times are GMT -5")
     fetched_at: str | None = None
     date_order: str | None = None  # inferred from the page's unambiguous dates

@@ -32,18 +32,23 @@ def site_root(url: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SiteSettings:
-    """How to read one site's displayed dates when the page gives nothing better."""
+    """How to read one site's displayed dates when the page gives nothing better.
 
-    timezone: str = "UTC"
+    ``timezone`` None means: the zone the page states ("All times are GMT -5"), else
+    UTC. A zone set by the user wins over the page's statement: a footer's fixed offset
+    does not know about summer time, a zone name does.
+    """
+
+    timezone: str | None = None
     date_order: str | None = None
     languages: tuple[str, ...] | None = None
 
     def context(self, page_language: str | None, fetched_at: datetime,
-                inferred_order: str | None = None) -> DateContext:
+                inferred_order: str | None = None, page_timezone: str | None = None) -> DateContext:
         """Day/month order: the site's setting, else what the page's own unambiguous
         dates show, else the language's custom."""
         languages = self.languages or (language_code(page_language),)
-        return DateContext(languages=languages, timezone=self.timezone,
+        return DateContext(languages=languages, timezone=self.timezone or page_timezone or "UTC",
                            date_order=self.date_order or inferred_order or default_order(languages[0]),
                            fetched_at=fetched_at)
 
@@ -82,6 +87,7 @@ def page_items(page: ThreadPage, url: str, fetched_at: datetime | None = None
     thread = page.thread
     thread.site_id = site_id
     thread.language = page.language
+    thread.timezone = page.timezone
     out: list[ThreadItem | PostItem] = [thread]
     order = infer_date_order(p.posted.raw for p in page.posts)
     for post in page.posts:
@@ -89,6 +95,7 @@ def page_items(page: ThreadPage, url: str, fetched_at: datetime | None = None
         post.site_id = site_id
         post.fetched_at = stamp
         post.language = page.language
+        post.timezone = page.timezone
         if post.author is not None:
             post.author.site_id = site_id
         out.append(post)
@@ -112,7 +119,7 @@ def normalise_item(item, settings: SiteSettings):
     """Resolve dates to UTC and find reposted articles; returns the same item."""
     if isinstance(item, PostItem):
         fetched = datetime.fromisoformat(item.fetched_at) if item.fetched_at else datetime.now(timezone.utc)
-        ctx = settings.context(item.language, fetched, item.date_order)
+        ctx = settings.context(item.language, fetched, item.date_order, item.timezone)
         normalise_date(item.posted, ctx)
         normalise_date(item.edited, ctx)
         if item.author is not None:
@@ -131,6 +138,6 @@ def normalise_item(item, settings: SiteSettings):
             normalise_date(article.published, ctx)
         item.articles = articles
     elif isinstance(item, ThreadItem):
-        ctx = settings.context(item.language, datetime.now(timezone.utc))
+        ctx = settings.context(item.language, datetime.now(timezone.utc), page_timezone=item.timezone)
         normalise_date(item.last_post, ctx)
     return item

@@ -4,7 +4,8 @@ forumcrawl's own settings (override with ``-s NAME=VALUE``):
 
 - ``FORUMCRAWL_DB``: SQLite file to write (default ``forumcrawl.db`` in the working directory).
 - ``FORUMCRAWL_REPLAY_DIR``: serve every request from saved pages in this directory.
-- ``FORUMCRAWL_TIMEZONE``: timezone of dates shown as text without an offset (default UTC).
+- ``FORUMCRAWL_TIMEZONE``: timezone of dates shown as text without an offset (default: the
+  zone the page states, "All times are GMT -5", else UTC).
 - ``FORUMCRAWL_DATE_ORDER``: ``DMY``/``MDY``/``YMD`` for ambiguous numeric dates.
 - ``FORUMCRAWL_LANGUAGES``: dateparser languages for text dates (default: the page's lang).
 - ``FORUMCRAWL_BATCH_SIZE``: items written per SQLite transaction.
@@ -20,7 +21,7 @@ COMMANDS_MODULE = "forumcrawl.commands"
 
 FORUMCRAWL_DB = "forumcrawl.db"
 FORUMCRAWL_REPLAY_DIR = None
-FORUMCRAWL_TIMEZONE = "UTC"
+FORUMCRAWL_TIMEZONE = ""  # the page's stated zone, else UTC
 FORUMCRAWL_DATE_ORDER = None
 FORUMCRAWL_LANGUAGES = []
 FORUMCRAWL_BATCH_SIZE = 500

@@ -84,7 +84,7 @@ def site_defaults(settings) -> SiteSettings:
     """The crawl-wide reading of text dates (``FORUMCRAWL_TIMEZONE`` & co.), which a
     site's own table in ``sites.toml`` refines."""
     languages = settings.getlist("FORUMCRAWL_LANGUAGES") or None
-    return SiteSettings(timezone=settings.get("FORUMCRAWL_TIMEZONE", "UTC"),
+    return SiteSettings(timezone=settings.get("FORUMCRAWL_TIMEZONE") or None,
                         date_order=settings.get("FORUMCRAWL_DATE_ORDER") or None,
                         languages=tuple(languages) if languages else None)
 

@@ -88,3 +88,49 @@ def test_day_month_order_inferred_from_the_pages_unambiguous_dates():
     assert parse_text("04/06/2019 10:00", ctx)[0] == "2019-06-04T10:00:00+00:00"
     # The site's setting wins over inference.
     assert SiteSettings(date_order="MDY").context("en", FETCHED, "DMY").date_order == "MDY"
+
+
+# --- the zone a page states in its footer -------------------------------------------
+
+@pytest.mark.parametrize(("text", "zone"), [
+    ("All times are GMT -5. The time now is 07:35 AM.", "UTC-05:00"),   # vBulletin 3/4
+    ("All times are GMT-5. This page was generated at 12:11 AM.", "UTC-05:00"),  # vBulletin 5
+    ("All times are GMT. The time now is 05:23 AM.", "UTC+00:00"),
+    ("Alle Zeitangaben in WEZ +2. Es ist jetzt 15:48 Uhr.", "UTC+02:00"),
+    ("All times are UTC + 1 hour [ DST ]", "UTC+02:00"),                  # phpBB 3.0: DST adds the hour
+    ("All times are UTC [ DST ]", "UTC+01:00"),
+    ("Alle Zeiten sind UTC+02:00", "UTC+02:00"),                         # phpBB 3.1+
+    ("All times are GMT +5.5. The time now is", "UTC+05:30"),
+    ("All times are GMT +9:30", "UTC+09:30"),
+    ("Posted at 10:00 GMT", None),
+])
+def test_stated_offset(text, zone):
+    from forumcrawl.extract.pagezone import stated_offset
+    assert stated_offset(text) == zone
+
+
+def test_page_timezone_prefers_a_valid_zone_name_over_the_offset():
+    from parsel import Selector
+
+    from forumcrawl.extract.pagezone import page_timezone
+    page = '<ul><li>All times are <span title="Europe/Berlin">UTC+01:00</span></li></ul>'
+    assert page_timezone(Selector(text=page)) == "Europe/Berlin"
+    # some boards translate the zone's name: then the offset is all there is
+    page = '<ul><li>Alle Zeiten sind <span title="Europa/Berlin">UTC+02:00</span></li></ul>'
+    assert page_timezone(Selector(text=page)) == "UTC+02:00"
+    assert page_timezone(Selector(text="<p>no statement</p>")) is None
+
+
+def test_text_dates_are_read_in_the_zone_the_page_states():
+    """animesuki (vBulletin 3) says "All times are GMT -5": "2016-02-01, 02:21" is 07:21 UTC.
+    A zone the user sets wins over the page's statement."""
+    from conftest import FIXTURES
+
+    from forumcrawl.cli import extract_records
+    from forumcrawl.normalize import SiteSettings
+    body = (FIXTURES / "vbulletin3" / "animesuki-hibike-euphonium-p152.html").read_bytes()
+    url = "https://forums.animesuki.com/showthread.php?t=128882&page=152"
+    post = extract_records(body, url, SiteSettings())[1]
+    assert (post["posted_raw"], post["posted_at"]) == ("2016-02-01, 02:21", "2016-02-01T07:21:00+00:00")
+    post = extract_records(body, url, SiteSettings(timezone="UTC"))[1]
+    assert post["posted_at"] == "2016-02-01T02:21:00+00:00"

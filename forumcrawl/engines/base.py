@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 from urllib.parse import urljoin
 
-import html_text
 from parsel import Selector
 
 from ..extract.text import QuoteRule
@@ -42,6 +41,7 @@ class ThreadPage:
     page_number: int = 1
     next_url: str | None = None
     language: str | None = None
+    timezone: str | None = None  # what the page says its text dates are in
     # Other requests that complete this page's thread (Discourse's post_stream chunks).
     more_urls: list[str] = field(default_factory=list)
 
@@ -54,6 +54,7 @@ class BoardPage:
     page_number: int = 1
     next_url: str | None = None
     language: str | None = None
+    timezone: str | None = None
 
 
 class Engine:
@@ -120,6 +121,16 @@ def text_of(sel: Selector | None) -> str | None:
     return clean(" ".join(sel.xpath(".//text()").getall()))
 
 
+def inline_text(el: Selector | None) -> str | None:
+    """Text of inline markup as a reader sees it: ``<b>+</b>Raze`` is "+Raze" (badges
+    drawn as buttons, such as Invision's "OP", are not part of a name)."""
+    if el is None:
+        return None
+    if isinstance(el.root, str):  # an attribute or text node (e.g. ``@data-username``)
+        return clean(el.root)
+    return clean("".join(el.xpath(".//text()[not(ancestor::button)]").getall()))
+
+
 def first(sels) -> Selector | None:
     return sels[0] if sels else None
 
@@ -136,9 +147,7 @@ def preferred_text(sel: Selector, xpaths: Alternatives) -> str | None:
     in order of preference instead.
     """
     for xpath in (xpaths,) if isinstance(xpaths, str) else xpaths:
-        found = first(sel.xpath(xpath))
-        # html_text joins inline markup without spaces: "(<acronym>L</acronym>+CR)"
-        text = clean(html_text.extract_text(found.root, guess_layout=False)) if found is not None else None
+        text = inline_text(first(sel.xpath(xpath)))
         if text:
             return text
     return None

@@ -32,6 +32,7 @@ from .base import (
     base_url,
     clean,
     first,
+    inline_text,
     node_links,
     parse_count,
     preferred_text,
@@ -71,16 +72,6 @@ def date_of(el: Selector | None) -> DateField:
             return DateField(raw=text_of(el) or clean(el.attrib.get("title")),
                              machine=el.attrib[attr])
     return DateField(raw=text_of(el) or clean(el.attrib.get("title")))
-
-
-def inline_text(el: Selector | None) -> str | None:
-    """Text of inline markup as a reader sees it: ``<b>+</b>Raze`` is "+Raze" (badges
-    drawn as buttons, such as Invision's "OP", are not part of a name)."""
-    if el is None:
-        return None
-    if isinstance(el.root, str):  # an attribute or text node (e.g. ``@data-username``)
-        return clean(el.root)
-    return clean("".join(el.xpath(".//text()[not(ancestor::button)]").getall()))
 
 
 def digits_in(text: str | None) -> str | None:
@@ -301,7 +292,7 @@ class MarkupEngine(Engine):
             replies = (parse_count(text_of(first(row.xpath(self.board_replies))))
                        if self.board_replies else None)
             threads.append(ThreadLink(url=href, thread_id=self.id_from_url(href, self.thread_id_patterns),
-                                      title=text_of(link), reply_count=replies,
+                                      title=inline_text(link), reply_count=replies,
                                       last_post=self.board_last_post(row)))
         boards = node_links(sel.xpath(self.subboards), base, self.board_id) if self.subboards else []
         for board in boards:

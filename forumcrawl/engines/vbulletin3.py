@@ -58,10 +58,14 @@ class VBulletin3(MarkupEngine):
     pagination = f"//div[{has_class('pagenav')}]"
     thread_id_patterns = THREAD_IDS
     board_id_patterns = BOARD_IDS
-    board_rows = "//td[starts-with(@id,'td_threadtitle_')]"
+    # threadbit: title cell, a last-post cell titled "Replies: N, Views: M" (in the
+    # board's language), then the reply count as a "who posted" link
+    board_rows = "//tr[td[starts-with(@id,'td_threadtitle_')]]"
     board_link = ".//a[starts-with(@id,'thread_title_')]"
+    board_replies = ".//a[contains(@href,'do=whoposted')]"
     board_title = "//td[@class='navbar']/strong"
-    subboards = "//a[starts-with(@href,'forumdisplay.php')][strong]"
+    # forumbit cells are td#fN; the pager's "Last <strong>»</strong>" is a forumdisplay link too
+    subboards = "//td[starts-with(@id,'f')]//a[starts-with(@href,'forumdisplay.php')][strong]"
 
     def detect(self, sel: Selector) -> list[str]:
         evidence = vbulletin_generator(sel, "3")
@@ -70,6 +74,15 @@ class VBulletin3(MarkupEngine):
         if sel.xpath("//script[contains(., 'vbmenu_register')]"):
             evidence.append("vbmenu_register script")
         return evidence if len(evidence) >= 2 else []
+
+    def board_last_post(self, row: Selector) -> DateField:
+        """"09-04-2005 <span class=time>02:54 PM</span><br>by NAME": the words before
+        the line break."""
+        cell = first(row.xpath(".//td[.//a[contains(@href,'find=lastposter')]]/div"))
+        if cell is None:
+            return DateField()
+        before_break = cell.xpath("./text()[following-sibling::br] | ./*[following-sibling::br]//text()")
+        return DateField(raw=clean(" ".join(before_break.getall())))
 
     def posted(self, post: Selector) -> DateField:
         header = first(post.xpath(f".//td[{has_class('thead')}][1]"))

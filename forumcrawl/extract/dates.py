@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -47,6 +47,19 @@ class DateContext:
     timezone: str = "UTC"
     date_order: str | None = None
     fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+
+_FIXED = re.compile(r"^UTC([+-])(\d{2}):(\d{2})$")
+
+
+def zone(name: str) -> tzinfo:
+    """A zone name ("Europe/Berlin") or a fixed offset as a page states it ("UTC-05:00",
+    which dateparser reads but :mod:`zoneinfo` does not)."""
+    m = _FIXED.match(name)
+    if m:
+        offset = timedelta(hours=int(m[2]), minutes=int(m[3]))
+        return timezone(-offset if m[1] == "-" else offset)
+    return ZoneInfo(name)
 
 
 def to_utc_iso(dt: datetime) -> str:
@@ -106,7 +119,7 @@ def parse_text(text: str, ctx: DateContext) -> tuple[str, str] | None:
     if cleaned.lower() in _NOW_PHRASES:
         return to_utc_iso(ctx.fetched_at), SOURCE_RELATIVE
     # dateparser wants a naive base expressed in the site's timezone.
-    local_base = ctx.fetched_at.astimezone(ZoneInfo(ctx.timezone)).replace(
+    local_base = ctx.fetched_at.astimezone(zone(ctx.timezone)).replace(
         tzinfo=None, second=0, microsecond=0)
     parsed = _dateparser(cleaned, ctx.languages, ctx.timezone, ctx.date_order, local_base)
     if parsed is None:
@@ -118,7 +131,7 @@ def parse_text(text: str, ctx: DateContext) -> tuple[str, str] | None:
     moment, period = parsed
     if source == SOURCE_TEXT and not _TIME_OF_DAY.search(cleaned):
         # A day, month or year with no time of day: keep exactly what was said.
-        local = moment.astimezone(ZoneInfo(ctx.timezone))
+        local = moment.astimezone(zone(ctx.timezone))
         day = date(local.year, local.month, local.day).isoformat()
         return {"year": day[:4], "month": day[:7]}.get(period, day), source
     return to_utc_iso(moment), source
