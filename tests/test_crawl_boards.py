@@ -30,16 +30,21 @@ SEEDS = ["https://forum.openoffice.org/en/forum/viewforum.php?f=5",
          "https://discourse.example/latest.json"]
 
 
-def test_boards_of_phpbb_mybb_flarum_and_discourse_json_land_in_sqlite(tmp_path):
+def crawl_replayed(tmp_path, pages: dict[str, str], seeds: list[str]) -> sqlite_utils.Database:
+    """One ``scrapy crawl`` from ``seeds`` with ``pages`` (URL -> fixture) served offline."""
     replay = tmp_path / "replay"
     replay.mkdir()
     (replay / "urls.tsv").write_text(
-        "".join(f"{url}\t{FIXTURES / rel}\n" for url, rel in REPLAY.items()), encoding="utf-8")
-    (tmp_path / "seeds.txt").write_text("\n".join(SEEDS) + "\n", encoding="utf-8")
+        "".join(f"{url}\t{FIXTURES / rel}\n" for url, rel in pages.items()), encoding="utf-8")
+    (tmp_path / "seeds.txt").write_text("\n".join(seeds) + "\n", encoding="utf-8")
     result = run_crawl(tmp_path, None, replay, "-a", f"urls_file={tmp_path / 'seeds.txt'}",
                        "-s", "DOWNLOAD_DELAY=0")
     assert result.returncode == 0, result.stderr[-3000:]
-    db = sqlite_utils.Database(tmp_path / "forumcrawl.db")
+    return sqlite_utils.Database(tmp_path / "forumcrawl.db")
+
+
+def test_boards_of_phpbb_mybb_flarum_and_discourse_json_land_in_sqlite(tmp_path):
+    db = crawl_replayed(tmp_path, REPLAY, SEEDS)
 
     assert {r["engine"] for r in db.query("select engine from sites")} == {"phpbb3", "mybb", "flarum", "discourse"}
     per_site = {r["site_id"]: r["n"] for r in db.query(
@@ -96,15 +101,7 @@ SEEDS_MORE = list(REPLAY_MORE)[::2]  # each board, listed before the thread it l
 
 
 def test_boards_of_smf21_xenforo1_vbulletin4_invision4_and_fluxbb_land_in_sqlite(tmp_path):
-    replay = tmp_path / "replay"
-    replay.mkdir()
-    (replay / "urls.tsv").write_text(
-        "".join(f"{url}\t{FIXTURES / rel}\n" for url, rel in REPLAY_MORE.items()), encoding="utf-8")
-    (tmp_path / "seeds.txt").write_text("\n".join(SEEDS_MORE) + "\n", encoding="utf-8")
-    result = run_crawl(tmp_path, None, replay, "-a", f"urls_file={tmp_path / 'seeds.txt'}",
-                       "-s", "DOWNLOAD_DELAY=0")
-    assert result.returncode == 0, result.stderr[-3000:]
-    db = sqlite_utils.Database(tmp_path / "forumcrawl.db")
+    db = crawl_replayed(tmp_path, REPLAY_MORE, SEEDS_MORE)
 
     assert {r["engine"] for r in db.query("select engine from sites")} == {
         "smf", "xenforo1", "vbulletin4", "invision", "fluxbb"}
@@ -136,4 +133,39 @@ def test_boards_of_smf21_xenforo1_vbulletin4_invision4_and_fluxbb_land_in_sqlite
     quotes = list(db.query("select quoted_author, quoted_post_id from quotes"
                            " where post_id like 'smf.example:%'"))
     assert {"quoted_author": "Halvard", "quoted_post_id": "9301"} in quotes
+    assert db.execute("pragma foreign_key_check").fetchall() == []
+
+
+REPLAY_VB = {
+    "https://forums.animesuki.com/forumdisplay.php?f=34": "vbulletin3/forumdisplay-f-34.html",
+    "https://forums.animesuki.com/showthread.php?t=128882": "vbulletin3/animesuki-hibike-euphonium-p152.html",
+    "https://fandompost.vbulletin.net/forum/anime-manga-discussions/general-anime-discussions":
+        "vbulletin5/forum-general-anime-discussions.html",
+    "https://fandompost.vbulletin.net/forum/anime-manga-discussions/general-anime-discussions/727744-isekai-quartet-discussion-thread":
+        "vbulletin5/fandompost-isekai-quartet.html",
+}
+
+
+def test_boards_of_vbulletin3_and_vbulletin5_land_in_sqlite(tmp_path):
+    db = crawl_replayed(tmp_path, REPLAY_VB, list(REPLAY_VB)[::2])
+    assert {r["engine"] for r in db.query("select engine from sites")} == {"vbulletin3", "vbulletin5"}
+    per_site = {r["site_id"]: r["n"] for r in db.query(
+        "select site_id, count(*) as n from posts group by site_id")}
+    assert per_site == {"forums.animesuki.com": 20, "fandompost.vbulletin.net": 15}
+
+    threads = {r["url"]: r for r in db.query("select * from threads")}
+    vb3 = threads["https://forums.animesuki.com/showthread.php?t=128882"]
+    # the listing's "2016-03-02 18:07" on a board whose times are "GMT -5"
+    assert vb3["reply_count"] == 3085 and vb3["last_post_at"] == "2016-03-02T23:07:00+00:00"
+    assert vb3["title"] == "(L+CR) Hibike! Euphonium [anime]"
+    vb5 = threads[list(REPLAY_VB)[3]]
+    assert vb5["reply_count"] == 21 and vb5["last_post_at"].startswith("2019-06-20")
+
+    boards = {r["url"]: r["title"] for r in db.query("select url, title from boards")}
+    assert boards["https://forums.animesuki.com/forumdisplay.php?f=34"] == "Older Series"
+    assert boards["https://fandompost.vbulletin.net/forum/anime-manga-discussions/general-anime-discussions"] == \
+        "General Anime Discussions"
+    # sub-forums are boards; the pager's "Last »" (a forumdisplay link around <strong>) is not
+    assert "Older Series Archive" in boards.values() and "Seasonal Simulcasts" in boards.values()
+    assert not any("page=" in url for url in boards)
     assert db.execute("pragma foreign_key_check").fetchall() == []
