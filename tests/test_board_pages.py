@@ -92,3 +92,32 @@ def test_fluxbb_board_title_and_topic_pagers():
     assert [t.thread_id for t in page.threads] == ["57145", "249553", "250031"]
     # the "[ Pages: 1 2 ]" links of a long topic are neither threads nor the board's pager
     assert page.next_url == "https://bbs.archlinux.org/viewforum.php?id=22&p=2"
+
+
+def test_nodebb_suggested_topics_widget_is_not_the_board():
+    page = board("nodebb/category-2-general-discussion.html",
+                 "https://community.nodebb.org/category/2/general-discussion")
+    # the footer widget renders topics 4286, 6097, … with the same category/topic rows
+    assert [t.thread_id for t in page.threads] == ["1", "13803", "13850"]
+    # persona counts posts: 13 posts are 12 replies, 1 post is none
+    assert [t.reply_count for t in page.threads] == [11, 12, 0]
+    assert page.board.title == "General Discussion"
+    assert page.next_url == "https://community.nodebb.org/category/2/general-discussion?page=2"
+
+
+def test_vanilla_category_page_is_vanilla_not_generic_posts():
+    """Before the category list counted as Vanilla evidence, the generic fallback read
+    the discussion rows as three "posts" of one link each."""
+    doc = read_document((FIXTURES / "vanilla/categories-loans.html").read_bytes(),
+                        "https://forums.moneysavingexpert.com/categories/loans")
+    assert (doc.detection.engine.name, doc.kind) == ("vanilla", "board")
+    assert [t.thread_id for t in doc.board.threads] == ["5112233", "5567669", "5570120"]
+    assert doc.board.threads[1].last_post.machine == "2016-12-09T18:40:12+00:00"
+
+
+def test_vbulletin3_pager_last_link_is_not_a_sub_forum():
+    page = board("vbulletin3/forumdisplay-f-34.html", "https://forums.animesuki.com/forumdisplay.php?f=34")
+    assert [(b.board_id, b.title) for b in page.boards] == [("104", "Older Series Archive")]
+    assert [t.reply_count for t in page.threads] == [0, 3085, 2310, 7]
+    assert page.threads[1].last_post.raw == "2016-03-02 18:07"
+    assert page.threads[1].title == "(L+CR) Hibike! Euphonium [anime]"

@@ -143,15 +143,22 @@ REPLAY_VB = {
         "vbulletin5/forum-general-anime-discussions.html",
     "https://fandompost.vbulletin.net/forum/anime-manga-discussions/general-anime-discussions/727744-isekai-quartet-discussion-thread":
         "vbulletin5/fandompost-isekai-quartet.html",
+    "https://forums.moneysavingexpert.com/categories/loans": "vanilla/categories-loans.html",
+    "https://forums.moneysavingexpert.com/discussion/5567669/unsure-whether-to-consolidate-please-advise":
+        "vanilla/vanilla-moneysavingexpert-consolidate.html",
+    "https://community.nodebb.org/category/2/general-discussion": "nodebb/category-2-general-discussion.html",
+    "https://community.nodebb.org/topic/13803/new-desing-for-nodebb-chat": "nodebb/nodebb-new-design-chat.html",
 }
 
 
-def test_boards_of_vbulletin3_and_vbulletin5_land_in_sqlite(tmp_path):
+def test_boards_of_vbulletin3_vbulletin5_vanilla_and_nodebb_land_in_sqlite(tmp_path):
     db = crawl_replayed(tmp_path, REPLAY_VB, list(REPLAY_VB)[::2])
-    assert {r["engine"] for r in db.query("select engine from sites")} == {"vbulletin3", "vbulletin5"}
+    assert {r["engine"] for r in db.query("select engine from sites")} == {
+        "vbulletin3", "vbulletin5", "vanilla", "nodebb"}
     per_site = {r["site_id"]: r["n"] for r in db.query(
         "select site_id, count(*) as n from posts group by site_id")}
-    assert per_site == {"forums.animesuki.com": 20, "fandompost.vbulletin.net": 15}
+    assert per_site == {"forums.animesuki.com": 20, "fandompost.vbulletin.net": 15,
+                        "forums.moneysavingexpert.com": 11, "community.nodebb.org": 13}
 
     threads = {r["url"]: r for r in db.query("select * from threads")}
     vb3 = threads["https://forums.animesuki.com/showthread.php?t=128882"]
@@ -168,4 +175,12 @@ def test_boards_of_vbulletin3_and_vbulletin5_land_in_sqlite(tmp_path):
     # sub-forums are boards; the pager's "Last »" (a forumdisplay link around <strong>) is not
     assert "Older Series Archive" in boards.values() and "Seasonal Simulcasts" in boards.values()
     assert not any("page=" in url for url in boards)
+
+    vanilla = threads["https://forums.moneysavingexpert.com/discussion/5567669/unsure-whether-to-consolidate-please-advise"]
+    assert vanilla["reply_count"] == 23 and vanilla["last_post_at"] == "2016-12-09T18:40:12+00:00"
+    # persona shows posts (13), not replies; the last post is the teaser's ISO time
+    nodebb = threads["https://community.nodebb.org/topic/13803/new-desing-for-nodebb-chat"]
+    assert nodebb["reply_count"] == 12 and nodebb["last_post_at"] == "2019-05-06T06:07:20+00:00"
+    assert boards["https://forums.moneysavingexpert.com/categories/loans"] == "Loans"
+    assert boards["https://community.nodebb.org/category/2/general-discussion"] == "General Discussion"
     assert db.execute("pragma foreign_key_check").fetchall() == []

@@ -289,10 +289,8 @@ class MarkupEngine(Engine):
             href = strip_session(absolute(base, link.attrib.get("href"))) if link is not None else None
             if not href:
                 continue
-            replies = (parse_count(text_of(first(row.xpath(self.board_replies))))
-                       if self.board_replies else None)
             threads.append(ThreadLink(url=href, thread_id=self.id_from_url(href, self.thread_id_patterns),
-                                      title=inline_text(link), reply_count=replies,
+                                      title=inline_text(link), reply_count=self.board_reply_count(row),
                                       last_post=self.board_last_post(row)))
         boards = node_links(sel.xpath(self.subboards), base, self.board_id) if self.subboards else []
         for board in boards:
@@ -305,6 +303,10 @@ class MarkupEngine(Engine):
                               title=preferred_text(sel, self.board_title), url=board_url)
         return BoardPage(board=board, threads=threads, boards=boards, page_number=current or 1,
                          next_url=next_url, language=self.language(sel))
+
+    def board_reply_count(self, row: Selector) -> int | None:
+        """The number of replies a board row shows."""
+        return parse_count(text_of(first(row.xpath(self.board_replies)))) if self.board_replies else None
 
     def board_last_post(self, row: Selector) -> DateField:
         """The last-post date a board row shows."""

@@ -14,7 +14,7 @@ from parsel import Selector
 
 from ..extract.text import Attribution, QuoteRule
 from ..items import DateField
-from .base import clean, first
+from .base import clean, first, has_class, inline_text, parse_count
 from .markup import MarkupEngine
 
 HEADER = "preceding-sibling::*[1][self::p][.//a[contains(@href,'/post/')]][contains(., ' said in ')]"
@@ -46,11 +46,19 @@ class NodeBB(MarkupEngine):
     permalink = ".//a[contains(@class,'permalink')]/@href"
     title = ("//h1[@component='post/header'] | //span[@component='topic/title']", "//h1")
     crumbs = "//ol[contains(@class,'breadcrumb')]//a[contains(@href,'/category/')]"
+    # persona's paginator, when the forum pages instead of scrolling
+    next_page = ("//link[@rel='next']/@href | //div[@component='pagination']"
+                 f"//li[{has_class('next')}][not({has_class('disabled')})]/a/@href")
+    board_title = ("//ol[contains(@class,'breadcrumb')]/li[@component='breadcrumb/current']//span[@itemprop='title']",
+                   "//h1")
     thread_id_patterns = (r"/topic/(\d+)",)
     board_id_patterns = (r"/category/(\d+)",)
-    board_rows = "//li[@component='category/topic']"
+    # widget areas ("Suggested Topics" in the footer) render other topics with the same rows
+    board_rows = "//li[@component='category/topic'][not(ancestor::*[@data-widget-area])]"
     board_link = ".//a[contains(@href,'/topic/')][@itemprop='url' or ancestor::*[@component='topic/header']]"
-    board_replies = ".//*[@component='topic/post-count'] | .//span[contains(@class,'human-readable-number')][1]"
+    # persona shows posts, not replies: "stats-postcount" (the mobile copy has no title)
+    board_replies = (".//*[@component='topic/post-count']"
+                     f" | .//div[{has_class('stats-postcount')}]//span[{has_class('human-readable-number')}]/@title")
     subboards = "//li[@component='categories/category']//h2//a[contains(@href,'/category/')]"
 
     def detect(self, sel: Selector) -> list[str]:
@@ -63,6 +71,15 @@ class NodeBB(MarkupEngine):
         if sel.xpath("//meta[@name='generator'][contains(@content,'NodeBB')] | //a[contains(@href,'nodebb.org')]"):
             evidence.append("NodeBB generator/link")
         return evidence if len(evidence) >= 2 else []
+
+    def board_reply_count(self, row: Selector) -> int | None:
+        posts = parse_count(inline_text(first(row.xpath(self.board_replies))))
+        return posts - 1 if posts else None
+
+    def board_last_post(self, row: Selector) -> DateField:
+        """The teaser's (last reply's) ``span.timeago[title]``, ISO 8601."""
+        stamp = first(row.xpath(".//*[@component='topic/teaser']//span[contains(@class,'timeago')]/@title"))
+        return DateField(raw=stamp.get(), machine=stamp.get()) if stamp is not None else DateField()
 
     def posted(self, post: Selector) -> DateField:
         stamp = first(post.xpath(".//a[contains(@class,'permalink')]//span[contains(@class,'timeago')]"

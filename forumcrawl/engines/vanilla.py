@@ -71,6 +71,8 @@ class Vanilla(MarkupEngine):
             evidence.append("gdn script / body.Vanilla")
         if sel.xpath(self.posts):
             evidence.append("div.ItemDiscussion / li.ItemComment")
+        elif sel.xpath(self.board_rows):  # a category's discussion list
+            evidence.append("li.ItemDiscussion rows")
         if sel.xpath("//a[contains(@href,'vanillaforums.com')] | //*[contains(@class,'MessageList')]"):
             evidence.append("Vanilla MessageList")
         return evidence if len(evidence) >= 2 else []
