@@ -121,3 +121,13 @@ def test_vbulletin3_pager_last_link_is_not_a_sub_forum():
     assert [t.reply_count for t in page.threads] == [0, 3085, 2310, 7]
     assert page.threads[1].last_post.raw == "2016-03-02 18:07"
     assert page.threads[1].title == "(L+CR) Hibike! Euphonium [anime]"
+
+
+def test_invision5_topic_rows_not_the_sidebar_or_a_topics_own_pager():
+    page = board("ipb5/forum-9-antennas.html", "https://ips5.example/forum/9-antennas/")
+    # "Latest Replies" in the sidebar links topic 731 too, but is not a row; topic 731's
+    # mini pager (page/2/) is not the board's
+    assert [t.thread_id for t in page.threads] == ["700", "742", "731"]
+    assert [t.reply_count for t in page.threads] == [0, 2, 41]
+    assert page.threads[1].last_post.machine == "2024-05-31T07:45:03Z"
+    assert page.next_url == "https://ips5.example/forum/9-antennas/page/2/"

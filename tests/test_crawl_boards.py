@@ -148,17 +148,19 @@ REPLAY_VB = {
         "vanilla/vanilla-moneysavingexpert-consolidate.html",
     "https://community.nodebb.org/category/2/general-discussion": "nodebb/category-2-general-discussion.html",
     "https://community.nodebb.org/topic/13803/new-desing-for-nodebb-chat": "nodebb/nodebb-new-design-chat.html",
+    "https://ips5.example/forum/9-antennas/": "ipb5/forum-9-antennas.html",
+    "https://ips5.example/topic/742-30-m-vertical-on-a-flat-roof/": "ipb5/topic-742-30-m-vertical-on-a-flat-roof.html",
 }
 
 
-def test_boards_of_vbulletin3_vbulletin5_vanilla_and_nodebb_land_in_sqlite(tmp_path):
+def test_boards_of_vbulletin3_vbulletin5_vanilla_nodebb_and_invision5_land_in_sqlite(tmp_path):
     db = crawl_replayed(tmp_path, REPLAY_VB, list(REPLAY_VB)[::2])
     assert {r["engine"] for r in db.query("select engine from sites")} == {
-        "vbulletin3", "vbulletin5", "vanilla", "nodebb"}
+        "vbulletin3", "vbulletin5", "vanilla", "nodebb", "invision"}
     per_site = {r["site_id"]: r["n"] for r in db.query(
         "select site_id, count(*) as n from posts group by site_id")}
     assert per_site == {"forums.animesuki.com": 20, "fandompost.vbulletin.net": 15,
-                        "forums.moneysavingexpert.com": 11, "community.nodebb.org": 13}
+                        "forums.moneysavingexpert.com": 11, "community.nodebb.org": 13, "ips5.example": 3}
 
     threads = {r["url"]: r for r in db.query("select * from threads")}
     vb3 = threads["https://forums.animesuki.com/showthread.php?t=128882"]
@@ -183,4 +185,7 @@ def test_boards_of_vbulletin3_vbulletin5_vanilla_and_nodebb_land_in_sqlite(tmp_p
     assert nodebb["reply_count"] == 12 and nodebb["last_post_at"] == "2019-05-06T06:07:20+00:00"
     assert boards["https://forums.moneysavingexpert.com/categories/loans"] == "Loans"
     assert boards["https://community.nodebb.org/category/2/general-discussion"] == "General Discussion"
+    ips5 = threads["https://ips5.example/topic/742-30-m-vertical-on-a-flat-roof/"]
+    assert ips5["reply_count"] == 2 and ips5["last_post_at"] == "2024-05-31T07:45:03+00:00"
+    assert boards["https://ips5.example/forum/9-antennas/"] == "Antennas"
     assert db.execute("pragma foreign_key_check").fetchall() == []

@@ -70,10 +70,16 @@ class Invision(MarkupEngine):
     pagination = f"//ul[{has_class('ipsPagination')}]"
     thread_id_patterns = (r"/topic/(\d+)", r"[?&]showtopic=(\d+)", r"/topic/(\d+)-")
     board_id_patterns = (r"/forum/(\d+)", r"[?&]showforum=(\d+)")
-    board_rows = f"//ol[@data-role='tableRows']/li[{has_class('ipsDataItem')}][@data-rowid]"
-    board_link = f".//*[{has_class('ipsDataItem_title')}]//a[contains(@href,'/topic/')]"
-    board_replies = f".//ul[{has_class('ipsDataItem_stats')}]/li[1]"
-    board_last_date = f".//ul[{has_class('ipsDataItem_lastPoster')}]//time"
+    # IPS4 li.ipsDataItem, IPS5 li.ipsData__item (forums/front/forums/topicRow)
+    board_rows = (f"//ol[@data-role='tableRows']/li[{has_class('ipsDataItem')} or {has_class('ipsData__item')}]"
+                  "[@data-rowid]")
+    board_link = (f".//*[{has_class('ipsDataItem_title')} or {has_class('ipsData__title')}]"
+                  "//a[contains(@href,'/topic/')]")
+    board_replies = (f".//ul[{has_class('ipsDataItem_stats')}]/li[1]"
+                     f" | .//ul[{has_class('ipsData__stats')}]/li[@data-stattype='forums_comments']"
+                     f"/span[{has_class('ipsData__stats-label')}]")
+    board_last_date = (f".//ul[{has_class('ipsDataItem_lastPoster')}]//time"
+                       f" | .//div[{has_class('ipsData__last-secondary')}]//time")
     # many sites install under /forum/, so "/forum/" alone also matches topic links
     subboards = (f"//h4[{has_class('ipsDataItem_title')}]/a[contains(@href,'/forum/')]"
                  "[not(contains(@href,'/topic/'))]")
