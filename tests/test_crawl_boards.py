@@ -150,17 +150,20 @@ REPLAY_VB = {
     "https://community.nodebb.org/topic/13803/new-desing-for-nodebb-chat": "nodebb/nodebb-new-design-chat.html",
     "https://ips5.example/forum/9-antennas/": "ipb5/forum-9-antennas.html",
     "https://ips5.example/topic/742-30-m-vertical-on-a-flat-roof/": "ipb5/topic-742-30-m-vertical-on-a-flat-roof.html",
+    "https://bitcointalk.org/index.php?board=7.0": "smf1/board-7-0.html",
+    "https://bitcointalk.org/index.php?topic=14.0": "smf1/bitcointalk-smf1-topic-14.html",
 }
 
 
-def test_boards_of_vbulletin3_vbulletin5_vanilla_nodebb_and_invision5_land_in_sqlite(tmp_path):
+def test_boards_of_vbulletin3_vbulletin5_vanilla_nodebb_invision5_and_smf1_land_in_sqlite(tmp_path):
     db = crawl_replayed(tmp_path, REPLAY_VB, list(REPLAY_VB)[::2])
     assert {r["engine"] for r in db.query("select engine from sites")} == {
-        "vbulletin3", "vbulletin5", "vanilla", "nodebb", "invision"}
+        "vbulletin3", "vbulletin5", "vanilla", "nodebb", "invision", "smf"}
     per_site = {r["site_id"]: r["n"] for r in db.query(
         "select site_id, count(*) as n from posts group by site_id")}
     assert per_site == {"forums.animesuki.com": 20, "fandompost.vbulletin.net": 15,
-                        "forums.moneysavingexpert.com": 11, "community.nodebb.org": 13, "ips5.example": 3}
+                        "forums.moneysavingexpert.com": 11, "community.nodebb.org": 13, "ips5.example": 3,
+                        "bitcointalk.org": 2}
 
     threads = {r["url"]: r for r in db.query("select * from threads")}
     vb3 = threads["https://forums.animesuki.com/showthread.php?t=128882"]
@@ -188,4 +191,8 @@ def test_boards_of_vbulletin3_vbulletin5_vanilla_nodebb_and_invision5_land_in_sq
     ips5 = threads["https://ips5.example/topic/742-30-m-vertical-on-a-flat-roof/"]
     assert ips5["reply_count"] == 2 and ips5["last_post_at"] == "2024-05-31T07:45:03+00:00"
     assert boards["https://ips5.example/forum/9-antennas/"] == "Antennas"
+    # SMF 1.1: replies in a bare cell, the last-post time as text before a <br>
+    smf1 = threads["https://bitcointalk.org/index.php?topic=14.0"]
+    assert smf1["reply_count"] == 1 and smf1["last_post_at"] == "2009-12-12T18:23:59+00:00"
+    assert boards["https://bitcointalk.org/index.php?board=7.0"] == "Economics"
     assert db.execute("pragma foreign_key_check").fetchall() == []

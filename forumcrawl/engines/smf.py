@@ -91,9 +91,13 @@ class SMF(MarkupEngine):
     board_rows = ("//div[@id='topic_container']/div[.//span[starts-with(@id,'msg_')]]"
                   " | //tr[td[.//span[starts-with(@id,'msg_')]]][not(.//tr)]")
     board_link = ".//span[starts-with(@id,'msg_')]/a | .//a[contains(@href,'topic=')]"
-    board_replies = f".//div[{has_class('board_stats')}]/p | .//td[{has_class('stats')}]"
+    # 2.1 board_stats, 2.0 td.stats, 1.1 a bare cell after the starter's
+    board_replies = (f".//div[{has_class('board_stats')}]/p | .//td[{has_class('stats')}]"
+                     " | ./td[.//span[starts-with(@id,'msg_')]]/following-sibling::td[2]"
+                     f"[not(../td[{has_class('stats')}])]")
     board_title = (f"//div[{has_class('navigate_section')}]//li[last()]//a"
-                   " | //div[@id='linktree']//li[last()]//a")
+                   " | //div[@id='linktree']//li[last()]//a"
+                   f" | //div[{has_class('nav')}][not(ancestor::div[@id='linktree'])]/b[last()]/a")
     subboards = (f"//a[starts-with(@name,'b')][contains(@href,'board=')]"
                  f" | //a[{has_class('subject')}][contains(@href,'board=')]")
 
@@ -132,8 +136,8 @@ class SMF(MarkupEngine):
         return DateField(raw=clean(_unframed(_ON.sub("", text_of(line) or ""))))
 
     def board_last_post(self, row: Selector) -> DateField:
-        """2.1 links the last-post time; 2.0 prints it as text after an icon link."""
-        cell = first(row.xpath(f".//*[{has_class('lastpost')}]"))
+        """2.1 links the last-post time; 2.0 and 1.1 print it as text after an icon link."""
+        cell = first(row.xpath(f".//*[{has_class('lastpost')}] | ./td[.//img[contains(@src,'last_post')]]"))
         if cell is None:
             return DateField()
         link = first(cell.xpath(".//a[contains(@href,'topic=')][normalize-space()]"))
