@@ -3,9 +3,11 @@ holds, found while writing the fixtures from the engines' templates."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import FIXTURES
 
 from forumcrawl.document import read_document
+from forumcrawl.fetch import PageError
 
 
 def board(rel: str, url: str):
@@ -131,3 +133,12 @@ def test_invision5_topic_rows_not_the_sidebar_or_a_topics_own_pager():
     assert [t.reply_count for t in page.threads] == [0, 2, 41]
     assert page.threads[1].last_post.machine == "2024-05-31T07:45:03Z"
     assert page.next_url == "https://ips5.example/forum/9-antennas/page/2/"
+
+
+def test_generic_fallback_refuses_a_topic_list_as_posts():
+    """Rows of one title link each (with an author and a date) are a board's listing; the
+    generic reader used to store them as posts whose body is the title."""
+    with pytest.raises(PageError) as caught:
+        read_document((FIXTURES / "vanilla/categories-loans.html").read_bytes(),
+                      "https://forums.moneysavingexpert.com/categories/loans", engine="generic")
+    assert caught.value.reason == "unknown_page_kind"

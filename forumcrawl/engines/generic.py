@@ -154,6 +154,16 @@ def _body(item: HtmlElement, avoid: list[HtmlElement | None]) -> HtmlElement | N
     return max(deeper, key=lambda el: sum(1 for _ in el.iterancestors()))
 
 
+def _is_listing_row(item: HtmlElement) -> bool:
+    """A row whose would-be body is nothing but one link (a thread title on a board
+    page, which also has an author and a date): not a post."""
+    body = _body(item, [_date_node(item)[0], _author(item, "")[0]])
+    if body is None:
+        return False
+    links = body.xpath(".//a[@href]")
+    return len(links) == 1 and clean(links[0].text_content()) == clean(body.text_content())
+
+
 class Generic(Engine):
     name = "generic"
     quote_rule = GENERIC_QUOTES
@@ -199,6 +209,8 @@ class Generic(Engine):
             named = sum(1 for m in members if _author(m, "")[1] is not None)
             if dated < 0.5 * len(members) or named < 0.5 * len(members):
                 continue
+            if sum(1 for m in members if _is_listing_row(m)) >= 0.8 * len(members):
+                continue  # a board's topic list: rows of one title link each, not posts
             text = sum(_text_len(m) for m in members)
             score = min(dated, named) * (text / len(members)) ** 0.5
             if score > best_score:
