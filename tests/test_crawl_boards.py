@@ -136,7 +136,9 @@ def test_boards_of_smf21_xenforo1_vbulletin4_invision4_and_fluxbb_land_in_sqlite
     assert db.execute("pragma foreign_key_check").fetchall() == []
 
 
-REPLAY_VB = {
+# A third crawl: boards whose readers had no fixture before (vBulletin 3 and 5, Vanilla,
+# NodeBB, Invision 5, SMF 1.1), each over its real (or, for Invision 5, hand-written) thread.
+REPLAY_THIRD = {
     "https://forums.animesuki.com/forumdisplay.php?f=34": "vbulletin3/forumdisplay-f-34.html",
     "https://forums.animesuki.com/showthread.php?t=128882": "vbulletin3/animesuki-hibike-euphonium-p152.html",
     "https://fandompost.vbulletin.net/forum/anime-manga-discussions/general-anime-discussions":
@@ -156,7 +158,7 @@ REPLAY_VB = {
 
 
 def test_boards_of_vbulletin3_vbulletin5_vanilla_nodebb_invision5_and_smf1_land_in_sqlite(tmp_path):
-    db = crawl_replayed(tmp_path, REPLAY_VB, list(REPLAY_VB)[::2])
+    db = crawl_replayed(tmp_path, REPLAY_THIRD, list(REPLAY_THIRD)[::2])
     assert {r["engine"] for r in db.query("select engine from sites")} == {
         "vbulletin3", "vbulletin5", "vanilla", "nodebb", "invision", "smf"}
     per_site = {r["site_id"]: r["n"] for r in db.query(
@@ -170,7 +172,7 @@ def test_boards_of_vbulletin3_vbulletin5_vanilla_nodebb_invision5_and_smf1_land_
     # the listing's "2016-03-02 18:07" on a board whose times are "GMT -5"
     assert vb3["reply_count"] == 3085 and vb3["last_post_at"] == "2016-03-02T23:07:00+00:00"
     assert vb3["title"] == "(L+CR) Hibike! Euphonium [anime]"
-    vb5 = threads[list(REPLAY_VB)[3]]
+    vb5 = threads[list(REPLAY_THIRD)[3]]
     assert vb5["reply_count"] == 21 and vb5["last_post_at"].startswith("2019-06-20")
 
     boards = {r["url"]: r["title"] for r in db.query("select url, title from boards")}

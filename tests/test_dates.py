@@ -1,10 +1,15 @@
 from datetime import datetime, timezone
 
 import pytest
+from conftest import FIXTURES
+from parsel import Selector
 
+from forumcrawl.cli import extract_records
 from forumcrawl.extract import dates
 from forumcrawl.extract.dates import DateContext, normalise_date, parse_text
+from forumcrawl.extract.pagezone import page_timezone, stated_offset
 from forumcrawl.items import DateField
+from forumcrawl.normalize import SiteSettings
 
 FETCHED = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 EN = DateContext(("en",), "UTC", "MDY", FETCHED)
@@ -105,14 +110,10 @@ def test_day_month_order_inferred_from_the_pages_unambiguous_dates():
     ("Posted at 10:00 GMT", None),
 ])
 def test_stated_offset(text, zone):
-    from forumcrawl.extract.pagezone import stated_offset
     assert stated_offset(text) == zone
 
 
 def test_page_timezone_prefers_a_valid_zone_name_over_the_offset():
-    from parsel import Selector
-
-    from forumcrawl.extract.pagezone import page_timezone
     page = '<ul><li>All times are <span title="Europe/Berlin">UTC+01:00</span></li></ul>'
     assert page_timezone(Selector(text=page)) == "Europe/Berlin"
     # some boards translate the zone's name: then the offset is all there is
@@ -124,10 +125,6 @@ def test_page_timezone_prefers_a_valid_zone_name_over_the_offset():
 def test_text_dates_are_read_in_the_zone_the_page_states():
     """animesuki (vBulletin 3) says "All times are GMT -5": "2016-02-01, 02:21" is 07:21 UTC.
     A zone the user sets wins over the page's statement."""
-    from conftest import FIXTURES
-
-    from forumcrawl.cli import extract_records
-    from forumcrawl.normalize import SiteSettings
     body = (FIXTURES / "vbulletin3" / "animesuki-hibike-euphonium-p152.html").read_bytes()
     url = "https://forums.animesuki.com/showthread.php?t=128882&page=152"
     post = extract_records(body, url, SiteSettings())[1]

@@ -54,7 +54,6 @@ class BoardPage:
     page_number: int = 1
     next_url: str | None = None
     language: str | None = None
-    timezone: str | None = None
 
 
 class Engine:

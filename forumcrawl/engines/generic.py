@@ -154,10 +154,11 @@ def _body(item: HtmlElement, avoid: list[HtmlElement | None]) -> HtmlElement | N
     return max(deeper, key=lambda el: sum(1 for _ in el.iterancestors()))
 
 
-def _is_listing_row(item: HtmlElement) -> bool:
+def _is_listing_row(item: HtmlElement, date_node: HtmlElement | None,
+                    name_node: HtmlElement | None) -> bool:
     """A row whose would-be body is nothing but one link (a thread title on a board
     page, which also has an author and a date): not a post."""
-    body = _body(item, [_date_node(item)[0], _author(item, "")[0]])
+    body = _body(item, [date_node, name_node])
     if body is None:
         return False
     links = body.xpath(".//a[@href]")
@@ -205,11 +206,14 @@ class Generic(Engine):
         for (_parent, shape), members in groups.items():
             if len(members) < 2:
                 continue
-            dated = sum(1 for m in members if _date_node(m)[0] is not None)
-            named = sum(1 for m in members if _author(m, "")[1] is not None)
+            # (member, its date node, its author link node, its author)
+            found = [(m, _date_node(m)[0], *_author(m, "")) for m in members]
+            dated = sum(1 for _m, date_node, _n, _a in found if date_node is not None)
+            named = sum(1 for _m, _d, _n, author in found if author is not None)
             if dated < 0.5 * len(members) or named < 0.5 * len(members):
                 continue
-            if sum(1 for m in members if _is_listing_row(m)) >= 0.8 * len(members):
+            if sum(1 for m, date_node, name_node, _a in found
+                   if _is_listing_row(m, date_node, name_node)) >= 0.8 * len(members):
                 continue  # a board's topic list: rows of one title link each, not posts
             text = sum(_text_len(m) for m in members)
             score = min(dated, named) * (text / len(members)) ** 0.5

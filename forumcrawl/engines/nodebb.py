@@ -14,7 +14,7 @@ from parsel import Selector
 
 from ..extract.text import Attribution, QuoteRule
 from ..items import DateField
-from .base import clean, first, has_class, inline_text, parse_count
+from .base import clean, first, has_class
 from .markup import MarkupEngine
 
 HEADER = "preceding-sibling::*[1][self::p][.//a[contains(@href,'/post/')]][contains(., ' said in ')]"
@@ -58,7 +58,7 @@ class NodeBB(MarkupEngine):
     board_link = ".//a[contains(@href,'/topic/')][@itemprop='url' or ancestor::*[@component='topic/header']]"
     # persona shows posts, not replies: "stats-postcount" (the mobile copy has no title)
     board_replies = (".//*[@component='topic/post-count']"
-                     f" | .//div[{has_class('stats-postcount')}]//span[{has_class('human-readable-number')}]/@title")
+                     f" | .//div[{has_class('stats-postcount')}]//span[{has_class('human-readable-number')}]")
     subboards = "//li[@component='categories/category']//h2//a[contains(@href,'/category/')]"
 
     def detect(self, sel: Selector) -> list[str]:
@@ -73,7 +73,7 @@ class NodeBB(MarkupEngine):
         return evidence if len(evidence) >= 2 else []
 
     def board_reply_count(self, row: Selector) -> int | None:
-        posts = parse_count(inline_text(first(row.xpath(self.board_replies))))
+        posts = super().board_reply_count(row)
         return posts - 1 if posts else None
 
     def board_last_post(self, row: Selector) -> DateField:
