@@ -60,6 +60,22 @@ def test_smf21_board_and_child_boards():
     assert page.next_url == "https://smf.example/index.php?board=4.20"
 
 
+def test_smf20_curve_board_stats_cells_today_and_child_boards():
+    page = board("smf2/board-6-0-curve.html", "https://bpdfamily.com/message_board/index.php?board=6.0")
+    assert page.board.title == "Romantic Relationship | Bettering a Relationship or Reversing a Breakup"
+    # td.stats holds "41 Replies<br />1877 Views"; the sticky's own "1 2" pager is not a thread
+    assert [(t.thread_id, t.reply_count) for t in page.threads] == [
+        ("300112", 14), ("343886", 41), ("344010", 0)]
+    # the session id in every link is not part of a thread's URL
+    assert page.threads[1].url == "https://bpdfamily.com/message_board/index.php?topic=343886.0"
+    assert page.threads[1].last_post.raw == "July 18, 2020, 09:12:40 PM"
+    # "<strong>Today</strong> at 08:43:50 PM": one line of two text nodes
+    assert page.threads[2].last_post.raw == "Today at 08:43:50 PM"
+    # the child board's row has td.stats and a last-post topic link too: a board, not a thread
+    assert [b.title for b in page.boards] == ["Archived Workshops"]
+    assert page.next_url is None
+
+
 def test_smf21_quotes_cite_inside_and_last_edit_kept_out_of_the_date():
     doc = read_document((FIXTURES / "smf21/topic-1812.html").read_bytes(),
                         "https://smf.example/index.php?topic=1812.0")
@@ -86,6 +102,28 @@ def test_invision5_posts_and_the_latest_replies_widget():
     assert [(q.author, q.post_id, q.author_user_id) for q in posts[1].quotes] == [("Halvard", "5501", "12")]
     assert posts[2].author.title == "Moderators"
     assert doc.thread.thread.board_url == "https://ips5.example/forum/9-antennas/"
+    # the edit line sits inside the content (chrome there, a date here); the signature apart
+    edited = posts[1]
+    assert edited.edited.machine == "2024-05-30T16:09:05Z" and posts[0].edited.machine is None
+    assert "Edited" not in edited.body_text and edited.body_text.endswith("wandered with the weather.")
+    assert edited.signature_text == "73 de LA9KA - QRV on 30 m CW most evenings"
+    assert "LA9KA" not in edited.body_text
+
+
+def test_invision4_edit_line_is_a_date_not_words():
+    """4.x ``commentEditLine()`` output put inside the neowin page's first post."""
+    page = (FIXTURES / "ipb4/neowin-hello-everyone.html").read_text(encoding="utf-8")
+    end_of_first = "experience here!\n</p>\n"
+    assert end_of_first in page
+    page = page.replace(end_of_first, end_of_first + (
+        "<span class='ipsType_reset ipsType_medium ipsType_light' data-excludequote>\n"
+        "\t<strong>Edited <time datetime='2020-04-04T11:02:13Z' title='04/04/2020 11:02  AM'"
+        " data-short='4 yr'>April 4, 2020</time> by Alex Kiprono</strong>\n</span>\n"), 1)
+    doc = read_document(page.encode("utf-8"), "https://www.neowin.net/forum/topic/1393830-hello-everyone/")
+    first = doc.thread.posts[0]
+    assert first.edited.machine == "2020-04-04T11:02:13Z"
+    assert first.body_text.endswith("looking forward to a great experience here!")
+    assert all(p.edited.machine is None for p in doc.thread.posts[1:])
 
 
 def test_fluxbb_board_title_and_topic_pagers():

@@ -137,7 +137,7 @@ def test_boards_of_smf21_xenforo1_vbulletin4_invision4_and_fluxbb_land_in_sqlite
 
 
 # A third crawl: boards whose readers had no fixture before (vBulletin 3 and 5, Vanilla,
-# NodeBB, Invision 5, SMF 1.1), each over its real (or, for Invision 5, hand-written) thread.
+# NodeBB, Invision 5, SMF 1.1 and 2.0 Curve), each over its real (or, for Invision 5, hand-written) thread.
 REPLAY_THIRD = {
     "https://forums.animesuki.com/forumdisplay.php?f=34": "vbulletin3/forumdisplay-f-34.html",
     "https://forums.animesuki.com/showthread.php?t=128882": "vbulletin3/animesuki-hibike-euphonium-p152.html",
@@ -154,10 +154,12 @@ REPLAY_THIRD = {
     "https://ips5.example/topic/742-30-m-vertical-on-a-flat-roof/": "ipb5/topic-742-30-m-vertical-on-a-flat-roof.html",
     "https://bitcointalk.org/index.php?board=7.0": "smf1/board-7-0.html",
     "https://bitcointalk.org/index.php?topic=14.0": "smf1/bitcointalk-smf1-topic-14.html",
+    "https://bpdfamily.com/message_board/index.php?board=6.0": "smf2/board-6-0-curve.html",
+    "https://bpdfamily.com/message_board/index.php?topic=343886.0": "smf2/bpdfamily-topic-343886.html",
 }
 
 
-def test_boards_of_vbulletin3_vbulletin5_vanilla_nodebb_invision5_and_smf1_land_in_sqlite(tmp_path):
+def test_boards_of_vbulletin3_vbulletin5_vanilla_nodebb_invision5_smf1_and_smf20_land_in_sqlite(tmp_path):
     db = crawl_replayed(tmp_path, REPLAY_THIRD, list(REPLAY_THIRD)[::2])
     assert {r["engine"] for r in db.query("select engine from sites")} == {
         "vbulletin3", "vbulletin5", "vanilla", "nodebb", "invision", "smf"}
@@ -165,7 +167,7 @@ def test_boards_of_vbulletin3_vbulletin5_vanilla_nodebb_invision5_and_smf1_land_
         "select site_id, count(*) as n from posts group by site_id")}
     assert per_site == {"forums.animesuki.com": 20, "fandompost.vbulletin.net": 15,
                         "forums.moneysavingexpert.com": 11, "community.nodebb.org": 13, "ips5.example": 3,
-                        "bitcointalk.org": 2}
+                        "bitcointalk.org": 2, "bpdfamily.com": 30}
 
     threads = {r["url"]: r for r in db.query("select * from threads")}
     vb3 = threads["https://forums.animesuki.com/showthread.php?t=128882"]
@@ -197,4 +199,8 @@ def test_boards_of_vbulletin3_vbulletin5_vanilla_nodebb_invision5_and_smf1_land_
     smf1 = threads["https://bitcointalk.org/index.php?topic=14.0"]
     assert smf1["reply_count"] == 1 and smf1["last_post_at"] == "2009-12-12T18:23:59+00:00"
     assert boards["https://bitcointalk.org/index.php?board=7.0"] == "Economics"
+    # SMF 2.0 Curve: td.stats "41 Replies<br />1877 Views", td.lastpost text after an icon link
+    smf20 = threads["https://bpdfamily.com/message_board/index.php?topic=343886.0"]
+    assert smf20["reply_count"] == 41 and smf20["last_post_at"] == "2020-07-18T21:12:40+00:00"
+    assert "Archived Workshops" in boards.values()
     assert db.execute("pragma foreign_key_check").fetchall() == []

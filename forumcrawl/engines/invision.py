@@ -4,7 +4,8 @@ Markup read from ``fixtures/ipb4`` (utorrent, neowin) and ``fixtures/ipb5`` (wri
 the 5.x ``forums/front/topics`` templates: ``article.ipsEntry`` with an
 ``aside.ipsEntry__author-column`` and ``a.ipsEntry__date``). Quotes are
 ``blockquote.ipsQuote`` whose ``data-ipsquote-*`` attributes name the quoted member,
-their id and the quoted comment; the "X said:" citation is chrome. Every post date is
+their id and the quoted comment; the "X said:" citation is chrome, and so is the
+"Edited DATE by NAME" line printed inside the post's content. Every post date is
 machine-readable, so dateparser never runs on a post date here.
 
 Traps: sidebar widgets render recent comments with the same ``ipsEntry`` classes (5.x)
@@ -44,7 +45,12 @@ class Invision(MarkupEngine):
         chrome=f"./div[{has_class('ipsQuote_citation')}]",
         attribution=_attribution,
     )
-    body_chrome = f".//*[{has_class('ipsItemControls')} or {has_class('ipsReact')}]"
+    # the edit line is printed inside the content: 4.x commentEditLine() as
+    # ``span[data-excludequote] > strong > time``, 5.x as ``p.ipsEdited[data-el=edited]``
+    edit_line = (f".//*[@data-el='edited' or {has_class('ipsEdited')}]"
+                 " | .//span[@data-excludequote][strong/time]")
+    body_chrome = f".//*[{has_class('ipsItemControls')} or {has_class('ipsReact')}] | {edit_line}"
+    edited = f"({edit_line})//time"
     posts = (f"//article[starts-with(@id,'elComment_')]"
              f"[{has_class('ipsComment')} or {has_class('cPost')} or {has_class('ipsEntry')}]")
     body = (f".//div[@data-role='commentContent'] | .//div[{has_class('cPost_contentWrap')}]"

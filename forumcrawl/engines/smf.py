@@ -56,6 +56,34 @@ def _attribution(el: HtmlElement) -> Attribution:
     return Attribution(author=clean(m.group(1)) if m else None, post_id=post)
 
 
+def _lines_outside_links(el: HtmlElement) -> list[str]:
+    """The element's text split at ``<br>``, link text left out.
+
+    2.0 prints a last post as ``<strong>Today</strong> at 08:43:50 PM<br />by NAME``: the
+    date is one line made of several text nodes, which must be read together.
+    """
+    lines = [""]
+
+    def walk(node: HtmlElement, in_link: bool) -> None:
+        for child in node:
+            if not isinstance(child.tag, str):
+                pass
+            elif child.tag == "br":
+                lines.append("")
+            else:
+                inside = in_link or child.tag == "a"
+                if child.text and not inside:
+                    lines[-1] += child.text
+                walk(child, inside)
+            if child.tail and not in_link:
+                lines[-1] += child.tail
+
+    if el.text:
+        lines[-1] += el.text
+    walk(el, el.tag == "a")
+    return lines
+
+
 class SMF(MarkupEngine):
     name = "smf"
     quote_rule = QuoteRule(
@@ -143,8 +171,8 @@ class SMF(MarkupEngine):
         link = first(cell.xpath(".//a[contains(@href,'topic=')][normalize-space()]"))
         if link is not None:
             return DateField(raw=text_of(link))
-        texts = [clean(t) for t in cell.xpath(".//text()[not(ancestor::a)]").getall()]
-        return DateField(raw=next((t for t in texts if t and any(c.isdigit() for c in t)), None))
+        lines = [clean(line) for line in _lines_outside_links(cell.root)]
+        return DateField(raw=next((t for t in lines if t and any(c.isdigit() for c in t)), None))
 
     def edited_date(self, post: Selector) -> DateField:
         note = text_of(first(post.xpath(".//*[starts-with(@id,'modified_')]")))
