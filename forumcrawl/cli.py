@@ -1,9 +1,13 @@
-"""``forumcrawl`` command line: ``extract`` runs a crawl's parse and normalisation on a page.
+"""``forumcrawl`` command line: ``extract`` runs a crawl's parse and normalisation on a
+page; ``reparse`` rebuilds a database's rows from its page archive.
 
 ``forumcrawl extract PAGE.html [--url ORIGINAL_URL]`` prints JSON Lines: one
 ``{"type": "thread"}``, one ``{"type": "post"}`` per post and one ``{"type": "article"}``
 per reposted article (board pages print ``board`` and ``thread_link`` lines). Field
 names are stable: scripts and evaluations depend on them.
+
+``forumcrawl reparse [--db forumcrawl.db] [--out NEW.db] [--site HOST]`` replays the
+archived pages through today's parser (see :mod:`forumcrawl.reparse`).
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ from pathlib import Path
 
 from .document import PageError, UnknownEngine, read_document
 from .items import PostItem, ThreadItem
+from .lock import RunLock, RunLocked
 from .normalize import SiteSettings, normalise_item, page_items
+from .reparse import reparse
 from .sites import SitesFileError, config_for, load_sites
+from .store import StoreError
 
 
 def post_record(post: PostItem) -> dict:
@@ -143,6 +150,24 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reparse(args: argparse.Namespace) -> int:
+    if not Path(args.db).exists():
+        print(f"forumcrawl reparse: no database at {args.db}", file=sys.stderr)
+        return 2
+    try:
+        with RunLock(args.out or args.db):
+            result = reparse(args.db, args.out, site=args.site, engine=args.engine,
+                             sites_file=args.sites)
+    except (RunLocked, StoreError, SitesFileError) as exc:
+        print(f"forumcrawl reparse: {exc}", file=sys.stderr)
+        return 75 if isinstance(exc, RunLocked) else 2
+    failed = sum(result.errors.values())
+    print(f"reparsed {result.pages} archived pages into {args.out or args.db}: "
+          f"{result.posts} posts stored, {failed} pages unreadable"
+          + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(result.errors.items()))})" if failed else ""))
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forumcrawl", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -157,6 +182,14 @@ def build_parser() -> argparse.ArgumentParser:
                          help="language of text dates (default: the page's lang attribute)")
     extract.add_argument("--sites", help="per-site settings file (sites.toml) to apply")
     extract.set_defaults(func=cmd_extract)
+    again = sub.add_parser("reparse", help="rebuild the rows from the archived pages, offline")
+    again.add_argument("--db", default="forumcrawl.db", help="database whose page archive to read")
+    again.add_argument("--out", help="write into this (new) database instead of --db")
+    again.add_argument("--site", help="only this site's pages (host name)")
+    again.add_argument("--engine", help="skip detection and use this engine")
+    again.add_argument("--sites", default="sites.toml" if Path("sites.toml").exists() else None,
+                       help="per-site settings file (default: sites.toml when present)")
+    again.set_defaults(func=cmd_reparse)
     return parser
 
 

@@ -60,8 +60,7 @@ def read_document(body: bytes, url: str, content_type: str | None = None,
         raise PageError("unknown_page_kind",
                         f"{detection.engine.name} page that is neither a thread, a board nor "
                         f"a forum index: {url}")
-    if doc.thread is not None:  # a listing's dates are read with its threads' pages
-        doc.thread.timezone = page_timezone(sel)
+    (doc.thread or doc.board).timezone = page_timezone(sel)
     return doc
 
 

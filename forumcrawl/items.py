@@ -68,6 +68,30 @@ class ThreadItem:
 
 
 @dataclass(slots=True)
+class PageItem:
+    """A fetched page as it came over the wire, archived so it can be re-parsed offline.
+
+    Yielded *after* the rows read from it. For a thread page it also moves the thread's
+    watermark (``threads.last_page``/``last_page_url``, where the next run resumes) and
+    names the posts the page showed, so posts once stored there and now missing are
+    marked as vanished. Coming last, it can only reach the database once the page's
+    posts have: a run killed in between resumes from the page before.
+    """
+
+    url: str
+    site_id: str
+    status: int
+    content_type: str | None
+    body: bytes
+    fetched_at: str
+    kind: str  # thread, board, index (or the reason it could not be read)
+    thread_id: str | None = None  # the forum's id, for thread pages
+    page_number: int | None = None
+    post_ids: list[str] = field(default_factory=list)
+    archive: bool = True  # False when re-parsing a page that is archived already
+
+
+@dataclass(slots=True)
 class UserItem:
     site_id: str
     name: str

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-from .engines.base import BoardPage, ThreadPage
+from .engines.base import BoardPage, ThreadLink, ThreadPage
 from .extract.articles import find_article
 from .extract.dates import DateContext, normalise_date
 from .items import BoardItem, PostItem, SiteItem, ThreadItem
@@ -100,6 +100,21 @@ def page_items(page: ThreadPage, url: str, fetched_at: datetime | None = None
             post.author.site_id = site_id
         out.append(post)
     return out
+
+
+def attach_listing(page: ThreadPage, link: ThreadLink | None) -> None:
+    """Give a thread page the reply count and last-post date of the listing that led to
+    it: the thread's watermark for the next run."""
+    if link is not None:
+        page.thread.reply_count = link.reply_count
+        page.thread.last_post = link.last_post
+
+
+def normalise_listing(page: BoardPage, settings: SiteSettings, fetched_at: datetime) -> None:
+    """Resolve the listing's last-post dates to UTC, as the stored watermarks are."""
+    ctx = settings.context(page.language, fetched_at, page_timezone=page.timezone)
+    for link in page.threads:
+        normalise_date(link.last_post, ctx)
 
 
 def board_items(page: BoardPage, url: str) -> list[BoardItem]:

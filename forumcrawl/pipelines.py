@@ -7,6 +7,7 @@ crawler given to ``from_crawler`` supplies settings and stats.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
@@ -51,6 +52,31 @@ class NormalizePipeline:
         return item
 
 
+def validate_item(item, count: Callable[[str], object]) -> None:
+    """Raise ``DropItem`` for a row that would be wrong in the database; ``count`` the
+    stat of anything merely missing. Shared by the crawl and ``forumcrawl reparse``."""
+    if isinstance(item, PostItem):
+        if not item.post_id or not item.thread_id or not item.site_id:
+            count("forumcrawl/invalid/post_without_ids")
+            raise DropItem(f"post without ids on {item.page_url}")
+        if not item.body_text and not item.body_html:
+            count("forumcrawl/invalid/post_without_body")
+            logger.warning("post %s on %s has an empty body", item.post_id, item.page_url)
+        if item.posted.value is None:
+            count("forumcrawl/missing/posted_at")
+            logger.warning("post %s on %s: no readable date (%r)", item.post_id,
+                           item.page_url, item.posted.raw)
+        if item.author is None:
+            count("forumcrawl/missing/author")
+        leaked = [m for m in CHROME_MARKERS if m in item.body_text]
+        if leaked:
+            count("forumcrawl/invalid/chrome_leak")
+            logger.error("post %s on %s: forum chrome leaked into the body: %s",
+                         item.post_id, item.page_url, leaked)
+    elif isinstance(item, ThreadItem) and not item.thread_id:
+        raise DropItem(f"thread without id at {item.url}")
+
+
 class ValidatePipeline:
     """Refuse rows that would be wrong in the database; count what is merely missing."""
 
@@ -62,26 +88,7 @@ class ValidatePipeline:
         return cls(crawler)
 
     def process_item(self, item, spider=None):
-        if isinstance(item, PostItem):
-            if not item.post_id or not item.thread_id or not item.site_id:
-                self.stats.inc_value("forumcrawl/invalid/post_without_ids")
-                raise DropItem(f"post without ids on {item.page_url}")
-            if not item.body_text and not item.body_html:
-                self.stats.inc_value("forumcrawl/invalid/post_without_body")
-                logger.warning("post %s on %s has an empty body", item.post_id, item.page_url)
-            if item.posted.value is None:
-                self.stats.inc_value("forumcrawl/missing/posted_at")
-                logger.warning("post %s on %s: no readable date (%r)", item.post_id,
-                               item.page_url, item.posted.raw)
-            if item.author is None:
-                self.stats.inc_value("forumcrawl/missing/author")
-            leaked = [m for m in CHROME_MARKERS if m in item.body_text]
-            if leaked:
-                self.stats.inc_value("forumcrawl/invalid/chrome_leak")
-                logger.error("post %s on %s: forum chrome leaked into the body: %s",
-                             item.post_id, item.page_url, leaked)
-        elif isinstance(item, ThreadItem) and not item.thread_id:
-            raise DropItem(f"thread without id at {item.url}")
+        validate_item(item, self.stats.inc_value)
         return item
 
 
@@ -113,9 +120,14 @@ class StorePipeline:
     def flush(self) -> None:
         if not len(self.batch) or self.db is None:
             return
-        write_batch(self.db, self.batch)
+        written = write_batch(self.db, self.batch)
         self.stats.inc_value("forumcrawl/stored/posts", len(self.batch.posts))
+        self.stats.inc_value("forumcrawl/stored/pages", len(self.batch.pages))
         self.stats.inc_value("forumcrawl/stored/items", len(self.batch))
+        if written.revisions:
+            self.stats.inc_value("forumcrawl/stored/revisions", written.revisions)
+        if written.vanished:
+            self.stats.inc_value("forumcrawl/stored/vanished", written.vanished)
         self.batch = Batch()
 
     def close_spider(self, spider=None) -> None:

@@ -39,11 +39,14 @@ class RunRecorder:
         return ext
 
     def spider_opened(self, spider) -> None:
-        args = {k: v for k, v in vars(spider).items() if k in ("seed_urls", "engine_name")}
+        args = {k: v for k, v in vars(spider).items() if k in ("seed_urls", "engine_name", "full")}
         db = open_db(self.path)
         try:
             with db.atomic():
                 table = db["crawl_runs"]
+                # One run at a time holds the database: a run still open here was killed.
+                db.execute("update crawl_runs set finish_reason = 'killed', failed = 1"
+                           " where finished_at is null and finish_reason is null")
                 table.insert({"started_at": _now(), "spider_args": json.dumps(args)})
                 self.run_id = table.last_pk
         finally:

@@ -10,6 +10,8 @@ forumcrawl's own settings (override with ``-s NAME=VALUE``):
 - ``FORUMCRAWL_LANGUAGES``: dateparser languages for text dates (default: the page's lang).
 - ``FORUMCRAWL_BATCH_SIZE``: items written per SQLite transaction.
 - ``FORUMCRAWL_SITES``: per-site settings file (see ``forumcrawl/sites.py``).
+- ``FORUMCRAWL_BOARD_EARLY_STOP``: stop paging a board at a listing page whose threads
+  are all unchanged (listings show the latest activity first); ``-a full=1`` ignores it.
 """
 
 import os
@@ -25,6 +27,7 @@ FORUMCRAWL_TIMEZONE = ""  # the page's stated zone, else UTC
 FORUMCRAWL_DATE_ORDER = None
 FORUMCRAWL_LANGUAGES = []
 FORUMCRAWL_BATCH_SIZE = 500
+FORUMCRAWL_BOARD_EARLY_STOP = True
 # Per-site settings (engine, language, timezone, date order, selectors): a sites.toml in
 # the working directory is used when present; -s FORUMCRAWL_SITES=PATH names another.
 FORUMCRAWL_SITES = "sites.toml" if os.path.exists("sites.toml") else None
@@ -56,6 +59,10 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "forumcrawl.runs.RunRecorder": 500,
 }
+
+# Seen requests are remembered for one run only: what is stored is known from the database
+# (forumcrawl/incremental.py), so a killed run's sent-but-unstored pages are asked again.
+DUPEFILTER_CLASS = "forumcrawl.incremental.RunDupeFilter"
 
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False

@@ -13,15 +13,17 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
 
-from .items import BoardItem, PostItem, SiteItem, ThreadItem, UserItem
+from .items import BoardItem, PageItem, PostItem, SiteItem, ThreadItem, UserItem
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: thread watermarks, post revisions and vanished posts, page archive
 
 
 class StoreError(RuntimeError):
@@ -45,7 +47,7 @@ TABLES: tuple[Table, ...] = (
           "id", (("site_id", "sites", "id"),), not_null=("site_id", "url")),
     Table("threads", {"id": str, "site_id": str, "board_id": str, "native_id": str,
                       "title": str, "url": str, "page_count": int, "reply_count": int,
-                      "last_post_at": str},
+                      "last_post_at": str, "last_page": int, "last_page_url": str},
           "id", (("site_id", "sites", "id"), ("board_id", "boards", "id")),
           not_null=("site_id", "url"), fts=("title",)),
     Table("users", {"id": str, "site_id": str, "native_id": str, "name": str,
@@ -57,10 +59,16 @@ TABLES: tuple[Table, ...] = (
                     "author_name": str, "posted_at": str, "posted_raw": str,
                     "posted_source": str, "edited_at": str, "edited_raw": str,
                     "body_text": str, "body_html": str, "signature_text": str,
-                    "reaction_count": int, "quote_count": int, "content_hash": str},
+                    "reaction_count": int, "quote_count": int, "content_hash": str,
+                    "vanished_at": str},
           "id", (("site_id", "sites", "id"), ("thread_id", "threads", "id"),
                  ("user_id", "users", "id")),
           not_null=("site_id", "thread_id", "body_text"), fts=("body_text",)),
+    # A post's earlier versions: the row as it was before an edit changed its content.
+    Table("post_revisions", {"id": str, "post_id": str, "content_hash": str, "body_text": str,
+                             "body_html": str, "edited_at": str, "edited_raw": str,
+                             "replaced_at": str},
+          "id", (("post_id", "posts", "id"),), not_null=("post_id",)),
     Table("quotes", {"id": str, "post_id": str, "position": int, "depth": int,
                      "quoted_author": str, "quoted_user_id": str, "quoted_post_id": str,
                      "text": str},
@@ -71,6 +79,12 @@ TABLES: tuple[Table, ...] = (
                        "in_quote": int, "body_text": str, "content_hash": str},
           "id", (("post_id", "posts", "id"), ("site_id", "sites", "id")),
           not_null=("post_id", "headline"), fts=("headline", "body_text")),
+    # Every fetched page, zlib-compressed, keyed by URL and content: what ``forumcrawl
+    # reparse`` rebuilds the rows from. ``fetched_at`` is the last time these bytes were seen.
+    Table("pages", {"id": str, "url": str, "site_id": str, "status": int, "content_type": str,
+                    "kind": str, "size": int, "body": bytes, "first_fetched_at": str,
+                    "fetched_at": str},
+          "id", not_null=("url", "body")),
     Table("crawl_runs", {"id": int, "started_at": str, "finished_at": str,
                          "finish_reason": str, "failed": int, "failures": str,
                          "spider_args": str, "pages_fetched": int, "items_stored": int,
@@ -159,6 +173,8 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
                 index = f"idx_{table.name}_{column}"
                 if index not in {i.name for i in t.indexes}:
                     t.create_index([column], index_name=index, if_not_exists=True)
+        db["pages"].create_index(["url", "fetched_at"], index_name="idx_pages_url_fetched_at",
+                                 if_not_exists=True)
         db["_forumcrawl_meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
     for table in TABLES:
         if table.fts and not db[f"{table.name}_fts"].exists():
@@ -181,6 +197,10 @@ class Batch:
     posts: dict[str, dict] = field(default_factory=dict)
     quotes: dict[str, list[dict]] = field(default_factory=dict)  # by post id
     articles: dict[str, list[dict]] = field(default_factory=dict)
+    pages: dict[str, dict] = field(default_factory=dict)
+    # Thread pages in the order they were read: (thread key, page number, URL, the
+    # forum's ids of the posts it showed), for the watermark and vanished posts.
+    thread_pages: list[tuple[str, int | None, str, list[str]]] = field(default_factory=list)
     items: int = 0
 
     def __len__(self) -> int:
@@ -192,6 +212,8 @@ class Batch:
             self._post(item)
         elif isinstance(item, ThreadItem):
             self._thread(item)
+        elif isinstance(item, PageItem):
+            self._page(item)
         elif isinstance(item, BoardItem):
             self.boards[key(item.site_id, item.board_id)] = {
                 "id": key(item.site_id, item.board_id), "site_id": item.site_id,
@@ -222,6 +244,21 @@ class Batch:
             row["page_count"] = max(previous["page_count"], row["page_count"])
         self.threads[row["id"]] = {**previous, **{k: v for k, v in row.items() if v is not None}}
 
+    def _page(self, page: PageItem) -> None:
+        if page.archive:
+            self._archive(page)
+        if page.thread_id:
+            self.thread_pages.append((key(page.site_id, page.thread_id), page.page_number,
+                                      page.url, list(page.post_ids)))
+
+    def _archive(self, page: PageItem) -> None:
+        page_id = hashlib.sha1(page.url.encode() + b"\0" + page.body).hexdigest()
+        self.pages[page_id] = {
+            "id": page_id, "url": page.url, "site_id": page.site_id, "status": page.status,
+            "content_type": page.content_type, "kind": page.kind, "size": len(page.body),
+            "body": zlib.compress(page.body, 6), "first_fetched_at": page.fetched_at,
+            "fetched_at": page.fetched_at}
+
     def _post(self, p: PostItem) -> None:
         post_id = key(p.site_id, p.post_id)
         user_id = None
@@ -241,7 +278,8 @@ class Batch:
             "edited_raw": p.edited.raw, "body_text": p.body_text, "body_html": p.body_html,
             "signature_text": p.signature_text, "reaction_count": p.reaction_count,
             "quote_count": len(p.quotes),
-            "content_hash": content_hash(p.body_html, *(q.text for q in p.quotes))}
+            "content_hash": content_hash(p.body_html, *(q.text for q in p.quotes)),
+            "vanished_at": None, "_fetched_at": p.fetched_at}
         self.quotes[post_id] = [
             {
                 "id": f"{post_id}:{q.position}", "post_id": post_id, "position": q.position,
@@ -258,24 +296,114 @@ class Batch:
             for a in p.articles]
 
 
-def write_batch(db: sqlite_utils.Database, batch: Batch) -> None:
+def page_body(row: dict) -> bytes:
+    """The bytes of an archived page (``pages.body`` is zlib-compressed)."""
+    return zlib.decompress(row["body"])
+
+
+@dataclass
+class Written:
+    """What a batch changed beyond plain upserts, for the run's stats."""
+
+    revisions: int = 0
+    vanished: int = 0
+
+
+def write_batch(db: sqlite_utils.Database, batch: Batch, keep_revisions: bool = True) -> Written:
     """Upsert one batch in a single transaction, parents before children.
 
     A post's quotes and articles are replaced as a set, so a re-parse that finds fewer
-    of them leaves no stale rows behind.
+    of them leaves no stale rows behind. A post whose content changed keeps its previous
+    version in ``post_revisions``; a post missing from a page that showed it before is
+    marked ``vanished_at``, never deleted. ``keep_revisions=False`` is for re-parsing
+    stored pages, where a changed row means a changed parser, not an edited post.
     """
+    written = Written()
     with db.atomic():
-        for name in ("sites", "boards", "threads", "users", "posts"):
+        if batch.pages:
+            _archive_pages(db, list(batch.pages.values()))
+        posts = [{k: v for k, v in row.items() if k != "_fetched_at"} for row in batch.posts.values()]
+        if posts and keep_revisions:
+            written.revisions = _keep_revisions(db, batch.posts)
+        for name in ("sites", "boards", "threads", "users"):
             rows: Iterable[dict] = getattr(batch, name).values()
             if rows:
                 db[name].upsert_all(list(rows), pk="id")
             if name == "boards" and batch.board_stubs:
                 db["boards"].insert_all(list(batch.board_stubs.values()), pk="id", ignore=True)
+        if posts:
+            db["posts"].upsert_all(posts, pk="id")
         post_ids = list(batch.posts)
         for child in ("quotes", "articles"):
-            if post_ids:
-                marks = ",".join("?" * len(post_ids))
-                db.execute(f"delete from {child} where post_id in ({marks})", post_ids)
+            for chunk in _chunks(post_ids):
+                marks = ",".join("?" * len(chunk))
+                db.execute(f"delete from {child} where post_id in ({marks})", chunk)
             rows = [row for per_post in getattr(batch, child).values() for row in per_post]
             if rows:
                 db[child].insert_all(rows, pk="id", replace=True)
+        for thread_id, page_number, url, post_ids in batch.thread_pages:
+            db.execute("update threads set last_page = ?, last_page_url = ? where id = ?",
+                       [page_number, url, thread_id])
+            written.vanished += _mark_vanished(db, thread_id, post_ids)
+    return written
+
+
+def _chunks(values: list, size: int = 500) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _archive_pages(db: sqlite_utils.Database, rows: list[dict]) -> None:
+    """New bytes become a new row; bytes seen before only move ``fetched_at`` on."""
+    db["pages"].insert_all(rows, pk="id", ignore=True)
+    db.conn.executemany("update pages set fetched_at = ? where id = ? and fetched_at < ?",
+                        [(r["fetched_at"], r["id"], r["fetched_at"]) for r in rows])
+
+
+def _keep_revisions(db: sqlite_utils.Database, posts: dict[str, dict]) -> int:
+    """Copy the stored version of every post whose content hash is about to change."""
+    kept = 0
+    ids = list(posts)
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        stored = db.execute(
+            f"select id, content_hash, body_text, body_html, edited_at, edited_raw from posts"
+            f" where id in ({marks})", chunk).fetchall()
+        revisions = []
+        for post_id, old_hash, body_text, body_html, edited_at, edited_raw in stored:
+            new = posts[post_id]
+            if old_hash is None or old_hash == new["content_hash"]:
+                continue
+            revisions.append({
+                "id": f"{post_id}:{old_hash[:16]}", "post_id": post_id, "content_hash": old_hash,
+                "body_text": body_text, "body_html": body_html, "edited_at": edited_at,
+                "edited_raw": edited_raw,
+                "replaced_at": new.get("_fetched_at") or _now()})
+        if revisions:
+            db["post_revisions"].insert_all(revisions, pk="id", ignore=True)
+            kept += len(revisions)
+    return kept
+
+
+def _mark_vanished(db: sqlite_utils.Database, thread_id: str, native_ids: list[str]) -> int:
+    """Mark posts of this thread that the page should show, by their ids, but does not.
+
+    A page spans a range of post ids (ids grow with time on every engine read here). A
+    stored post inside that range that the page no longer shows was deleted or moved;
+    posts outside it may just have moved to a neighbouring page, so they are left alone.
+    Ids that are not plain numbers (Discourse's ``topic/number``) give no such range.
+    """
+    if not native_ids or not all(i.isdigit() for i in native_ids):
+        return 0
+    numbers = [int(i) for i in native_ids]
+    marks = ",".join("?" * len(native_ids))
+    cursor = db.execute(
+        f"update posts set vanished_at = ? where thread_id = ? and vanished_at is null"
+        f" and native_id not glob '*[^0-9]*' and cast(native_id as integer) between ? and ?"
+        f" and native_id not in ({marks})",
+        [_now(), thread_id, min(numbers), max(numbers), *native_ids])
+    return cursor.rowcount
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -68,7 +68,8 @@ def test_truncated_page_is_reported_and_loses_nothing(tmp_path, demo_db):
         page = root / "defence-forum.example/threads/f-35-procurement-delays-what-went-wrong.346/page-2.html"
         data = page.read_bytes()
         page.write_bytes(data[: len(data) // 2])
-    result = run_crawl(tmp_path, f"{DEMO_HOST}/forums/", variant(tmp_path, edit))
+    # full=1: the thread is unchanged on the board, so an incremental run would not fetch it
+    result = run_crawl(tmp_path, f"{DEMO_HOST}/forums/", variant(tmp_path, edit), "-a", "full=1")
     assert "truncated" in result.stderr
     after = list(sqlite_utils.Database(tmp_path / "forumcrawl.db").query(
         "select id, body_text from posts where thread_id = 'defence-forum.example:346' order by id"))

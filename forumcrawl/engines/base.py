@@ -54,6 +54,7 @@ class BoardPage:
     page_number: int = 1
     next_url: str | None = None
     language: str | None = None
+    timezone: str | None = None  # what the page says its text dates are in
 
 
 class Engine:

@@ -1,11 +1,14 @@
 """The ``forum`` spider: forum index -> boards -> threads -> thread pages.
 
 ``scrapy crawl forum -a url=URL`` (an index, a board or a thread) or
-``-a urls_file=PATH`` (one URL per line); ``-a engine=NAME`` skips detection. Each page
-is read once by :func:`~forumcrawl.document.read_document`; what it finds becomes items
-and follow-up requests. Problems are logged, counted in stats under ``forumcrawl/``, and
-those that mean the run did not do its job are listed in ``forumcrawl/failures``, which
-makes ``scrapy crawl`` exit non-zero.
+``-a urls_file=PATH`` (one URL per line); ``-a engine=NAME`` skips detection;
+``-a full=1`` fetches every thread again instead of only what changed (see
+:mod:`forumcrawl.incremental`). Each page is read once by
+:func:`~forumcrawl.document.read_document`; what it finds becomes items and follow-up
+requests, and the page itself is archived (a ``PageItem``, after its rows). Problems are
+logged, counted in stats under ``forumcrawl/``, and those that mean the run did not do
+its job are listed in ``forumcrawl/failures``, which makes ``scrapy crawl`` exit
+non-zero.
 """
 
 from __future__ import annotations
@@ -20,17 +23,27 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from ..document import PageError, UnknownEngine, read_document
-from ..engines.base import PAGE_THREAD
-from ..normalize import board_items, page_items, site_id_for, site_item
+from ..engines.base import PAGE_THREAD, BoardPage
+from ..incremental import FETCH, SKIP, load_marks, plan_thread, resume_url
+from ..items import PageItem
+from ..normalize import (
+    attach_listing,
+    board_items,
+    normalise_listing,
+    page_items,
+    site_id_for,
+    site_item,
+)
 from ..runs import FAILURES
 from ..sites import SitesFileError, config_for, load_sites, site_defaults
+from ..store import StoreError
 
 
 class ForumSpider(scrapy.Spider):
     name = "forum"
 
     def __init__(self, url: str | None = None, urls_file: str | None = None,
-                 engine: str | None = None, *args, **kwargs) -> None:
+                 engine: str | None = None, full: str | None = None, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         urls = [url] if url else []
         if urls_file:
@@ -40,8 +53,11 @@ class ForumSpider(scrapy.Spider):
             raise ValueError("give a forum, board or thread URL: -a url=URL or -a urls_file=PATH")
         self.seed_urls = urls
         self.engine_name = engine
+        self.full = str(full or "").lower() in ("1", "true", "yes", "on")
         self.allowed_domains = sorted({urlsplit(u).hostname for u in urls if urlsplit(u).hostname})
         self._sites_seen: set[str] = set()
+        self.marks: dict = {}  # thread watermarks from the database, loaded in start()
+        self.early_stop = True
 
     @property
     def sites(self) -> dict:
@@ -57,6 +73,12 @@ class ForumSpider(scrapy.Spider):
         except SitesFileError as exc:
             self.fail("bad_sites_file", str(exc))
             return
+        try:
+            self.marks = {} if self.full else load_marks(self.crawler.settings.get("FORUMCRAWL_DB"))
+        except StoreError as exc:
+            self.fail("store_unusable", str(exc))
+            return
+        self.early_stop = self.crawler.settings.getbool("FORUMCRAWL_BOARD_EARLY_STOP", True)
         for url in self.seed_urls:
             yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
                                  meta={"forumcrawl_seed": True})
@@ -78,9 +100,20 @@ class ForumSpider(scrapy.Spider):
         self.logger.warning("%s unavailable; reading the HTML view %s instead", request.url, html_url)
         return request.replace(url=html_url, meta={**request.meta, "forumcrawl_fallback": True})
 
+    def restart_thread(self, request: scrapy.Request) -> scrapy.Request | None:
+        """A stored last page that is gone (the thread shrank): read the thread from its
+        first page instead."""
+        start = request.meta.get("forumcrawl_thread_start")
+        if not start or start == request.url:
+            return None
+        self.crawler.stats.inc_value("forumcrawl/incremental/restarted")
+        self.logger.warning("%s is gone; reading the thread again from %s", request.url, start)
+        meta = {k: v for k, v in request.meta.items() if k != "forumcrawl_thread_start"}
+        return request.replace(url=start, meta={**meta, "forumcrawl_no_jump": True}, dont_filter=True)
+
     def on_error(self, failure: Failure):
         request = failure.request
-        fallback = self.html_fallback(request)
+        fallback = self.html_fallback(request) or self.restart_thread(request)
         if fallback is not None:
             yield fallback
             return
@@ -95,7 +128,8 @@ class ForumSpider(scrapy.Spider):
     def parse(self, response: Response) -> Iterator:
         stats = self.crawler.stats
         seed = response.meta.get("forumcrawl_seed", False)
-        if response.status >= 400 and (fallback := self.html_fallback(response.request)):
+        if response.status >= 400 and (fallback := self.html_fallback(response.request)
+                                       or self.restart_thread(response.request)):
             yield fallback
             return
         if response.status >= 400:
@@ -113,16 +147,25 @@ class ForumSpider(scrapy.Spider):
             self.logger.error("truncated download (data loss) for %s; nothing stored from it",
                               response.url)
             return
+        fetched = datetime.now(timezone.utc)
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        site_id = site_id_for(response.url)
+
+        def archived(kind: str, **thread) -> PageItem:
+            return PageItem(url=response.url, site_id=site_id, status=response.status,
+                            content_type=content_type, body=response.body,
+                            fetched_at=fetched.isoformat(timespec="seconds"), kind=kind, **thread)
+
         try:
-            content_type = response.headers.get("Content-Type", b"").decode("latin-1")
             site = config_for(self.sites, response.url)
             engine = self.engine_name or (site.engine if site else None)
-            doc = read_document(response.body, response.url, content_type=content_type or None,
+            doc = read_document(response.body, response.url, content_type=content_type,
                                 engine=engine)
         except UnknownEngine as exc:
             stats.inc_value("forumcrawl/errors/unknown_engine")
             message = f"{response.url}: {exc}"
             self.fail("unknown_engine", message) if seed else self.logger.error(message)
+            yield archived("unknown_engine")
             return
         except PageError as exc:
             stats.inc_value(f"forumcrawl/errors/{exc.reason}")
@@ -132,6 +175,8 @@ class ForumSpider(scrapy.Spider):
                 self.fail(exc.reason, f"{response.url}: {exc}")
             else:
                 self.logger.error("%s: %s; nothing stored from it", response.url, exc)
+            if exc.reason not in ("empty", "truncated", "bad_json"):
+                yield archived(exc.reason)  # a complete page the parser could not read
             return
 
         if doc.charset_corrected:
@@ -139,7 +184,6 @@ class ForumSpider(scrapy.Spider):
             self.logger.warning("%s: declared %s but bytes are UTF-8; read as UTF-8",
                                 response.url, response.encoding)
         stats.inc_value(f"forumcrawl/pages/{doc.kind}")
-        site_id = site_id_for(response.url)
         if site_id not in self._sites_seen:
             self._sites_seen.add(site_id)
             self.logger.info("%s: engine %s (%s)", site_id, doc.detection.engine.name,
@@ -148,25 +192,55 @@ class ForumSpider(scrapy.Spider):
                             doc.language)
 
         if doc.kind == PAGE_THREAD:
-            page = doc.thread
-            listing = response.meta.get("forumcrawl_listing")
-            if listing is not None:
-                page.thread.reply_count = listing.reply_count
-                page.thread.last_post = listing.last_post
-            fetched = datetime.now(timezone.utc)
-            yield from page_items(page, response.url, fetched)
-            if page.next_url:
-                yield response.follow(page.next_url, callback=self.parse, errback=self.on_error)
-            for url in page.more_urls:
-                yield response.follow(url, callback=self.parse, errback=self.on_error)
-            return
+            yield from self.thread_page(response, doc.thread, fetched)
+            yield archived(doc.kind, thread_id=doc.thread.thread.thread_id,
+                           page_number=doc.thread.page_number,
+                           post_ids=[post.post_id for post in doc.thread.posts])
+        else:
+            yield from self.board_page(response, doc.board, site)
+            yield archived(doc.kind)
 
-        page = doc.board
+    def thread_page(self, response: Response, page, fetched: datetime) -> Iterator:
+        attach_listing(page, response.meta.get("forumcrawl_listing"))
+        yield from page_items(page, response.url, fetched)
+        meta = {k: response.meta[k] for k in ("forumcrawl_listing", "forumcrawl_no_jump")
+                if k in response.meta}
+        jump = None if (self.full or response.meta.get("forumcrawl_no_jump")) else resume_url(
+            site_id_for(response.url), page.thread.thread_id, page.page_number, self.marks)
+        if jump:
+            # reached from its start, a thread stored before goes on where it was left
+            self.crawler.stats.inc_value("forumcrawl/incremental/jumped")
+            yield response.follow(jump, callback=self.parse, errback=self.on_error,
+                                  meta={**meta, "forumcrawl_thread_start": response.url})
+        elif page.next_url:
+            yield response.follow(page.next_url, callback=self.parse, errback=self.on_error, meta=meta)
+        for url in page.more_urls:
+            yield response.follow(url, callback=self.parse, errback=self.on_error, meta=meta)
+
+    def board_page(self, response: Response, page: BoardPage, site) -> Iterator:
+        stats = self.crawler.stats
+        site_id = site_id_for(response.url)
         yield from board_items(page, response.url)
         for board in page.boards:
             yield response.follow(board.url, callback=self.parse, errback=self.on_error)
+        settings = (site.settings if site and site.settings else None) or site_defaults(self.crawler.settings)
+        normalise_listing(page, settings, datetime.now(timezone.utc))
+        skipped = 0
         for link in page.threads:
-            yield response.follow(link.url, callback=self.parse, errback=self.on_error,
-                                  meta={"forumcrawl_listing": link})
+            plan = plan_thread(site_id, link, self.marks, self.full)
+            stats.inc_value(f"forumcrawl/incremental/{plan.action}")
+            if plan.action == SKIP:
+                skipped += 1
+                continue
+            meta = {"forumcrawl_listing": link}
+            if plan.action != FETCH and plan.url != link.url:
+                meta["forumcrawl_thread_start"] = link.url
+            yield response.follow(plan.url, callback=self.parse, errback=self.on_error, meta=meta)
         if page.next_url:
+            if page.threads and skipped == len(page.threads) and self.early_stop and not self.full:
+                # listings put the latest activity first: nothing changed here, nor further on
+                stats.inc_value("forumcrawl/incremental/board_stopped")
+                self.logger.info("%s: every thread unchanged; not reading further pages (%s)",
+                                 response.url, page.next_url)
+                return
             yield response.follow(page.next_url, callback=self.parse, errback=self.on_error)
