@@ -18,15 +18,21 @@ and started again picks up from what was actually stored.
 
 from __future__ import annotations
 
+import logging
+import pickle
+import shutil
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
+from scrapy.squeues import PickleLifoDiskQueue
 
 from .engines.base import ThreadLink
 from .store import key, open_db
 
+logger = logging.getLogger(__name__)
 FETCH, RESUME, SKIP = "fetch", "resume", "skip"
 
 
@@ -112,3 +118,32 @@ class RunDupeFilter(RFPDupeFilter):
     def from_crawler(cls, crawler: Crawler) -> RunDupeFilter:
         return cls(None, crawler.settings.getbool("DUPEFILTER_DEBUG"),
                    fingerprinter=crawler.request_fingerprinter)
+
+
+class ResumableDiskQueue(PickleLifoDiskQueue):
+    """Scrapy's JOBDIR request queue, surviving a run killed while writing it.
+
+    A SIGKILL can leave a queue file cut inside its size header or a record; Scrapy then
+    fails on every request it tries to queue and the run "finishes" having done nothing.
+    A broken queue is set aside (``*.broken``) and started empty: the database, not the
+    queue, says what is left to fetch.
+    """
+
+    def __init__(self, crawler: Crawler, key: str) -> None:
+        try:
+            super().__init__(crawler, key)
+        except (struct.error, ValueError, EOFError, OSError) as exc:
+            broken = Path(key)
+            aside = broken.with_name(f"{broken.name}.broken")
+            shutil.rmtree(aside, ignore_errors=True) if aside.is_dir() else aside.unlink(missing_ok=True)
+            broken.rename(aside)
+            logger.warning("JOBDIR queue %s was left broken by an interrupted run (%s); set aside"
+                           " as %s, starting it empty", key, exc, aside)
+            super().__init__(crawler, key)
+
+    def pop(self):
+        try:
+            return super().pop()
+        except (struct.error, ValueError, EOFError, pickle.UnpicklingError) as exc:
+            logger.warning("unreadable request in the JOBDIR queue skipped: %s", exc)
+            return None

@@ -10,8 +10,10 @@ forumcrawl's own settings (override with ``-s NAME=VALUE``):
 - ``FORUMCRAWL_LANGUAGES``: dateparser languages for text dates (default: the page's lang).
 - ``FORUMCRAWL_BATCH_SIZE``: items written per SQLite transaction.
 - ``FORUMCRAWL_SITES``: per-site settings file (see ``forumcrawl/sites.py``).
-- ``FORUMCRAWL_BOARD_EARLY_STOP``: stop paging a board at a listing page whose threads
-  are all unchanged (listings show the latest activity first); ``-a full=1`` ignores it.
+- ``FORUMCRAWL_MAX_RETRY_AFTER``: longest ``Retry-After`` waited for (seconds); a site
+  asking for more is left alone for the rest of the run (see ``forumcrawl/polite.py``).
+- ``FORUMCRAWL_BOARD_EARLY_STOP``: stop paging a board at a listing page whose last
+  thread is unchanged (listings show the latest activity first); ``-a full=1`` ignores it.
 """
 
 import os
@@ -48,9 +50,13 @@ DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = False
 
 DOWNLOADER_MIDDLEWARES = {
+    # Retry-After, Crawl-delay and block pages, in Scrapy's retry middleware's place.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "forumcrawl.polite.PoliteMiddleware": 550,
     # Before the cache and the network, after robots.txt handling.
     "forumcrawl.replay.ReplayMiddleware": 950,
 }
+FORUMCRAWL_MAX_RETRY_AFTER = 600  # seconds; a site asking for longer is left for this run
 ITEM_PIPELINES = {
     "forumcrawl.pipelines.NormalizePipeline": 100,
     "forumcrawl.pipelines.ValidatePipeline": 200,
@@ -63,6 +69,7 @@ EXTENSIONS = {
 # Seen requests are remembered for one run only: what is stored is known from the database
 # (forumcrawl/incremental.py), so a killed run's sent-but-unstored pages are asked again.
 DUPEFILTER_CLASS = "forumcrawl.incremental.RunDupeFilter"
+SCHEDULER_DISK_QUEUE = "forumcrawl.incremental.ResumableDiskQueue"  # with JOBDIR only
 
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False

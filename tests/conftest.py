@@ -28,6 +28,20 @@ def run_crawl(workdir: Path, url: str | None, replay: Path = DEMO, *extra: str
     return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
 
 
+def live_crawl_command(workdir: Path, url: str, *extra: str) -> list[str]:
+    """``scrapy crawl forum`` against a live server (no replay), fast and without robots
+    delays: the server is ours, on 127.0.0.1."""
+    return [sys.executable, "-m", "scrapy", "crawl", "forum", "-a", f"url={url}",
+            "-s", f"FORUMCRAWL_DB={workdir / 'forumcrawl.db'}", "-s", "LOG_LEVEL=INFO",
+            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", *extra]
+
+
+def run_live(workdir: Path, url: str, *extra: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "forumcrawl.settings"}
+    return subprocess.run(live_crawl_command(workdir, url, *extra), cwd=workdir, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
     """The demo forum crawled once, from its index, into a fresh database."""

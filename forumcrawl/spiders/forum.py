@@ -225,22 +225,23 @@ class ForumSpider(scrapy.Spider):
             yield response.follow(board.url, callback=self.parse, errback=self.on_error)
         settings = (site.settings if site and site.settings else None) or site_defaults(self.crawler.settings)
         normalise_listing(page, settings, datetime.now(timezone.utc))
-        skipped = 0
+        last_action = None
         for link in page.threads:
             plan = plan_thread(site_id, link, self.marks, self.full)
+            last_action = plan.action
             stats.inc_value(f"forumcrawl/incremental/{plan.action}")
             if plan.action == SKIP:
-                skipped += 1
                 continue
             meta = {"forumcrawl_listing": link}
             if plan.action != FETCH and plan.url != link.url:
                 meta["forumcrawl_thread_start"] = link.url
             yield response.follow(plan.url, callback=self.parse, errback=self.on_error, meta=meta)
         if page.next_url:
-            if page.threads and skipped == len(page.threads) and self.early_stop and not self.full:
-                # listings put the latest activity first: nothing changed here, nor further on
+            if last_action == SKIP and self.early_stop:
+                # Listings put the latest activity first (stickies aside, at the top): once
+                # the last row is unchanged, so is everything on the pages after it.
                 stats.inc_value("forumcrawl/incremental/board_stopped")
-                self.logger.info("%s: every thread unchanged; not reading further pages (%s)",
+                self.logger.info("%s: its last thread is unchanged; not reading further pages (%s)",
                                  response.url, page.next_url)
                 return
             yield response.follow(page.next_url, callback=self.parse, errback=self.on_error)

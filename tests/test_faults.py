@@ -1,0 +1,101 @@
+"""Faults a live forum on 127.0.0.1 throws at a run: bursts of 500s, 429 with
+Retry-After, a truncated response, a challenge page, robots.txt's Crawl-delay."""
+
+from __future__ import annotations
+
+import json
+
+import sqlite_utils
+from conftest import run_live
+from live_forum import BOARD, Fault, LiveForum
+
+from forumcrawl.polite import retry_after_seconds
+
+F35 = 346
+CHALLENGE = (b"<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title></head>"
+             b"<body><div id=\"challenge-running\">Checking if the site connection is secure</div>"
+             b"<script src=\"/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1\"></script>"
+             b"</body></html>")
+
+
+def last_run(tmp_path) -> dict:
+    db = sqlite_utils.Database(tmp_path / "forumcrawl.db")
+    run = next(db.query("select * from crawl_runs order by id desc limit 1"))
+    return {**run, "stats": json.loads(run["stats"])}
+
+
+def posts(tmp_path) -> int:
+    return sqlite_utils.Database(tmp_path / "forumcrawl.db")["posts"].count
+
+
+def test_a_burst_of_500s_is_retried_and_loses_nothing(tmp_path):
+    with LiveForum() as forum:
+        page2 = forum.thread(F35).page_url(2)
+        forum.faults[page2] = [Fault(status=500), Fault(status=500)]
+        result = run_live(tmp_path, f"{forum.root}/forums/")
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert [s for p, s in forum.log if p == page2] == [500, 500, 200]
+        assert posts(tmp_path) == 29
+
+
+def test_429_with_retry_after_is_waited_for(tmp_path):
+    with LiveForum() as forum:
+        forum.faults[BOARD] = [Fault(status=429, headers=(("Retry-After", "2"),))]
+        result = run_live(tmp_path, f"{forum.root}/forums/")
+        assert result.returncode == 0, result.stderr[-2000:]
+        hits = [i for i, (path, _s) in enumerate(forum.log) if path == BOARD]
+        assert [forum.log[i][1] for i in hits] == [429, 200]
+        assert forum.times[hits[1]] - forum.times[hits[0]] >= 1.9
+        assert last_run(tmp_path)["stats"]["forumcrawl/retry_after"] == 1
+        assert posts(tmp_path) == 29
+
+
+def test_retry_after_as_seconds_or_http_date():
+    from datetime import datetime, timezone
+    now = datetime(2026, 11, 24, 12, 0, 0, tzinfo=timezone.utc)
+    assert retry_after_seconds(b"120") == 120
+    assert retry_after_seconds("Tue, 24 Nov 2026 12:01:30 GMT", now) == 90
+    assert retry_after_seconds(b"soon") is None and retry_after_seconds(None) is None
+
+
+def test_truncated_response_stores_nothing_from_it_and_the_next_run_completes_the_thread(tmp_path):
+    with LiveForum() as forum:
+        page3 = forum.thread(F35).page_url(3)
+        forum.faults[page3] = [Fault(truncate=True)]
+        result = run_live(tmp_path, f"{forum.root}/forums/")
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "truncated" in result.stderr
+        assert posts(tmp_path) == 27  # page 3's two posts are missing, nothing half-stored
+        row = sqlite_utils.Database(tmp_path / "forumcrawl.db")["threads"].get("127.0.0.1:346")
+        assert (row["last_page"], row["page_count"]) == (2, 3)
+
+        since = len(forum.log)
+        result = run_live(tmp_path, f"{forum.root}/forums/")
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert posts(tmp_path) == 29
+        assert page3 in forum.requests(since)
+
+
+def test_challenge_page_fails_the_run_and_stops_requests_to_the_site(tmp_path):
+    with LiveForum() as forum:
+        forum.faults[BOARD] = [Fault(status=503, body=CHALLENGE)] * 5
+        result = run_live(tmp_path, f"{forum.root}/forums/")
+        assert result.returncode == 1
+        assert "blocked" in result.stderr and "challenge" in result.stderr
+        # the index, then the board's challenge: never retried, nothing after it
+        assert forum.requests() == ["/forums/", BOARD]
+        run = last_run(tmp_path)
+        assert run["failed"] == 1 and "challenge" in run["failures"]
+        assert run["stats"]["forumcrawl/blocked/challenge"] == 1
+
+
+def test_robots_crawl_delay_is_honoured(tmp_path):
+    with LiveForum() as forum:
+        forum.robots = "User-agent: *\nCrawl-delay: 1\nDisallow: /members/\n"
+        thread = forum.thread(F35)
+        result = run_live(tmp_path, f"{forum.root}{thread.url}")
+        assert result.returncode == 0, result.stderr[-2000:]
+        times = [t for (path, _s), t in zip(forum.log, forum.times) if path != "/robots.txt"]
+        assert len(times) == 3
+        assert min(b - a for a, b in zip(times, times[1:])) >= 0.9
+        assert last_run(tmp_path)["stats"]["forumcrawl/crawl_delay/127.0.0.1"] == 1.0
