@@ -10,6 +10,8 @@ forumcrawl's own settings (override with ``-s NAME=VALUE``):
 - ``FORUMCRAWL_LANGUAGES``: dateparser languages for text dates (default: the page's lang).
 - ``FORUMCRAWL_BATCH_SIZE``: items written per SQLite transaction.
 - ``FORUMCRAWL_SITES``: per-site settings file (see ``forumcrawl/sites.py``).
+- ``FORUMCRAWL_COOKIES``: a cookies.txt (Netscape format, as browser extensions export
+  it) for logged-in crawls; its cookies go with the seed requests of their sites.
 - ``FORUMCRAWL_MAX_RETRY_AFTER``: longest ``Retry-After`` waited for (seconds); a site
   asking for more is left alone for the rest of the run (see ``forumcrawl/polite.py``).
 - ``FORUMCRAWL_BOARD_EARLY_STOP``: stop paging a board at a listing page whose last
@@ -56,6 +58,7 @@ DOWNLOADER_MIDDLEWARES = {
     # Before the cache and the network, after robots.txt handling.
     "forumcrawl.replay.ReplayMiddleware": 950,
 }
+FORUMCRAWL_COOKIES = None
 FORUMCRAWL_MAX_RETRY_AFTER = 600  # seconds; a site asking for longer is left for this run
 ITEM_PIPELINES = {
     "forumcrawl.pipelines.NormalizePipeline": 100,

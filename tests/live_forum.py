@@ -42,6 +42,7 @@ class LiveForum:
         self.delay = delay
         self.log: list[tuple[str, int]] = []
         self.times: list[float] = []  # when each logged request arrived (time.monotonic)
+        self.cookies: list[str | None] = []  # the Cookie header each logged request sent
         self.robots = "User-agent: *\nDisallow: /members/\n"
         self.faults: dict[str, list[Fault]] = {}
         self._lock = threading.Lock()
@@ -157,6 +158,7 @@ class LiveForum:
                     body = body if body is not None else b"<html><body>Not found</body></html>"
                     forum.log.append((self.path, status))
                     forum.times.append(time.monotonic())
+                    forum.cookies.append(self.headers.get("Cookie"))
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
                 for name, value in fault.headers:

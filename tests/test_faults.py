@@ -99,3 +99,22 @@ def test_robots_crawl_delay_is_honoured(tmp_path):
         assert len(times) == 3
         assert min(b - a for a, b in zip(times, times[1:])) >= 0.9
         assert last_run(tmp_path)["stats"]["forumcrawl/crawl_delay/127.0.0.1"] == 1.0
+
+
+def test_cookies_file_logs_the_crawl_in(tmp_path):
+    cookies = tmp_path / "cookies.txt"
+    cookies.write_text("# Netscape HTTP Cookie File\n"
+                       "127.0.0.1\tFALSE\t/\tFALSE\t4102444800\txf_user\t4410%2Cdeadbeef\n"
+                       "forum.elsewhere.example\tFALSE\t/\tFALSE\t4102444800\tother\tno\n")
+    with LiveForum() as forum:
+        result = run_live(tmp_path, f"{forum.root}/forums/", "-s", f"FORUMCRAWL_COOKIES={cookies}")
+        assert result.returncode == 0, result.stderr[-2000:]
+        sent = [c for (path, _s), c in zip(forum.log, forum.cookies) if path != "/robots.txt"]
+        assert len(sent) == 13 and all(c == "xf_user=4410%2Cdeadbeef" for c in sent)
+
+
+def test_unreadable_cookies_file_fails_the_run(tmp_path):
+    with LiveForum() as forum:
+        result = run_live(tmp_path, f"{forum.root}/forums/", "-s", f"FORUMCRAWL_COOKIES={tmp_path / 'none.txt'}")
+        assert result.returncode == 1 and "cannot read cookies file" in result.stderr
+        assert forum.requests() == []

@@ -22,6 +22,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from ..cookies import CookieFileError, cookies_for, load_cookies
 from ..document import PageError, UnknownEngine, read_document
 from ..engines.base import PAGE_THREAD, BoardPage
 from ..incremental import FETCH, SKIP, load_marks, plan_thread, resume_url
@@ -79,9 +80,15 @@ class ForumSpider(scrapy.Spider):
             self.fail("store_unusable", str(exc))
             return
         self.early_stop = self.crawler.settings.getbool("FORUMCRAWL_BOARD_EARLY_STOP", True)
+        try:
+            jar = load_cookies(self.crawler.settings.get("FORUMCRAWL_COOKIES"))
+        except CookieFileError as exc:
+            self.fail("bad_cookies_file", str(exc))
+            return
         for url in self.seed_urls:
+            # Scrapy's cookie middleware keeps what the seed request carries for the site
             yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
-                                 meta={"forumcrawl_seed": True})
+                                 cookies=cookies_for(jar, url), meta={"forumcrawl_seed": True})
 
     # ---------------------------------------------------------------- failures
     def fail(self, reason: str, message: str) -> None:
