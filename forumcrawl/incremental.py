@@ -77,7 +77,7 @@ def plan_thread(site_id: str, link: ThreadLink, marks: dict[str, ThreadMark],
     """What to do with a thread a board listing shows (its ``last_post`` normalised)."""
     if full:
         return Plan(FETCH, link.url, "full crawl")
-    mark = marks.get(key(site_id, link.thread_id)) if link.thread_id else None
+    mark = _mark(marks, site_id, link.thread_id)
     if mark is None:
         return Plan(FETCH, link.url, "new thread")
     if mark.complete and _unchanged(link, mark):
@@ -90,10 +90,14 @@ def resume_url(site_id: str, thread_id: str | None, page_number: int,
                marks: dict[str, ThreadMark]) -> str | None:
     """For a thread page reached from its start (a seed URL): the later page stored
     last time, where reading should go on, or None to read on page by page."""
-    mark = marks.get(key(site_id, thread_id)) if thread_id else None
+    mark = _mark(marks, site_id, thread_id)
     if mark and mark.last_page and mark.last_page > page_number and mark.last_page_url:
         return mark.last_page_url
     return None
+
+
+def _mark(marks: dict[str, ThreadMark], site_id: str, thread_id: str | None) -> ThreadMark | None:
+    return marks.get(key(site_id, thread_id)) if thread_id else None
 
 
 def _unchanged(link: ThreadLink, mark: ThreadMark) -> bool:

@@ -110,6 +110,12 @@ def attach_listing(page: ThreadPage, link: ThreadLink | None) -> None:
         page.thread.last_post = link.last_post
 
 
+def thread_watermark(page: ThreadPage) -> dict:
+    """The ``PageItem`` fields that move a thread's watermark and name the page's posts."""
+    return {"thread_id": page.thread.thread_id, "page_number": page.page_number,
+            "post_ids": [post.post_id for post in page.posts]}
+
+
 def normalise_listing(page: BoardPage, settings: SiteSettings, fetched_at: datetime) -> None:
     """Resolve the listing's last-post dates to UTC, as the stored watermarks are."""
     ctx = settings.context(page.language, fetched_at, page_timezone=page.timezone)

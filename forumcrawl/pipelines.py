@@ -15,7 +15,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from .items import PostItem, ThreadItem
 from .normalize import normalise_item
 from .runs import FAILURES
-from .sites import site_defaults
+from .sites import settings_of, site_defaults
 from .store import Batch, open_db, write_batch
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class NormalizePipeline:
         # The spider loaded sites.toml once (and failed the run if it was wrong).
         sites = getattr(self.crawler.spider, "sites", None) or {}
         site = sites.get(getattr(item, "site_id", ""))
-        normalise_item(item, site.settings if site and site.settings else self.settings)
+        normalise_item(item, settings_of(site, self.settings))
         if isinstance(item, PostItem):
             for field_ in (item.posted, item.edited, item.author.joined if item.author else None):
                 if field_ and field_.source:

@@ -42,6 +42,8 @@ _LOGIN_WALL = re.compile(
     rb"You must be logged-in to do that|You are not logged in or you do not have permission"
     rb"|The board requires you to be registered and logged in|you are not allowed to access this section"
     rb"|You must log in or register to view this page", re.I)
+# A page that shows posts is the forum, whatever its sidebar says about logging in.
+_HAS_POSTS = re.compile(rb"<article|class=\"?message|id=\"?post", re.I)
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -68,7 +70,7 @@ def blocked_reason(response: Response) -> str | None:
         return "challenge"
     if response.headers.get("cf-mitigated", b"").lower() == b"challenge":
         return "challenge"
-    if _LOGIN_WALL.search(head) and not re.search(rb"<article|class=\"?message|id=\"?post", head, re.I):
+    if _LOGIN_WALL.search(head) and not _HAS_POSTS.search(head):
         return "login_wall"
     return None
 

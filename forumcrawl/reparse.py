@@ -31,9 +31,10 @@ from .normalize import (
     page_items,
     site_id_for,
     site_item,
+    thread_watermark,
 )
 from .pipelines import validate_item
-from .sites import config_for, load_sites
+from .sites import config_for, load_sites, settings_of
 from .store import Batch, key, open_db, page_body, write_batch
 
 logger = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ def _items(row: dict, sites: dict, engine: str | None, defaults: SiteSettings,
            listings: dict[str, ThreadLink], sites_seen: set[str], result: ReparseResult) -> list:
     url = row["url"]
     config = config_for(sites, url)
-    settings = (config.settings if config and config.settings else None) or defaults
+    settings = settings_of(config, defaults)
     fetched = datetime.fromisoformat(row["first_fetched_at"])
     try:
         doc = read_document(page_body(row), url, content_type=row["content_type"],
@@ -108,16 +109,12 @@ def _items(row: dict, sites: dict, engine: str | None, defaults: SiteSettings,
     if site_id not in sites_seen:
         sites_seen.add(site_id)
         out.append(site_item(url, doc.detection.engine.name, doc.detection.evidence, doc.language))
-    watermark = PageItem(url=url, site_id=site_id, status=row["status"],
-                         content_type=row["content_type"], body=b"",
-                         fetched_at=row["first_fetched_at"], kind=doc.kind, archive=False)
+    thread = {}
     if doc.kind == PAGE_THREAD:
         page = doc.thread
         attach_listing(page, listings.get(key(site_id, page.thread.thread_id)))
         out += page_items(page, url, fetched)
-        watermark.thread_id = page.thread.thread_id
-        watermark.page_number = page.page_number
-        watermark.post_ids = [post.post_id for post in page.posts]
+        thread = thread_watermark(page)
     else:
         normalise_listing(doc.board, settings, fetched)
         for link in doc.board.threads:
@@ -126,6 +123,9 @@ def _items(row: dict, sites: dict, engine: str | None, defaults: SiteSettings,
         out += board_items(doc.board, url)
     for item in out:
         normalise_item(item, settings)
+    watermark = PageItem(url=url, site_id=site_id, status=row["status"],
+                         content_type=row["content_type"], body=b"",
+                         fetched_at=row["first_fetched_at"], kind=doc.kind, archive=False, **thread)
     return [*out, watermark]
 
 

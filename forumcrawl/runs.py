@@ -9,20 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from .store import open_db
+from .store import now_iso, open_db
 
 logger = logging.getLogger(__name__)
 # The stat where the spider lists what made a run fail; read by the crawl command too.
 FAILURES = "forumcrawl/failures"
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 class RunRecorder:
@@ -47,7 +42,7 @@ class RunRecorder:
                 # One run at a time holds the database: a run still open here was killed.
                 db.execute("update crawl_runs set finish_reason = 'killed', failed = 1"
                            " where finished_at is null and finish_reason is null")
-                table.insert({"started_at": _now(), "spider_args": json.dumps(args)})
+                table.insert({"started_at": now_iso(), "spider_args": json.dumps(args)})
                 self.run_id = table.last_pk
         finally:
             db.close()
@@ -59,7 +54,7 @@ class RunRecorder:
         try:
             with db.atomic():
                 db["crawl_runs"].update(self.run_id, {
-                    "finished_at": _now(),
+                    "finished_at": now_iso(),
                     "finish_reason": reason,
                     "failed": int(bool(failures) or reason not in ("finished",)),
                     "failures": json.dumps(failures),

@@ -43,6 +43,11 @@ class SiteConfig:
     selectors: dict[str, str] = field(default_factory=dict)
 
 
+def settings_of(site: SiteConfig | None, defaults: SiteSettings) -> SiteSettings:
+    """How to read this site's dates: its ``sites.toml`` entry, else the run's defaults."""
+    return site.settings if site and site.settings else defaults
+
+
 def _site(host: str, table: dict, defaults: SiteSettings) -> SiteConfig:
     unknown = set(table) - _KEYS
     if unknown:

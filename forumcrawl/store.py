@@ -195,6 +195,7 @@ class Batch:
     threads: dict[str, dict] = field(default_factory=dict)
     users: dict[str, dict] = field(default_factory=dict)
     posts: dict[str, dict] = field(default_factory=dict)
+    post_fetched_at: dict[str, str | None] = field(default_factory=dict)  # when each was read
     quotes: dict[str, list[dict]] = field(default_factory=dict)  # by post id
     articles: dict[str, list[dict]] = field(default_factory=dict)
     pages: dict[str, dict] = field(default_factory=dict)
@@ -279,7 +280,8 @@ class Batch:
             "signature_text": p.signature_text, "reaction_count": p.reaction_count,
             "quote_count": len(p.quotes),
             "content_hash": content_hash(p.body_html, *(q.text for q in p.quotes)),
-            "vanished_at": None, "_fetched_at": p.fetched_at}
+            "vanished_at": None}
+        self.post_fetched_at[post_id] = p.fetched_at
         self.quotes[post_id] = [
             {
                 "id": f"{post_id}:{q.position}", "post_id": post_id, "position": q.position,
@@ -322,17 +324,14 @@ def write_batch(db: sqlite_utils.Database, batch: Batch, keep_revisions: bool = 
     with db.atomic():
         if batch.pages:
             _archive_pages(db, list(batch.pages.values()))
-        posts = [{k: v for k, v in row.items() if k != "_fetched_at"} for row in batch.posts.values()]
-        if posts and keep_revisions:
-            written.revisions = _keep_revisions(db, batch.posts)
-        for name in ("sites", "boards", "threads", "users"):
+        if batch.posts and keep_revisions:  # before the upsert replaces what they keep
+            written.revisions = _keep_revisions(db, batch.posts, batch.post_fetched_at)
+        for name in ("sites", "boards", "threads", "users", "posts"):
             rows: Iterable[dict] = getattr(batch, name).values()
             if rows:
                 db[name].upsert_all(list(rows), pk="id")
             if name == "boards" and batch.board_stubs:
                 db["boards"].insert_all(list(batch.board_stubs.values()), pk="id", ignore=True)
-        if posts:
-            db["posts"].upsert_all(posts, pk="id")
         post_ids = list(batch.posts)
         for child in ("quotes", "articles"):
             for chunk in _chunks(post_ids):
@@ -360,7 +359,8 @@ def _archive_pages(db: sqlite_utils.Database, rows: list[dict]) -> None:
                         [(r["fetched_at"], r["id"], r["fetched_at"]) for r in rows])
 
 
-def _keep_revisions(db: sqlite_utils.Database, posts: dict[str, dict]) -> int:
+def _keep_revisions(db: sqlite_utils.Database, posts: dict[str, dict],
+                    fetched_at: dict[str, str | None]) -> int:
     """Copy the stored version of every post whose content hash is about to change."""
     kept = 0
     ids = list(posts)
@@ -378,7 +378,7 @@ def _keep_revisions(db: sqlite_utils.Database, posts: dict[str, dict]) -> int:
                 "id": f"{post_id}:{old_hash[:16]}", "post_id": post_id, "content_hash": old_hash,
                 "body_text": body_text, "body_html": body_html, "edited_at": edited_at,
                 "edited_raw": edited_raw,
-                "replaced_at": new.get("_fetched_at") or _now()})
+                "replaced_at": fetched_at.get(post_id) or now_iso()})
         if revisions:
             db["post_revisions"].insert_all(revisions, pk="id", ignore=True)
             kept += len(revisions)
@@ -401,9 +401,10 @@ def _mark_vanished(db: sqlite_utils.Database, thread_id: str, native_ids: list[s
         f"update posts set vanished_at = ? where thread_id = ? and vanished_at is null"
         f" and native_id not glob '*[^0-9]*' and cast(native_id as integer) between ? and ?"
         f" and native_id not in ({marks})",
-        [_now(), thread_id, min(numbers), max(numbers), *native_ids])
+        [now_iso(), thread_id, min(numbers), max(numbers), *native_ids])
     return cursor.rowcount
 
 
-def _now() -> str:
+def now_iso() -> str:
+    """The time stamps the database records (UTC, to the second)."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")

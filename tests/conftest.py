@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -40,6 +42,24 @@ def run_live(workdir: Path, url: str, *extra: str) -> subprocess.CompletedProces
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "forumcrawl.settings"}
     return subprocess.run(live_crawl_command(workdir, url, *extra), cwd=workdir, env=env,
                           capture_output=True, text=True, timeout=300)
+
+
+# The tables a crawl fills with what it read (not its runs, not its page archive).
+CONTENT_TABLES = ("sites", "boards", "threads", "users", "posts", "quotes", "articles", "post_revisions")
+
+
+def content_rows(db_path: Path) -> dict[str, list[dict]]:
+    db = sqlite_utils.Database(db_path)
+    return {t: list(db.query(f"select * from [{t}] order by id")) for t in CONTENT_TABLES}
+
+
+def last_run(db_path: Path) -> dict:
+    """The newest ``crawl_runs`` row."""
+    return next(sqlite_utils.Database(db_path).query("select * from crawl_runs order by id desc limit 1"))
+
+
+def last_stats(db_path: Path) -> dict:
+    return json.loads(last_run(db_path)["stats"])
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import sqlite_utils
-from conftest import DEMO, DEMO_HOST, FIXTURES, SEED_THREAD, run_crawl
+from conftest import DEMO, DEMO_HOST, FIXTURES, SEED_THREAD, last_run, run_crawl
 
 SEED_FILE = "defence-forum.example/threads/russia-urges-u-s-to-enlist-syrias-assad-to-fight-islamic-state.345/index.html"
 
@@ -18,10 +18,6 @@ def variant(tmp_path, edit) -> Path:
     shutil.copytree(DEMO, root)
     edit(root)
     return root
-
-
-def last_run(path) -> dict:
-    return list(sqlite_utils.Database(path).query("select * from crawl_runs order by id desc limit 1"))[0]
 
 
 def test_non_forum_page_fails_the_run(tmp_path):

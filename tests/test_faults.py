@@ -3,10 +3,8 @@ Retry-After, a truncated response, a challenge page, robots.txt's Crawl-delay.""
 
 from __future__ import annotations
 
-import json
-
 import sqlite_utils
-from conftest import run_live
+from conftest import last_run, last_stats, run_live
 from live_forum import BOARD, Fault, LiveForum
 
 from forumcrawl.polite import retry_after_seconds
@@ -16,12 +14,6 @@ CHALLENGE = (b"<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...
              b"<body><div id=\"challenge-running\">Checking if the site connection is secure</div>"
              b"<script src=\"/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1\"></script>"
              b"</body></html>")
-
-
-def last_run(tmp_path) -> dict:
-    db = sqlite_utils.Database(tmp_path / "forumcrawl.db")
-    run = next(db.query("select * from crawl_runs order by id desc limit 1"))
-    return {**run, "stats": json.loads(run["stats"])}
 
 
 def posts(tmp_path) -> int:
@@ -46,7 +38,7 @@ def test_429_with_retry_after_is_waited_for(tmp_path):
         hits = [i for i, (path, _s) in enumerate(forum.log) if path == BOARD]
         assert [forum.log[i][1] for i in hits] == [429, 200]
         assert forum.times[hits[1]] - forum.times[hits[0]] >= 1.9
-        assert last_run(tmp_path)["stats"]["forumcrawl/retry_after"] == 1
+        assert last_stats(tmp_path / "forumcrawl.db")["forumcrawl/retry_after"] == 1
         assert posts(tmp_path) == 29
 
 
@@ -84,9 +76,9 @@ def test_challenge_page_fails_the_run_and_stops_requests_to_the_site(tmp_path):
         assert "blocked" in result.stderr and "challenge" in result.stderr
         # the index, then the board's challenge: never retried, nothing after it
         assert forum.requests() == ["/forums/", BOARD]
-        run = last_run(tmp_path)
+        run = last_run(tmp_path / "forumcrawl.db")
         assert run["failed"] == 1 and "challenge" in run["failures"]
-        assert run["stats"]["forumcrawl/blocked/challenge"] == 1
+        assert last_stats(tmp_path / "forumcrawl.db")["forumcrawl/blocked/challenge"] == 1
 
 
 def test_robots_crawl_delay_is_honoured(tmp_path):
@@ -98,7 +90,7 @@ def test_robots_crawl_delay_is_honoured(tmp_path):
         times = [t for (path, _s), t in zip(forum.log, forum.times) if path != "/robots.txt"]
         assert len(times) == 3
         assert min(b - a for a, b in zip(times, times[1:])) >= 0.9
-        assert last_run(tmp_path)["stats"]["forumcrawl/crawl_delay/127.0.0.1"] == 1.0
+        assert last_stats(tmp_path / "forumcrawl.db")["forumcrawl/crawl_delay/127.0.0.1"] == 1.0
 
 
 def test_cookies_file_logs_the_crawl_in(tmp_path):

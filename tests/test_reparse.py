@@ -7,13 +7,7 @@ import subprocess
 import sys
 
 import sqlite_utils
-
-TABLES = ("sites", "boards", "threads", "users", "posts", "quotes", "articles", "post_revisions")
-
-
-def rows(path) -> dict:
-    db = sqlite_utils.Database(path)
-    return {t: list(db.query(f"select * from [{t}] order by id")) for t in TABLES}
+from conftest import content_rows
 
 
 def reparse(cwd, *args: str) -> subprocess.CompletedProcess:
@@ -26,7 +20,7 @@ def test_reparse_into_a_fresh_database_gives_the_crawls_rows(demo_db, tmp_path):
     result = reparse(tmp_path, "--out", "fresh.db")
     assert result.returncode == 0, result.stderr
     assert "reparsed 13 archived pages" in result.stdout and "29 posts" in result.stdout
-    assert rows(tmp_path / "fresh.db") == rows(demo_db)
+    assert content_rows(tmp_path / "fresh.db") == content_rows(demo_db)
     fresh = sqlite_utils.Database(tmp_path / "fresh.db")
     assert fresh["pages"].count == sqlite_utils.Database(demo_db)["pages"].count
 
@@ -41,7 +35,7 @@ def test_reparse_in_place_repairs_rows_without_calling_it_an_edit(demo_db, tmp_p
     db.conn.commit()
     result = reparse(tmp_path)
     assert result.returncode == 0, result.stderr
-    assert rows(tmp_path / "forumcrawl.db") == rows(demo_db)
+    assert content_rows(tmp_path / "forumcrawl.db") == content_rows(demo_db)
     assert db["post_revisions"].count == 0
 
 

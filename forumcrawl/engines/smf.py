@@ -66,11 +66,9 @@ def _lines_outside_links(el: HtmlElement) -> list[str]:
 
     def walk(node: HtmlElement, in_link: bool) -> None:
         for child in node:
-            if not isinstance(child.tag, str):
-                pass
-            elif child.tag == "br":
+            if child.tag == "br":
                 lines.append("")
-            else:
+            elif isinstance(child.tag, str):  # not a comment: its text counts
                 inside = in_link or child.tag == "a"
                 if child.text and not inside:
                     lines[-1] += child.text

@@ -24,19 +24,21 @@ from twisted.python.failure import Failure
 
 from ..cookies import CookieFileError, cookies_for, load_cookies
 from ..document import PageError, UnknownEngine, read_document
-from ..engines.base import PAGE_THREAD, BoardPage
+from ..engines.base import PAGE_THREAD, BoardPage, ThreadPage
 from ..incremental import FETCH, SKIP, load_marks, plan_thread, resume_url
 from ..items import PageItem
 from ..normalize import (
+    SiteSettings,
     attach_listing,
     board_items,
     normalise_listing,
     page_items,
     site_id_for,
     site_item,
+    thread_watermark,
 )
 from ..runs import FAILURES
-from ..sites import SitesFileError, config_for, load_sites, site_defaults
+from ..sites import SitesFileError, config_for, load_sites, settings_of, site_defaults
 from ..store import StoreError
 
 
@@ -80,6 +82,7 @@ class ForumSpider(scrapy.Spider):
             self.fail("store_unusable", str(exc))
             return
         self.early_stop = self.crawler.settings.getbool("FORUMCRAWL_BOARD_EARLY_STOP", True)
+        self.default_settings = site_defaults(self.crawler.settings)
         try:
             jar = load_cookies(self.crawler.settings.get("FORUMCRAWL_COOKIES"))
         except CookieFileError as exc:
@@ -199,21 +202,20 @@ class ForumSpider(scrapy.Spider):
                             doc.language)
 
         if doc.kind == PAGE_THREAD:
-            yield from self.thread_page(response, doc.thread, fetched)
-            yield archived(doc.kind, thread_id=doc.thread.thread.thread_id,
-                           page_number=doc.thread.page_number,
-                           post_ids=[post.post_id for post in doc.thread.posts])
+            yield from self.thread_page(response, doc.thread, site_id, fetched)
+            yield archived(doc.kind, **thread_watermark(doc.thread))
         else:
-            yield from self.board_page(response, doc.board, site)
+            yield from self.board_page(response, doc.board, site_id, settings_of(site, self.default_settings))
             yield archived(doc.kind)
 
-    def thread_page(self, response: Response, page, fetched: datetime) -> Iterator:
+    def thread_page(self, response: Response, page: ThreadPage, site_id: str,
+                    fetched: datetime) -> Iterator:
         attach_listing(page, response.meta.get("forumcrawl_listing"))
         yield from page_items(page, response.url, fetched)
         meta = {k: response.meta[k] for k in ("forumcrawl_listing", "forumcrawl_no_jump")
                 if k in response.meta}
         jump = None if (self.full or response.meta.get("forumcrawl_no_jump")) else resume_url(
-            site_id_for(response.url), page.thread.thread_id, page.page_number, self.marks)
+            site_id, page.thread.thread_id, page.page_number, self.marks)
         if jump:
             # reached from its start, a thread stored before goes on where it was left
             self.crawler.stats.inc_value("forumcrawl/incremental/jumped")
@@ -224,13 +226,12 @@ class ForumSpider(scrapy.Spider):
         for url in page.more_urls:
             yield response.follow(url, callback=self.parse, errback=self.on_error, meta=meta)
 
-    def board_page(self, response: Response, page: BoardPage, site) -> Iterator:
+    def board_page(self, response: Response, page: BoardPage, site_id: str,
+                   settings: SiteSettings) -> Iterator:
         stats = self.crawler.stats
-        site_id = site_id_for(response.url)
         yield from board_items(page, response.url)
         for board in page.boards:
             yield response.follow(board.url, callback=self.parse, errback=self.on_error)
-        settings = (site.settings if site and site.settings else None) or site_defaults(self.crawler.settings)
         normalise_listing(page, settings, datetime.now(timezone.utc))
         last_action = None
         for link in page.threads:
