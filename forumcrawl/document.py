@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from parsel import Selector
-
 from .engines import Detection, Engine, UnknownEngine, detect, detect_json, get_engine
 from .engines.base import PAGE_BOARD, PAGE_INDEX, PAGE_THREAD, BoardPage, ThreadPage
 from .extract.pagezone import page_timezone
-from .fetch import PageError, check_complete, decode_page
+from .fetch import PageError, check_complete, decode_page, parse_html
 
 
 @dataclass(slots=True)
@@ -45,7 +43,7 @@ def read_document(body: bytes, url: str, content_type: str | None = None,
         return _read_json_document(body, url, engine)
     check_complete(body)
     decoded = decode_page(body, content_type)
-    sel = Selector(text=decoded.text)
+    sel = parse_html(decoded.text)
     detection = _forced(engine) if engine else detect(sel)
     kind = detection.engine.page_kind(sel, url)
     doc = Document(url=url, detection=detection, kind=kind or "unknown",

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lxml import etree, html
+from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 
 SINGLE_BYTE = {"iso-8859-1", "latin-1", "latin1", "l1", "cp1252", "windows-1252", "ascii",
@@ -65,3 +67,25 @@ def check_complete(body: bytes) -> None:
         raise PageError("empty", "empty response body")
     if not _CLOSING.search(body[-65536:]):
         raise PageError("truncated", "page ends before </body>/</html>: truncated download")
+
+
+def parse_html(text: str) -> Selector:
+    """The page's tree, as parsel builds it, or :class:`PageError` when libxml2 gave up.
+
+    libxml2 stops reading at nesting 2048 deep (even in parsel's ``huge_tree`` mode) and
+    silently drops the rest of the document: a thread page would come back with its first
+    post cut and the others missing. That is reported instead of stored.
+    """
+    parser = html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    body = text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    try:
+        root = etree.fromstring(body, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise PageError("not_html", f"not readable as HTML: {exc}") from None
+    for error in parser.error_log:
+        if "Excessive depth" in error.message:
+            raise PageError("too_deep", f"HTML nested too deep to read (line {error.line}: "
+                                        f"{error.message}); the rest of the page would be lost")
+    if root is None:
+        root = etree.fromstring(b"<html/>", parser=parser)
+    return Selector(root=root, type="html")

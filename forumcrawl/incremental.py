@@ -25,6 +25,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
 from scrapy.squeues import PickleLifoDiskQueue
@@ -122,6 +123,14 @@ class RunDupeFilter(RFPDupeFilter):
     def from_crawler(cls, crawler: Crawler) -> RunDupeFilter:
         return cls(None, crawler.settings.getbool("DUPEFILTER_DEBUG"),
                    fingerprinter=crawler.request_fingerprinter)
+
+    def request_seen(self, request: Request) -> bool:
+        # A redirect back to a URL of its own chain (a login or cookie bounce, or a loop)
+        # is let through: REDIRECT_MAX_TIMES then ends a real loop with an error the
+        # spider reports, where the filter would have dropped the page without a word.
+        if request.url in request.meta.get("redirect_urls", ()):
+            return False
+        return super().request_seen(request)
 
 
 class ResumableDiskQueue(PickleLifoDiskQueue):

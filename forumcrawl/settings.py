@@ -16,6 +16,9 @@ forumcrawl's own settings (override with ``-s NAME=VALUE``):
   asking for more is left alone for the rest of the run (see ``forumcrawl/polite.py``).
 - ``FORUMCRAWL_BOARD_EARLY_STOP``: stop paging a board at a listing page whose last
   thread is unchanged (listings show the latest activity first); ``-a full=1`` ignores it.
+- ``FORUMCRAWL_DRIFT_MIN_POSTS``, ``FORUMCRAWL_DRIFT_RATIO``: when a field (date, author,
+  user title, ...) filled on a site's stored posts is missing from this run's, the run
+  fails as layout drift (see ``forumcrawl/drift.py``); 0 posts turns the check off.
 """
 
 import os
@@ -32,6 +35,8 @@ FORUMCRAWL_DATE_ORDER = None
 FORUMCRAWL_LANGUAGES = []
 FORUMCRAWL_BATCH_SIZE = 500
 FORUMCRAWL_BOARD_EARLY_STOP = True
+FORUMCRAWL_DRIFT_MIN_POSTS = 20  # posts needed, this run and stored, to judge layout drift
+FORUMCRAWL_DRIFT_RATIO = 0.5
 # Per-site settings (engine, language, timezone, date order, selectors): a sites.toml in
 # the working directory is used when present; -s FORUMCRAWL_SITES=PATH names another.
 FORUMCRAWL_SITES = "sites.toml" if os.path.exists("sites.toml") else None
@@ -50,6 +55,7 @@ COOKIES_ENABLED = True
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = False
+REDIRECT_MAX_TIMES = 8  # a forum's redirects are one or two hops; more is a loop
 
 DOWNLOADER_MIDDLEWARES = {
     # Retry-After, Crawl-delay and block pages, in Scrapy's retry middleware's place.
@@ -63,6 +69,7 @@ FORUMCRAWL_MAX_RETRY_AFTER = 600  # seconds; a site asking for longer is left fo
 ITEM_PIPELINES = {
     "forumcrawl.pipelines.NormalizePipeline": 100,
     "forumcrawl.pipelines.ValidatePipeline": 200,
+    "forumcrawl.drift.DriftPipeline": 300,
     "forumcrawl.pipelines.StorePipeline": 900,
 }
 EXTENSIONS = {

@@ -13,6 +13,7 @@ import importlib.util
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -45,6 +46,7 @@ class LiveForum:
         self.cookies: list[str | None] = []  # the Cookie header each logged request sent
         self.robots = "User-agent: *\nDisallow: /members/\n"
         self.faults: dict[str, list[Fault]] = {}
+        self.restyle: Callable[[str], str] | None = None  # a theme change, applied to every page
         self._lock = threading.Lock()
         self._next_post = 5000
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -116,8 +118,11 @@ class LiveForum:
 
     def render(self, path: str) -> str | None:
         page = self._render(path)
+        if page is None:
+            return None
         # the demo's canonical links name its public host; this forum lives here
-        return page.replace(demo.ROOT, self.root) if page is not None else None
+        page = page.replace(demo.ROOT, self.root)
+        return self.restyle(page) if self.restyle else page
 
     def _render(self, path: str) -> str | None:
         if path == "/forums/":
@@ -152,7 +157,7 @@ class LiveForum:
                         page = forum.render(self.path)
                         body = page.encode("utf-8") if page is not None else None
                         kind = "text/html; charset=utf-8"
-                    status = fault.status if body is not None else 404
+                    status = fault.status if body is not None or fault.body is not None else 404
                     if fault.body is not None:
                         body = fault.body
                     body = body if body is not None else b"<html><body>Not found</body></html>"

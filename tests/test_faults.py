@@ -110,3 +110,69 @@ def test_unreadable_cookies_file_fails_the_run(tmp_path):
         result = run_live(tmp_path, f"{forum.root}/forums/", "-s", f"FORUMCRAWL_COOKIES={tmp_path / 'none.txt'}")
         assert result.returncode == 1 and "cannot read cookies file" in result.stderr
         assert forum.requests() == []
+
+
+def thread_posts(tmp_path, page_url: str) -> int:
+    db = sqlite_utils.Database(tmp_path / "forumcrawl.db")
+    return db.execute("select count(*) from posts where page_url like ?", [f"%{page_url}"]).fetchone()[0]
+
+
+def test_oversized_page_fails_the_run_and_names_the_limit_to_raise(tmp_path):
+    with LiveForum() as forum:
+        page2 = forum.thread(F35).page_url(2)
+        big = forum.render(page2).replace("</body>", f"<!--{'x' * 300_000}--></body>")
+        forum.faults[page2] = [Fault(body=big.encode())]
+        result = run_live(tmp_path, f"{forum.root}/forums/", "-s", "DOWNLOAD_MAXSIZE=200000")
+        assert result.returncode == 1
+        assert "larger than DOWNLOAD_MAXSIZE (200000 bytes)" in result.stderr
+        run = last_run(tmp_path / "forumcrawl.db")
+        assert run["failed"] == 1 and "page_too_large" in run["failures"]
+        assert thread_posts(tmp_path, page2) == 0 and posts(tmp_path) < 29
+
+        result = run_live(tmp_path, f"{forum.root}/forums/")  # the limit raised: all of it
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert posts(tmp_path) == 29
+
+
+def test_redirect_loop_is_reported_and_bounded(tmp_path):
+    with LiveForum() as forum:
+        page2 = forum.thread(F35).page_url(2)
+        forum.faults[page2] = [Fault(status=302, body=b"", headers=(("Location", page2),))] * 50
+        result = run_live(tmp_path, f"{forum.root}/forums/")
+        assert result.returncode == 0, result.stderr[-2000:]  # the forum's fault, not the run's
+        assert "redirect loop, given up after 8 redirects" in result.stderr
+        assert forum.requests().count(page2) == 9  # REDIRECT_MAX_TIMES, not forever
+        assert last_stats(tmp_path / "forumcrawl.db")["forumcrawl/errors/redirect_loop"] == 1
+        assert thread_posts(tmp_path, page2) == 0
+
+
+def test_a_redirect_back_to_the_page_asked_for_is_followed(tmp_path):
+    # a cookie or login bounce: page -> /login/bounce -> page; the second answer is the page
+    with LiveForum() as forum:
+        page2 = forum.thread(F35).page_url(2)
+        forum.faults[page2] = [Fault(status=302, body=b"", headers=(("Location", "/login/bounce"),))]
+        forum.faults["/login/bounce"] = [Fault(status=302, body=b"", headers=(("Location", page2),))]
+        result = run_live(tmp_path, f"{forum.root}/forums/")
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert [s for p, s in forum.log if p in (page2, "/login/bounce")] == [302, 302, 200]
+        assert posts(tmp_path) == 29
+
+
+def test_pathologically_deep_html_is_an_error_and_the_page_is_kept(tmp_path):
+    with LiveForum() as forum:
+        page2 = forum.thread(F35).page_url(2)
+        deep = forum.render(page2).replace(
+            '<div class="bbWrapper">', '<div class="bbWrapper">' + "<div>" * 3000 + "deep" + "</div>" * 3000, 1)
+        forum.faults[page2] = [Fault(body=deep.encode())]
+        result = run_live(tmp_path, f"{forum.root}/forums/")
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "HTML nested too deep to read" in result.stderr
+        db = sqlite_utils.Database(tmp_path / "forumcrawl.db")
+        assert last_stats(tmp_path / "forumcrawl.db")["forumcrawl/errors/too_deep"] == 1
+        # nothing half-read is stored; the page itself is archived for a later reparse
+        assert thread_posts(tmp_path, page2) == 0
+        assert [r["kind"] for r in db.query("select kind from pages where url like ?", [f"%{page2}"])] == ["too_deep"]
+
+        result = run_live(tmp_path, f"{forum.root}/forums/")
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert posts(tmp_path) == 29

@@ -19,7 +19,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
+from scrapy import exceptions
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
 from ..cookies import CookieFileError, cookies_for, load_cookies
@@ -40,6 +43,9 @@ from ..normalize import (
 from ..runs import FAILURES
 from ..sites import SitesFileError, config_for, load_sites, settings_of, site_defaults
 from ..store import StoreError
+
+# A download that DOWNLOAD_MAXSIZE stopped (Scrapy >= 2.14 has its own exception for it).
+CANCELLED = tuple(e for e in (getattr(exceptions, "DownloadCancelledError", None), CancelledError) if e)
 
 
 class ForumSpider(scrapy.Spider):
@@ -127,8 +133,21 @@ class ForumSpider(scrapy.Spider):
         if fallback is not None:
             yield fallback
             return
-        self.crawler.stats.inc_value("forumcrawl/errors/download")
-        message = f"download failed for {request.url}: {failure.getErrorMessage()}"
+        stats = self.crawler.stats
+        stats.inc_value("forumcrawl/errors/download")
+        if failure.check(*CANCELLED):
+            # only DOWNLOAD_MAXSIZE cancels a download; every run would miss this page
+            stats.inc_value("forumcrawl/errors/too_large")
+            limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
+            self.fail("page_too_large", f"{request.url} is larger than DOWNLOAD_MAXSIZE "
+                      f"({limit} bytes); raise it (-s DOWNLOAD_MAXSIZE=...) to read the page")
+            return
+        if failure.check(IgnoreRequest) and "redirect_times" in request.meta:
+            stats.inc_value("forumcrawl/errors/redirect_loop")
+            chain = " -> ".join([*request.meta.get("redirect_urls", []), request.url])
+            message = f"redirect loop, given up after {request.meta['redirect_times']} redirects: {chain}"
+        else:
+            message = f"download failed for {request.url}: {failure.getErrorMessage()}"
         if request.meta.get("forumcrawl_seed"):
             self.fail("seed_unreachable", message)
         else:
