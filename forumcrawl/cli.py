@@ -8,86 +8,35 @@ names are stable: scripts and evaluations depend on them.
 
 ``forumcrawl reparse [--db forumcrawl.db] [--out NEW.db] [--site HOST]`` replays the
 archived pages through today's parser (see :mod:`forumcrawl.reparse`).
+
+``forumcrawl stats`` prints each site's rows and last run; ``forumcrawl export`` writes a
+table or view as JSON Lines or CSV; ``forumcrawl serve`` opens the database in Datasette
+with forumcrawl's metadata and queries (``forumcrawl metadata`` prints that metadata).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
+import subprocess
 import sys
+import tempfile
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .browse import db_name_for, metadata
 from .document import PageError, UnknownEngine, read_document
-from .items import PostItem, ThreadItem
+from .items import ThreadItem
 from .lock import RunLock, RunLocked
 from .normalize import SiteSettings, normalise_item, page_items
+from .records import article_record, post_record, thread_record
 from .reparse import reparse
+from .report import export_rows, format_stats, open_readonly, site_stats, write_rows
 from .sites import SitesFileError, config_for, load_sites
-from .store import StoreError
-
-
-def post_record(post: PostItem) -> dict:
-    author = post.author
-    return {
-        "type": "post",
-        "post_id": post.post_id,
-        "thread_id": post.thread_id,
-        "site_id": post.site_id,
-        "url": post.url,
-        "position": post.position,
-        "author": author.name if author else None,
-        "author_url": author.profile_url if author else None,
-        "author_id": author.user_id if author else None,
-        "author_title": author.title if author else None,
-        "author_joined": author.joined.value if author else None,
-        "author_joined_raw": author.joined.raw if author else None,
-        "author_messages": author.message_count if author else None,
-        "posted_at": post.posted.value,
-        "posted_raw": post.posted.raw,
-        "posted_source": post.posted.source,
-        "edited_at": post.edited.value,
-        "body_text": post.body_text,
-        "body_html": post.body_html,
-        "quotes": [{"author": q.author, "post_id": q.post_id, "user_id": q.author_user_id,
-                    "text": q.text, "depth": q.depth} for q in post.quotes],
-        "signature": post.signature_text,
-        "reactions": post.reaction_count,
-    }
-
-
-def article_record(post: PostItem, article) -> dict:
-    return {
-        "type": "article",
-        "post_id": post.post_id,
-        "headline": article.headline,
-        "byline": article.byline,
-        "published_at": article.published.value,
-        "published_raw": article.published.raw,
-        "source_url": article.source_url,
-        "outlet": article.outlet,
-        "in_quote": article.in_quote,
-        "body_text": article.body_text,
-    }
-
-
-def thread_record(thread: ThreadItem, doc) -> dict:
-    return {
-        "type": "thread",
-        "thread_id": thread.thread_id,
-        "site_id": thread.site_id,
-        "title": thread.title,
-        "url": thread.url,
-        "board_id": thread.board_id,
-        "board_title": thread.board_title,
-        "board_url": thread.board_url,
-        "page": doc.thread.page_number,
-        "page_count": thread.page_count,
-        "next_url": doc.thread.next_url,
-        "engine": doc.detection.engine.name,
-        "engine_evidence": doc.detection.evidence,
-    }
+from .store import StoreError, open_db
 
 
 def extract_records(body: bytes, url: str, settings: SiteSettings, engine=None,
@@ -109,7 +58,7 @@ def extract_records(body: bytes, url: str, settings: SiteSettings, engine=None,
     for item in page_items(doc.thread, url, fetched_at):
         normalise_item(item, settings)
         if isinstance(item, ThreadItem):
-            records.append(thread_record(item, doc))
+            records.append(thread_record(item, doc.thread, doc.detection))
         else:
             records.append(post_record(item))
             records += [article_record(item, a) for a in item.articles]
@@ -168,6 +117,67 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    try:
+        db = open_readonly(args.db)
+    except StoreError as exc:
+        print(f"forumcrawl stats: {exc}", file=sys.stderr)
+        return 2
+    with db:
+        print(format_stats(site_stats(db)))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    try:
+        db = open_readonly(args.db)
+    except StoreError as exc:
+        print(f"forumcrawl export: {exc}", file=sys.stderr)
+        return 2
+    out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
+    try:
+        with db:
+            count = write_rows(export_rows(db, args.table, args.site), out, args.format)
+    except StoreError as exc:
+        print(f"forumcrawl export: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader (head, less) has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    finally:
+        if args.out:
+            out.close()
+    print(f"{count} rows of {args.table} written to {args.out or 'standard output'}", file=sys.stderr)
+    return 0
+
+
+def cmd_metadata(args: argparse.Namespace) -> int:
+    print(json.dumps(metadata(db_name_for(args.db)), indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("datasette") is None:
+        print("forumcrawl serve: Datasette is not installed: pip install 'forumcrawl[browse]'",
+              file=sys.stderr)
+        return 2
+    if not Path(args.db).is_file():
+        print(f"forumcrawl serve: no database at {args.db}", file=sys.stderr)
+        return 2
+    try:
+        open_db(args.db).close()  # an older database is upgraded before Datasette reads it
+    except StoreError as exc:
+        print(f"forumcrawl serve: {exc}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        meta = Path(tmp) / "metadata.json"
+        meta.write_text(json.dumps(metadata(db_name_for(args.db))), encoding="utf-8")
+        extra = args.datasette_args[1:] if args.datasette_args[:1] == ["--"] else args.datasette_args
+        command = [sys.executable, "-m", "datasette", "serve", args.db, "--metadata", str(meta),
+                   "--host", args.host, "--port", str(args.port), *extra]
+        return subprocess.call(command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forumcrawl", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -190,6 +200,28 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--sites", default="sites.toml" if Path("sites.toml").exists() else None,
                        help="per-site settings file (default: sites.toml when present)")
     again.set_defaults(func=cmd_reparse)
+
+    stats = sub.add_parser("stats", help="per site: boards, threads, posts, users, articles, last run")
+    stats.add_argument("--db", default="forumcrawl.db")
+    stats.set_defaults(func=cmd_stats)
+    export = sub.add_parser("export", help="write a table or view as JSON Lines or CSV")
+    export.add_argument("--db", default="forumcrawl.db")
+    export.add_argument("--table", default="posts_view",
+                        help="table or view (default posts_view: posts with thread, board, author)")
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument("--site", help="only this site's rows (host name)")
+    export.add_argument("--out", help="file to write (default: standard output)")
+    export.set_defaults(func=cmd_export)
+    meta = sub.add_parser("metadata", help="print the Datasette metadata for a database")
+    meta.add_argument("--db", default="forumcrawl.db", help="names the database in the metadata")
+    meta.set_defaults(func=cmd_metadata)
+    serve = sub.add_parser("serve", help="browse the database in Datasette (forumcrawl[browse])")
+    serve.add_argument("--db", default="forumcrawl.db")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8001, help="0 picks a free port")
+    serve.add_argument("datasette_args", nargs=argparse.REMAINDER,
+                       help="anything after -- goes to datasette serve")
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -95,8 +95,17 @@ class PoliteMiddleware(RetryMiddleware):
         return downloader.slots.get(downloader.get_slot_key(request))
 
     def _slow_down(self, request: Request, delay: float) -> None:
+        """Make the site's slot wait at least ``delay`` between requests. Scrapy varies a
+        slot's delay by ±50% (RANDOMIZE_DOWNLOAD_DELAY), which would undercut a wait the
+        server asked for, so that slot waits exactly its delay from now on."""
         slot = self._slot(request)
-        if slot is not None and slot.delay < delay:
+        if slot is None:
+            return
+        if hasattr(slot, "jitter"):  # Scrapy >= 2.14
+            slot.jitter = 0.0
+        else:
+            slot.randomize_delay = False
+        if slot.delay < delay:
             slot.delay = delay
 
     def process_request(self, request: Request, spider=None):

@@ -84,6 +84,13 @@ SCHEDULER_DISK_QUEUE = "forumcrawl.incremental.ResumableDiskQueue"  # with JOBDI
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
+# -O posts.jsonl / .json / .csv write the records `forumcrawl extract` prints (feeds.py)
+FEED_EXPORTERS = {
+    "jsonlines": "forumcrawl.feeds.RecordsJsonLinesExporter",
+    "jsonl": "forumcrawl.feeds.RecordsJsonLinesExporter",
+    "json": "forumcrawl.feeds.RecordsJsonExporter",
+    "csv": "forumcrawl.feeds.PostsCsvExporter",
+}
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"

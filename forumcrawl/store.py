@@ -21,9 +21,13 @@ from pathlib import Path
 
 import sqlite_utils
 
+from .extract.articles import text_key
 from .items import BoardItem, PageItem, PostItem, SiteItem, ThreadItem, UserItem
+from .migrations import MIGRATIONS
 
-SCHEMA_VERSION = 2  # 2: thread watermarks, post revisions and vanished posts, page archive
+# 2: thread watermarks, post revisions and vanished posts, page archive
+# 3: articles.text_key (the same article reposted, matched by its words)
+SCHEMA_VERSION = 3
 
 
 class StoreError(RuntimeError):
@@ -76,7 +80,7 @@ TABLES: tuple[Table, ...] = (
     Table("articles", {"id": str, "post_id": str, "site_id": str, "position": int,
                        "headline": str, "byline": str, "published_at": str,
                        "published_raw": str, "source_url": str, "outlet": str,
-                       "in_quote": int, "body_text": str, "content_hash": str},
+                       "in_quote": int, "body_text": str, "content_hash": str, "text_key": str},
           "id", (("post_id", "posts", "id"), ("site_id", "sites", "id")),
           not_null=("post_id", "headline"), fts=("headline", "body_text")),
     # Every fetched page, zlib-compressed, keyed by URL and content: what ``forumcrawl
@@ -92,21 +96,24 @@ TABLES: tuple[Table, ...] = (
 )
 
 VIEWS = {
+    # ``rowid`` is the post's (and the article's) own: Datasette searches a view through
+    # its table's FTS index by that column (``fts_pk`` in forumcrawl/browse.py).
     "posts_view": """
-        select posts.id, sites.id as site, boards.title as board, threads.title as thread,
-               posts.position, posts.posted_at, posts.author_name as author,
-               users.title as author_title, users.joined_at as author_joined,
-               posts.body_text, posts.quote_count, posts.url
+        select posts.rowid as rowid, posts.id, sites.id as site, boards.title as board,
+               threads.title as thread, posts.position, posts.posted_at,
+               posts.author_name as author, users.title as author_title,
+               users.joined_at as author_joined, posts.body_text, posts.quote_count, posts.url
         from posts
         join threads on threads.id = posts.thread_id
         join sites on sites.id = posts.site_id
         left join boards on boards.id = threads.board_id
         left join users on users.id = posts.user_id""",
     "articles_view": """
-        select articles.id, articles.headline, articles.byline, articles.published_at,
-               articles.outlet, articles.source_url, threads.title as thread,
-               posts.author_name as reposted_by, posts.posted_at as reposted_at,
-               posts.url as post_url, articles.body_text
+        select articles.rowid as rowid, articles.id, articles.site_id as site,
+               articles.headline, articles.byline, articles.published_at, articles.outlet,
+               articles.source_url, threads.title as thread, posts.author_name as reposted_by,
+               posts.posted_at as reposted_at, posts.url as post_url, articles.body_text,
+               articles.text_key
         from articles
         join posts on posts.id = articles.post_id
         join threads on threads.id = posts.thread_id""",
@@ -149,7 +156,13 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
 
 
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
-    """Create what is missing and add columns an older schema lacks; never drop data."""
+    """Create what is missing and add columns an older schema lacks, then apply the
+    pending data migrations (:mod:`forumcrawl.migrations`); never drop data.
+
+    Tables, columns, indexes, FTS and views are declared in ``TABLES``/``VIEWS`` and
+    created here when missing, so a new column needs no migration; a migration is for
+    what a declaration cannot say, such as filling a new column on rows already stored.
+    """
     meta = db["_forumcrawl_meta"]
     if meta.exists():
         row = next(iter(db.query("select value from _forumcrawl_meta where key = 'schema_version'")), None)
@@ -181,6 +194,7 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
             db[table.name].enable_fts(list(table.fts), create_triggers=True, tokenize="porter")
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)
+    MIGRATIONS.apply(db)
 
 
 @dataclass
@@ -294,7 +308,8 @@ class Batch:
                 "position": a.position, "headline": a.headline, "byline": a.byline,
                 "published_at": a.published.value, "published_raw": a.published.raw,
                 "source_url": a.source_url, "outlet": a.outlet, "in_quote": int(a.in_quote),
-                "body_text": a.body_text, "content_hash": content_hash(" ".join(a.body_text.split()))}
+                "body_text": a.body_text, "content_hash": content_hash(" ".join(a.body_text.split())),
+                "text_key": text_key(a.body_text)}
             for a in p.articles]
 
 

@@ -32,12 +32,15 @@ def test_a_burst_of_500s_is_retried_and_loses_nothing(tmp_path):
 
 def test_429_with_retry_after_is_waited_for(tmp_path):
     with LiveForum() as forum:
-        forum.faults[BOARD] = [Fault(status=429, headers=(("Retry-After", "2"),))]
+        # the site stays at that pace for the run: 1 s keeps this test short
+        forum.faults[BOARD] = [Fault(status=429, headers=(("Retry-After", "1"),))]
         result = run_live(tmp_path, f"{forum.root}/forums/")
         assert result.returncode == 0, result.stderr[-2000:]
         hits = [i for i, (path, _s) in enumerate(forum.log) if path == BOARD]
         assert [forum.log[i][1] for i in hits] == [429, 200]
-        assert forum.times[hits[1]] - forum.times[hits[0]] >= 1.9
+        assert forum.times[hits[1]] - forum.times[hits[0]] >= 0.95  # never less than asked
+        later = [t for (path, _s), t in zip(forum.log, forum.times) if path != "/robots.txt"][2:]
+        assert min(b - a for a, b in zip(later, later[1:])) >= 0.95
         assert last_stats(tmp_path / "forumcrawl.db")["forumcrawl/retry_after"] == 1
         assert posts(tmp_path) == 29
 

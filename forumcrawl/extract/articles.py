@@ -11,6 +11,7 @@ for articles.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -171,3 +172,12 @@ def find_article(text: str, links: list[str], ctx: DateContext, *, position: int
         body_text="\n\n".join(body_lines),
         in_quote=in_quote,
     )
+_WORD = re.compile(r"\w+")
+
+
+def text_key(text: str, words: int = 40) -> str | None:
+    """What two reposts of one article share: its first ``words`` words, case and
+    punctuation aside, hashed. Members paste the same story with other line breaks,
+    curly or straight quotes, or cut it off at different places; its opening stays."""
+    found = _WORD.findall(text.casefold())
+    return hashlib.sha1(" ".join(found[:words]).encode()).hexdigest()[:20] if len(found) >= 10 else None

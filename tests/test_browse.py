@@ -1,0 +1,279 @@
+"""The database in Datasette (its own test client, and a real headless Chromium), the
+canned queries, ``forumcrawl stats/export/serve`` and feed exports."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from conftest import DEMO, DEMO_HOST, ROOT, run_crawl, run_live
+from live_forum import LiveForum, demo
+from parsel import Selector
+
+from forumcrawl.browse import QUERIES, TABLE_DOCS, VIEW_DOCS, metadata
+from forumcrawl.store import SCHEMA_VERSION, TABLES, VIEWS, open_db
+
+datasette = pytest.importorskip("datasette.app", reason="Datasette is the [browse] extra")
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# The Bloomberg article again, pasted by another member in another thread: straight
+# quotes instead of curly ones, no source link, cut off after five paragraphs.
+REPOST = demo.p(*demo.SEED_ARTICLE.split("<br />\n<br />\n")[:7]).replace("’", "'").replace("“", '"').replace("”", '"')
+
+
+@pytest.fixture(scope="module")
+def forum_db(tmp_path_factory) -> Path:
+    """The demo forum, live, with one more thread that reposts the seed's article."""
+    work = tmp_path_factory.mktemp("browse")
+    with LiveForum() as forum:
+        forum.new_thread(360, "Lavrov on Syria again", [REPOST, "Same interview, new thread."])
+        result = run_live(work, f"{forum.root}/forums/")
+    assert result.returncode == 0, result.stderr[-2000:]
+    return work / "forumcrawl.db"
+
+
+def get(db_path: Path, path: str) -> dict:
+    """A JSON page from Datasette's own test client, with forumcrawl's metadata."""
+    async def fetch():
+        ds = datasette.Datasette([str(db_path)], metadata=metadata(db_path.stem))
+        await ds.invoke_startup()
+        response = await ds.client.get(path)
+        assert response.status_code == 200, response.text[:500]
+        return response.json()
+    return asyncio.run(fetch())
+
+
+def rows(db_path: Path, path: str) -> list[dict]:
+    sep = "&" if "?" in path else "?"
+    return get(db_path, f"{path}{sep}_shape=objects&_size=max")["rows"]
+
+
+def test_a_phrase_search_finds_its_post(forum_db):
+    found = rows(forum_db, '/forumcrawl/posts_view.json?_search="air support question"')
+    assert [(r["author"], r["thread"]) for r in found] == [("Kestrel", "Ramadi falls — analysis")]
+    assert rows(forum_db, "/forumcrawl/posts.json?_search=Habbaniyah") != []
+    assert {r["headline"] for r in rows(forum_db, "/forumcrawl/articles_view.json?_search=Lavrov")} == {
+        "Russia Urges U.S. to Enlist Syria’s Assad to Fight Islamic State",
+        "Russia Urges U.S. to Enlist Syria's Assad to Fight Islamic State"}
+    assert [r["title"] for r in rows(forum_db, "/forumcrawl/threads.json?_search=procurement")] == [
+        "F-35 procurement delays: what went wrong?"]
+
+
+def test_facets_appear_with_their_counts(forum_db):
+    facets = get(forum_db, "/forumcrawl/posts_view.json")["facet_results"]
+    assert set(facets) == {"site", "board", "author", "author_title"}
+    titles = {v["value"]: v["count"] for v in facets["author_title"]["results"]}
+    db = sqlite_utils.Database(forum_db)
+    senior = db.execute("select count(*) from posts join users on users.id = posts.user_id"
+                        " where users.title = 'Senior Member'").fetchone()[0]
+    assert titles["Senior Member"] == senior > 0
+    assert {v["value"] for v in get(forum_db, "/forumcrawl/articles_view.json")["facet_results"]["outlet"]["results"]} == {
+        "Bloomberg", "defence-review.example", "wire.example"}
+
+
+def test_each_canned_query_answers_its_question(forum_db):
+    db = sqlite_utils.Database(forum_db)
+    kestrel = rows(forum_db, "/forumcrawl/member_posts.json?author=Kestrel")
+    assert len(kestrel) == db.execute("select count(*) from posts where author_name = 'Kestrel'").fetchone()[0]
+    assert len({r["thread"] for r in kestrel}) > 3 and kestrel == sorted(kestrel, key=lambda r: r["posted_at"])
+
+    pairs = rows(forum_db, "/forumcrawl/who_quotes_whom.json")
+    assert sum(p["quotes"] for p in pairs) == db.execute(
+        "select count(*) from quotes where quoted_author is not null").fetchone()[0]
+    assert pairs == sorted(pairs, key=lambda p: (-p["quotes"], p["quoting"], p["quoted"]))
+    kestrel_geostrat = db.execute("select count(*) from quotes join posts on posts.id = quotes.post_id"
+                                  " where author_name = 'Kestrel' and quoted_author = 'GeoStrat'").fetchone()[0]
+    assert next(p["quotes"] for p in pairs if (p["quoting"], p["quoted"]) == ("Kestrel", "GeoStrat")) == kestrel_geostrat > 0
+
+    outlets = {r["outlet"]: r for r in rows(forum_db, "/forumcrawl/articles_by_outlet.json")}
+    assert (outlets["Bloomberg"]["reposts"], outlets["Bloomberg"]["articles"]) == (2, 1)  # one story, twice
+    months = rows(forum_db, "/forumcrawl/articles_by_month.json")
+    assert {(r["month"], r["outlet"]): r["reposts"] for r in months}[("2015-05", "Bloomberg")] == 1
+    assert sum(r["reposts"] for r in months) == 4
+
+    same = rows(forum_db, "/forumcrawl/same_article_several_threads.json")
+    assert [(r["threads"], r["reposts"]) for r in same] == [(2, 2)]
+    assert set(same[0]["thread_titles"].split(",")) == {
+        "Lavrov on Syria again", "Russia Urges U.s. To Enlist Syria’s Assad To Fight Islamic State"}
+    urls = db.execute("select count(distinct coalesce(source_url, '')) from articles"
+                      " where text_key = ?", [same[0]["text_key"]]).fetchone()[0]
+    assert urls == 2  # matched by the words: the repost has no link
+
+    activity = rows(forum_db, "/forumcrawl/thread_activity_by_month.json")
+    assert sum(r["posts"] for r in activity) == db["posts"].count
+    assert {"thread": "F-35 procurement delays: what went wrong?", "month": "2015-06", "posts": 10}.items() <= next(
+        r for r in activity if r["thread"].startswith("F-35")).items()
+
+
+def test_foreign_keys_render_as_labels(forum_db):
+    post = rows(forum_db, "/forumcrawl/posts.json?_labels=on&id=127.0.0.1:1302")[0]
+    assert post["thread_id"] == {"value": "127.0.0.1:348", "label": "Ramadi falls — analysis"}
+    assert post["user_id"]["label"] == "Kestrel"
+    quote = rows(forum_db, "/forumcrawl/quotes.json?_labels=on&post_id=127.0.0.1:1002")[0]
+    assert quote["post_id"]["label"] == "Kestrel"
+    article = rows(forum_db, "/forumcrawl/articles.json?_labels=on&outlet=wire.example")[0]
+    assert article["site_id"] == {"value": "127.0.0.1", "label": "127.0.0.1"}
+
+
+def test_metadata_describes_every_table_column_view_and_query():
+    for table in TABLES:
+        assert set(TABLE_DOCS[table.name]["columns"]) == set(table.columns), table.name
+    assert set(VIEW_DOCS) == set(VIEWS)
+    meta = metadata("forumcrawl")["databases"]["forumcrawl"]
+    assert set(meta["queries"]) == set(QUERIES) and all(q["title"] for q in QUERIES.values())
+    assert meta["tables"]["_sqlite_migrations"] == {"hidden": True}
+
+
+def test_readme_documents_every_column():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for table in TABLES:
+        line = next((ln for ln in readme.splitlines() if ln.startswith(f"| `{table.name}` |")), None)
+        assert line, f"README's schema table has no row for {table.name}"
+        missing = [c for c in table.columns if f"`{c}`" not in line]
+        assert not missing, f"README does not describe {table.name}: {missing}"
+
+
+def test_an_older_database_is_migrated_in_place_and_browsable(tmp_path):
+    old = tmp_path / "forumcrawl.db"
+    shutil.copy(ROOT / "fixtures" / "db" / "forumcrawl-schema1.db", old)
+    before = sqlite_utils.Database(old)
+    assert before.execute("select value from _forumcrawl_meta").fetchone()[0] == "1"
+    counts = {t: before[t].count for t in ("posts", "threads", "users", "quotes", "articles")}
+    assert "text_key" not in before["articles"].columns_dict
+    before.close()
+
+    db = open_db(old)
+    assert db.execute("select value from _forumcrawl_meta").fetchone()[0] == str(SCHEMA_VERSION)
+    assert {t: db[t].count for t in counts} == counts
+    assert db.execute("select count(*) from articles where text_key is null").fetchone()[0] == 0
+    assert [m["name"] for m in db.query("select name from _sqlite_migrations")] == ["m001_article_text_key"]
+    assert {"last_page", "last_page_url"} <= set(db["threads"].columns_dict) and db["pages"].exists()
+    db.close()
+    open_db(old).close()  # a second open applies nothing twice
+    assert sqlite_utils.Database(old)["_sqlite_migrations"].count == 1
+
+    assert len(rows(old, "/forumcrawl/articles_by_outlet.json")) == 3
+    assert rows(old, "/forumcrawl/posts_view.json?_search=Habbaniyah") != []
+
+
+def forumcrawl(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "forumcrawl.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_stats_prints_each_site_and_its_last_run(forum_db):
+    result = forumcrawl("stats", "--db", str(forum_db), cwd=forum_db.parent)
+    assert result.returncode == 0, result.stderr
+    header, line = result.stdout.splitlines()
+    assert header.split()[:7] == ["site", "engine", "boards", "threads", "posts", "users", "articles"]
+    fields = line.split()
+    db = sqlite_utils.Database(forum_db)
+    assert fields[:7] == ["127.0.0.1", "xenforo2", "1", "8", str(db["posts"].count), "6", "4"]
+    assert "finished" in line and line.endswith(str(db["crawl_runs"].get(1)["pages_fetched"]))
+    missing = forumcrawl("stats", "--db", str(forum_db.parent / "none.db"), cwd=forum_db.parent)
+    assert missing.returncode == 2 and "no database" in missing.stderr
+
+
+def test_export_writes_json_lines_and_csv(forum_db, tmp_path):
+    db = sqlite_utils.Database(forum_db)
+    result = forumcrawl("export", "--db", str(forum_db), cwd=tmp_path)
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert len(lines) == db["posts"].count and {"author", "thread", "board", "body_text"} <= set(lines[0])
+    out = tmp_path / "quotes.csv"
+    result = forumcrawl("export", "--db", str(forum_db), "--table", "quote_edges", "--format", "csv",
+                        "--site", "127.0.0.1", "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    table = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert len(table) == db["quotes"].count and table[0].keys() >= {"quoting", "quoted", "text"}
+    bad = forumcrawl("export", "--db", str(forum_db), "--table", "pages", cwd=tmp_path)
+    assert bad.returncode == 2 and "choose one of" in bad.stderr
+
+
+def test_feed_exports_write_the_extract_records(tmp_path):
+    result = run_crawl(tmp_path, f"{DEMO_HOST}/forums/", DEMO, "-O", "items.jsonl")
+    assert result.returncode == 0, result.stderr[-2000:]
+    records = [json.loads(x) for x in (tmp_path / "items.jsonl").read_text(encoding="utf-8").splitlines()]
+    kinds = {k: sum(r["type"] == k for r in records) for k in ("post", "article", "site", "board")}
+    assert kinds == {"post": 29, "article": 3, "site": 1, "board": 3}
+    seed = next(r for r in records if r["type"] == "post" and r["post_id"] == "1001")
+    assert (seed["author"], seed["author_title"], seed["posted_at"]) == (
+        "GeoStrat", "Senior Member", "2015-05-30T15:12:00+00:00")
+    result = run_crawl(tmp_path, f"{DEMO_HOST}/forums/", DEMO, "-O", "posts.csv", "-a", "full=1")
+    assert result.returncode == 0, result.stderr[-2000:]
+    table = list(csv.DictReader((tmp_path / "posts.csv").open(encoding="utf-8")))
+    assert len(table) == 29 and json.loads(table[0]["quotes"]) is not None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(forum_db):
+    """``forumcrawl serve`` on 127.0.0.1, as a user starts it."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "forumcrawl.cli", "serve", "--db", str(forum_db),
+                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/-/versions.json", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail(f"forumcrawl serve exited: {proc.stdout.read().decode()[-2000:]}")
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_starts_datasette_with_the_metadata(served):
+    with urllib.request.urlopen(f"{served}/forumcrawl/who_quotes_whom.json?_shape=objects") as r:
+        assert json.load(r)["rows"][0]["quotes"] >= 2
+    with urllib.request.urlopen(f"{served}/-/metadata.json") as r:
+        assert json.load(r)["title"] == "forumcrawl"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here (.ci/run installs Debian's chromium)")
+def test_posts_and_a_search_render_in_headless_chromium(served, forum_db):
+    def dom(path: str) -> Selector:
+        with tempfile.TemporaryDirectory() as profile:
+            result = subprocess.run(
+                [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", f"--user-data-dir={profile}", "--dump-dom", f"{served}{path}"],
+                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return Selector(text=result.stdout)
+
+    page = dom("/forumcrawl/posts")
+    assert page.css("title::text").get().startswith("forumcrawl: posts")
+    assert len(page.css("table.rows-and-columns tbody tr")) == sqlite_utils.Database(forum_db)["posts"].count
+    assert "Ramadi falls — analysis" in page.css("td.col-thread_id a::text").getall()  # a label
+    facets = {f.attrib["data-column"] for f in page.css("div.facet-info")}
+    assert facets == {"site_id", "thread_id", "user_id"}
+
+    search = dom("/forumcrawl/posts_view?_search=Habbaniyah")
+    assert search.css("td.col-author::text").getall() == ["Analyst_77", "Kestrel"]
+    shown = {f.attrib["data-column"]: [re.sub(r"\s+", " ", t).strip() for t in f.css("li a::text").getall()]
+             for f in search.css("div.facet-info")}
+    assert set(shown) == {"site", "board", "author", "author_title"}
+    assert shown["author"] == ["Analyst_77", "Kestrel"]
