@@ -131,3 +131,35 @@ def test_text_dates_are_read_in_the_zone_the_page_states():
     assert (post["posted_raw"], post["posted_at"]) == ("2016-02-01, 02:21", "2016-02-01T07:21:00+00:00")
     post = extract_records(body, url, SiteSettings(timezone="UTC"))[1]
     assert post["posted_at"] == "2016-02-01T02:21:00+00:00"
+
+
+def _raw_dates() -> set[str]:
+    """Every displayed date the fixture pages show (posts and join dates)."""
+    from forumcrawl.document import read_document
+    found = set()
+    for page in sorted(FIXTURES.glob("*/*.html")):
+        try:
+            doc = read_document(page.read_bytes(), "https://forum.example/t/1")
+        except Exception:  # board pages, pages needing a URL: their dates are not the point
+            continue
+        for post in doc.thread.posts if doc.thread else []:
+            for raw in (post.posted.raw, post.author.joined.raw if post.author else None):
+                if raw:
+                    found.add(" ".join(raw.split()))
+    return found
+
+
+@pytest.mark.parametrize("zone_name", ["UTC", "America/New_York", "Europe/Berlin"])
+def test_english_fast_path_agrees_with_dateparser(monkeypatch, zone_name):
+    extra = {"Tue Jan 05, 2016 9:01 am", "March 30th, 2015 at 12:05 PM", "Nov 3, 2019 - 11:00 PM",
+             "Sept 9, 2014", "Mon Mar 13, 2016 2:30 am", "Sun Oct 30, 2016 2:30 am", "5 March 2016, 14:02"}
+    ctx = DateContext(("en",), zone_name, "MDY", FETCHED)
+    fast_path = dates._english_absolute
+    taken = {text: fast_path(text, ctx) for text in sorted(_raw_dates() | extra)}
+    taken = {text: value for text, value in taken.items() if value}
+    assert len(taken) >= 30  # the fast path is the common case, not a curiosity
+    monkeypatch.setattr(dates, "_english_absolute", lambda *a: None)
+    disagree = {t: (v, parse_text(t, ctx)) for t, v in taken.items() if parse_text(t, ctx) != v}
+    assert not disagree
+    assert fast_path("Yesterday at 3:15 PM", ctx) is None and fast_path("13/03/2016", ctx) is None
+    assert fast_path("Feb 30, 2016", ctx) is None and fast_path("Jan 5, 2016 13:01 pm", ctx) is None

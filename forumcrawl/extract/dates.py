@@ -106,6 +106,52 @@ def _dateparser(text: str, languages: tuple[str, ...], tz: str, order: str | Non
     return data.date_obj, data.period or "day"
 
 
+_MONTHS = {m: i for i, names in enumerate(
+    ("jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july",
+     "aug august", "sep sept september", "oct october", "nov november", "dec december"), 1)
+    for m in names.split()}
+_MONTH = r"(?P<month>[A-Za-z]{3,9})\.?"
+_ABSOLUTE_EN = re.compile(
+    r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+    rf"(?:(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}|{_MONTH.replace('month', 'month2')}\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?)"
+    r",?\s+(?P<year>\d{4})"
+    r"(?:,?\s+(?:at\s+|-\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?)?$",
+    re.I)
+
+
+def _english_absolute(text: str, ctx: DateContext) -> tuple[str, str] | None:
+    """English dates that name their month and year ("Tue Jan 05, 2016 9:01 am",
+    "Mar 18, 2011", "5 March 2016, 14:02"), read without dateparser.
+
+    They are the common case on forums without machine-readable times, and they cannot
+    be relative or ambiguous, so reading them directly gives dateparser's answer at a
+    hundredth of its cost. Anything else goes to dateparser.
+    """
+    m = _ABSOLUTE_EN.match(text)
+    if not m:
+        return None
+    month = _MONTHS.get((m["month"] or m["month2"]).lower())
+    if month is None:
+        return None
+    day, year = int(m["day1"] or m["day2"]), int(m["year"])
+    try:
+        if m["hour"] is None:
+            return date(year, month, day).isoformat(), SOURCE_TEXT
+        hour, minute, second = int(m["hour"]), int(m["minute"]), int(m["second"] or 0)
+        if m["ampm"]:
+            if not 1 <= hour <= 12:
+                return None
+            hour = hour % 12 + (12 if m["ampm"].lower().startswith("p") else 0)
+        local = datetime(year, month, day, hour, minute, second, tzinfo=zone(ctx.timezone))
+    except ValueError:
+        return None
+    later = local.replace(fold=1)
+    if later.utcoffset() != local.utcoffset() and not later.dst():
+        # A time that occurs twice (or never) at a DST change: standard time, as dateparser reads it.
+        local = later
+    return to_utc_iso(local), SOURCE_TEXT
+
+
 def parse_text(text: str, ctx: DateContext) -> tuple[str, str] | None:
     """Parse displayed text; returns (value, source) or None.
 
@@ -118,6 +164,8 @@ def parse_text(text: str, ctx: DateContext) -> tuple[str, str] | None:
         return None
     if cleaned.lower() in _NOW_PHRASES:
         return to_utc_iso(ctx.fetched_at), SOURCE_RELATIVE
+    if "en" in ctx.languages and (fast := _english_absolute(cleaned, ctx)):
+        return fast
     # dateparser wants a naive base expressed in the site's timezone.
     local_base = ctx.fetched_at.astimezone(zone(ctx.timezone)).replace(
         tzinfo=None, second=0, microsecond=0)

@@ -1,0 +1,266 @@
+"""forumcrawl against its own limits on a forum farm, every figure from one run of this script.
+
+Builds a farm (``bench/farm.py``: XenForo 2 and phpBB 3, real markup), serves it on
+127.0.0.1 (``bench/serve_farm.py``, keep-alive) and measures, in interleaved rounds:
+
+- parse-only: ``read_document`` (decode, lxml, engine parser) over every thread page,
+  in this process on one core: the ceiling for everything else;
+- end to end: ``scrapy crawl forum`` over both forums into a fresh SQLite database
+  (boards, threads, every page, normalisation, validation, storage, page archive);
+  pages/s, posts/s, CPU seconds per 1000 pages, peak RSS, posts stored against the
+  manifest;
+- re-parse: ``forumcrawl reparse --out`` from that crawl's page archive into a fresh
+  database;
+
+then prints min/median/max per measure and the ratios end-to-end / parse-only and
+re-parse / parse-only. ``--memory`` adds one crawl of a farm ten times larger, with the
+crawler's peak RSS read at a tenth of it and at the end.
+
+    python bench/run.py [--runs 5] [--threads 200] [--pages 5] [--posts 20] [--memory]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import farm as farm_builder  # noqa: E402
+
+from forumcrawl.document import read_document  # noqa: E402
+from forumcrawl.replay import ReplayDirectory  # noqa: E402
+
+CRAWL_SETTINGS = ("-s", "LOG_LEVEL=WARNING", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+                  "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Farm:
+    def __init__(self, root: Path, threads: int, pages: int, posts: int) -> None:
+        self.root = root
+        self.port = free_port()
+        self.manifest = farm_builder.build(root, threads, pages, posts, f"localhost:{self.port}",
+                                           f"127.0.0.1:{self.port}")
+        self.log = root / "requests.log"
+        self.server = None
+
+    def __enter__(self) -> Farm:
+        self.server = subprocess.Popen([sys.executable, str(HERE / "serve_farm.py"), str(self.root),
+                                        "--port", str(self.port), "--log", str(self.log)],
+                                       stdout=subprocess.PIPE, text=True)
+        self.server.stdout.readline()  # "serving ..."
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.terminate()
+        self.server.wait()
+
+    @property
+    def starts(self) -> list[str]:
+        return [site["start"] for site in self.manifest["sites"].values()]
+
+    @property
+    def posts(self) -> int:
+        return sum(site["posts"] for site in self.manifest["sites"].values())
+
+    @property
+    def pages(self) -> int:
+        return sum(site["pages"] for site in self.manifest["sites"].values())
+
+    def thread_pages(self) -> list[tuple[str, bytes]]:
+        replay = ReplayDirectory(self.root)
+        out = []
+        for site in self.manifest["sites"].values():
+            host = site["host"]
+            for path in replay.root.joinpath(host.split(":")[0]).rglob("*.html"):
+                name = path.relative_to(self.root / host.split(":")[0]).as_posix()
+                if "threads/" in name or "viewtopic" in name:
+                    out.append((url_of(host, name), path.read_bytes()))
+        return sorted(out)
+
+    def requests(self) -> int:
+        return sum(1 for _ in self.log.open(encoding="utf-8")) if self.log.exists() else 0
+
+
+def url_of(host: str, name: str) -> str:
+    """The URL a replay-layout file name stands for (the inverse of ``path_for``)."""
+    from urllib.parse import unquote
+    if name.endswith("/index.html"):
+        return f"http://{host}/{name[:-len('index.html')]}"
+    if "%3F" in name:
+        return f"http://{host}/" + unquote(name[:-len(".html")])
+    return f"http://{host}/{name[:-len('.html')]}"
+
+
+def parse_only(pages: list[tuple[str, bytes]]) -> dict:
+    start, cpu = time.perf_counter(), time.process_time()
+    posts = 0
+    for url, body in pages:
+        posts += len(read_document(body, url, content_type="text/html; charset=utf-8").thread.posts)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"pages_s": len(pages) / cpu, "wall_pages_s": len(pages) / wall, "posts": posts}
+
+
+def peak_rss_kb(pid: int) -> int | None:
+    """The process's own peak RSS (VmHWM), or None once it has exited."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")), None)
+
+
+def run_measured(cmd: list[str], cwd: Path, watch=None) -> tuple[float, float, int, object]:
+    """Run ``cmd``; its wall seconds, CPU seconds, peak RSS (KB) and what ``watch`` saw.
+
+    The peak RSS is polled from ``/proc`` while the command runs: ``ru_maxrss`` from
+    ``wait4`` would report this benchmark's own size, which the child had between fork
+    and exec (Linux keeps that in the child's maximum).
+    """
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "forumcrawl.settings"}
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = [0]
+
+    def poll() -> None:
+        while proc.returncode is None:
+            kb = peak_rss_kb(proc.pid)
+            if kb is None:
+                return
+            peak[0] = max(peak[0], kb)
+            time.sleep(0.02)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    seen = watch(proc) if watch else None
+    stderr = proc.stderr.read()  # drained while it runs: a full pipe would stall the crawl
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    poller.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:6])}... failed:\n{stderr[-3000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, peak[0], seen
+
+
+def crawl(farm: Farm, work: Path, watch=None) -> dict:
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "urls.txt").write_text("\n".join(farm.starts) + "\n", encoding="utf-8")
+    before = farm.requests()
+    wall, cpu, rss, seen = run_measured(
+        [sys.executable, "-m", "scrapy", "crawl", "forum", "-a", "urls_file=urls.txt",
+         "-s", f"FORUMCRAWL_DB={work / 'forumcrawl.db'}", *CRAWL_SETTINGS], work, watch)
+    pages = farm.requests() - before - 2  # robots.txt, once per host
+    import sqlite3
+    with sqlite3.connect(work / "forumcrawl.db") as conn:
+        stored = conn.execute("select count(*) from posts").fetchone()[0]
+    return {"pages": pages, "wall_s": wall, "pages_s": pages / wall, "posts_s": stored / wall,
+            "cpu_s_per_1000_pages": cpu / pages * 1000, "peak_rss_mb": rss / 1024,
+            "posts_stored": stored, "posts_expected": farm.posts, "seen": seen}
+
+
+def reparse(work: Path) -> dict:
+    out = work / "reparsed.db"
+    out.unlink(missing_ok=True)
+    wall, cpu, _rss, _ = run_measured([sys.executable, "-m", "forumcrawl.cli", "reparse", "--db",
+                                       str(work / "forumcrawl.db"), "--out", str(out)], work)
+    import sqlite3
+    with sqlite3.connect(work / "forumcrawl.db") as conn:
+        pages = conn.execute("select count(*) from pages").fetchone()[0]
+    return {"pages": pages, "pages_s": pages / cpu, "wall_pages_s": pages / wall}
+
+
+def summary(values: list[float]) -> dict:
+    return {"min": min(values), "median": statistics.median(values), "max": max(values)}
+
+
+def high_water_at(farm: Farm, fraction: float):
+    """A watcher: the crawler's peak RSS (VmHWM) once the server has served ``fraction``
+    of the farm's pages."""
+    def watch(proc: subprocess.Popen) -> dict:
+        target = farm.pages * fraction
+        while (kb := peak_rss_kb(proc.pid)) is not None:
+            if farm.requests() >= target:
+                return {"fraction": fraction, "peak_rss_mb": kb / 1024, "requests": farm.requests()}
+            time.sleep(0.2)
+        return {}
+    return watch
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=200)
+    parser.add_argument("--pages", type=int, default=5)
+    parser.add_argument("--posts", type=int, default=20)
+    parser.add_argument("--memory", action="store_true", help="also crawl a farm ten times larger")
+    parser.add_argument("--json", type=Path, help="write the results here too")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="forumcrawl-bench-"))
+    results: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+                     "runs": args.runs}
+    try:
+        with Farm(tmp / "farm", args.threads, args.pages, args.posts) as farm:
+            results["farm"] = farm.manifest
+            pages = farm.thread_pages()
+            rounds = []
+            for i in range(args.runs):
+                one = {"parse_only": parse_only(pages), "e2e": crawl(farm, tmp / f"run{i}")}
+                one["reparse"] = reparse(tmp / f"run{i}")
+                rounds.append(one)
+                print(f"round {i + 1}: parse-only {one['parse_only']['pages_s']:.1f} pages/s, "
+                      f"end to end {one['e2e']['pages_s']:.1f} pages/s "
+                      f"({one['e2e']['posts_stored']}/{one['e2e']['posts_expected']} posts), "
+                      f"re-parse {one['reparse']['pages_s']:.1f} pages/s", flush=True)
+                shutil.rmtree(tmp / f"run{i}")
+            results["rounds"] = rounds
+            ratios = {
+                "e2e_over_parse_only": [r["e2e"]["pages_s"] / r["parse_only"]["pages_s"] for r in rounds],
+                "reparse_over_parse_only": [r["reparse"]["pages_s"] / r["parse_only"]["pages_s"] for r in rounds],
+            }
+            results["summary"] = {
+                "parse_only_pages_s": summary([r["parse_only"]["pages_s"] for r in rounds]),
+                "e2e_pages_s": summary([r["e2e"]["pages_s"] for r in rounds]),
+                "e2e_posts_s": summary([r["e2e"]["posts_s"] for r in rounds]),
+                "e2e_cpu_s_per_1000_pages": summary([r["e2e"]["cpu_s_per_1000_pages"] for r in rounds]),
+                "e2e_peak_rss_mb": summary([r["e2e"]["peak_rss_mb"] for r in rounds]),
+                "reparse_pages_s": summary([r["reparse"]["pages_s"] for r in rounds]),
+                **{k: summary(v) for k, v in ratios.items()},
+                "all_posts_stored": all(r["e2e"]["posts_stored"] == r["e2e"]["posts_expected"] for r in rounds),
+            }
+        if args.memory:
+            with Farm(tmp / "farm10", args.threads * 10, args.pages, args.posts) as big:
+                run = crawl(big, tmp / "big", watch=high_water_at(big, 0.1))
+                results["memory"] = {"tenth_peak_rss_mb": run["seen"].get("peak_rss_mb"),
+                                     "whole_peak_rss_mb": run["peak_rss_mb"], "pages": run["pages"],
+                                     "posts_stored": run["posts_stored"], "posts_expected": run["posts_expected"],
+                                     "one_x_peak_rss_mb": results["summary"]["e2e_peak_rss_mb"]["median"]}
+                results["memory"]["whole_over_tenth"] = run["peak_rss_mb"] / run["seen"]["peak_rss_mb"]
+                results["memory"]["ten_x_over_one_x"] = run["peak_rss_mb"] / results["memory"]["one_x_peak_rss_mb"]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(json.dumps({k: v for k, v in results.items() if k not in ("rounds", "farm")}, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
