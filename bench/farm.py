@@ -113,6 +113,22 @@ def plan(threads: int, pages: int, posts: int, members: int, seed: int, first_id
     return out
 
 
+class PageWriter:
+    """Writes a forum's pages where forumcrawl's replay (and the farm server) look for them."""
+
+    def __init__(self, out: Path, host: str) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        self.replay = ReplayDirectory(out)
+        self.host = host
+        self.written = 0
+
+    def __call__(self, path: str, text: str) -> None:
+        target = self.replay.path_for(f"http://{self.host}{path}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        self.written += 1
+
+
 # ---------------------------------------------------------------- XenForo 2
 def xenforo_members(n: int) -> list:
     titles = ["New Member", "Member", "Full Member", "Senior Member", "Moderator"]
@@ -143,17 +159,7 @@ def write_xenforo(out: Path, host: str, farm: list[FarmThread], members: list) -
             pages.append(rendered)
         slug = re.sub(r"[^a-z0-9]+", "-", ft.title.lower()).strip("-")[:60] or "thread"
         threads.append(demo.Thread(ft.thread_id, slug, ft.title, pages))
-    out.mkdir(parents=True, exist_ok=True)
-    replay = ReplayDirectory(out)
-    written = 0
-
-    def save(path: str, text: str) -> None:
-        nonlocal written
-        target = replay.path_for(f"http://{host}{path}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-        written += 1
-
+    save = PageWriter(out, host)
     listing = sorted(threads, key=lambda t: t.pages[-1][-1].at, reverse=True)
     per_board = 20
     pages = [listing[i:i + per_board] for i in range(0, len(listing), per_board)]
@@ -164,7 +170,7 @@ def write_xenforo(out: Path, host: str, farm: list[FarmThread], members: list) -
     for thread in threads:
         for n in range(1, len(thread.pages) + 1):
             save(thread.page_url(n), demo.thread_page(thread, n, latest))
-    return written
+    return save.written
 
 
 # ---------------------------------------------------------------- phpBB 3
@@ -204,16 +210,8 @@ def write_phpbb(out: Path, host: str, farm: list[FarmThread], member_names: list
     board_html = SID.sub("", PHPBB_BOARD.read_text(encoding="utf-8"))
     b_head, b_row, b_rest = _cut(board_html, '<li class="row bg1">', "</li>")
     b_tail = b_rest[b_rest.rindex("</li>") + len("</li>"):]
-    replay = ReplayDirectory(out)
-    written = 0
+    save = PageWriter(out, host)
     per = len(farm[0].pages[0])
-
-    def save(path: str, text: str) -> None:
-        nonlocal written
-        target = replay.path_for(f"http://{host}{path}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-        written += 1
 
     by_id: dict[int, FarmPost] = {}
     for ft in farm:
@@ -266,7 +264,7 @@ def write_phpbb(out: Path, host: str, farm: list[FarmThread], member_names: list
                                                 TOPICS_PER_BOARD_PAGE), b_tail)
         start = "" if n == 1 else f"&start={(n - 1) * TOPICS_PER_BOARD_PAGE}"
         save(f"/viewforum.php?f=5{start}", text + "\n\n\t".join(rows) + tail_text)
-    return written
+    return save.written
 
 
 def _row_pages(ft: FarmThread, per: int) -> str:

@@ -117,11 +117,17 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def cmd_stats(args: argparse.Namespace) -> int:
+def _readonly(args: argparse.Namespace):
+    """The database for a read-only command, or None after saying why it cannot be read."""
     try:
-        db = open_readonly(args.db)
+        return open_readonly(args.db)
     except StoreError as exc:
-        print(f"forumcrawl stats: {exc}", file=sys.stderr)
+        print(f"forumcrawl {args.command}: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    if (db := _readonly(args)) is None:
         return 2
     with db:
         print(format_stats(site_stats(db)))
@@ -129,10 +135,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    try:
-        db = open_readonly(args.db)
-    except StoreError as exc:
-        print(f"forumcrawl export: {exc}", file=sys.stderr)
+    if (db := _readonly(args)) is None:
         return 2
     out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
     try:
