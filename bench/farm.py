@@ -238,9 +238,9 @@ def write_phpbb(out: Path, host: str, farm: list[FarmThread], member_names: list
                 posts.append(block)
             page_text = head.replace("Compatibility with Microsoft Office", html.escape(ft.title))
             page_text = page_text.replace("t=82202", f"t={ft.thread_id}")
-            page_text = _PAGINATION.sub(_pagination("posts", base, n, len(ft.pages), total, per), page_text)
-            tail_text = _PAGINATION.sub(_pagination("posts", base, n, len(ft.pages), total, per),
-                                        tail.replace("t=82202", f"t={ft.thread_id}"))
+            nav = _pagination("posts", base, n, len(ft.pages), total, per)
+            page_text = _PAGINATION.sub(nav, page_text)
+            tail_text = _PAGINATION.sub(nav, tail.replace("t=82202", f"t={ft.thread_id}"))
             start = "" if n == 1 else f"&start={(n - 1) * per}"
             save(f"/viewtopic.php?f=5&t={ft.thread_id}{start}", page_text + "\n\n".join(posts) + tail_text)
 
@@ -258,12 +258,10 @@ def write_phpbb(out: Path, host: str, farm: list[FarmThread], member_names: list
             row = row.replace(">keme<", f">{html.escape(member_names[last.author])}<")
             row = re.sub(r'<strong class="pagination">.*?</strong>', _row_pages(ft, per), row, flags=re.S)
             rows.append(row)
-        text = _PAGINATION.sub(_pagination("topics", "./viewforum.php?f=5", n, len(board_pages), len(farm),
-                                           TOPICS_PER_BOARD_PAGE), b_head)
-        tail_text = _PAGINATION.sub(_pagination("topics", "./viewforum.php?f=5", n, len(board_pages), len(farm),
-                                                TOPICS_PER_BOARD_PAGE), b_tail)
+        nav = _pagination("topics", "./viewforum.php?f=5", n, len(board_pages), len(farm), TOPICS_PER_BOARD_PAGE)
         start = "" if n == 1 else f"&start={(n - 1) * TOPICS_PER_BOARD_PAGE}"
-        save(f"/viewforum.php?f=5{start}", text + "\n\n\t".join(rows) + tail_text)
+        save(f"/viewforum.php?f=5{start}",
+             _PAGINATION.sub(nav, b_head) + "\n\n\t".join(rows) + _PAGINATION.sub(nav, b_tail))
     return save.written
 
 

@@ -27,6 +27,7 @@ import os
 import platform
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -169,7 +170,6 @@ def crawl(farm: Farm, work: Path, watch=None) -> dict:
         [sys.executable, "-m", "scrapy", "crawl", "forum", "-a", "urls_file=urls.txt",
          "-s", f"FORUMCRAWL_DB={work / 'forumcrawl.db'}", *CRAWL_SETTINGS], work, watch)
     pages = farm.requests() - before - 2  # robots.txt, once per host
-    import sqlite3
     with sqlite3.connect(work / "forumcrawl.db") as conn:
         stored = conn.execute("select count(*) from posts").fetchone()[0]
     return {"pages": pages, "wall_s": wall, "pages_s": pages / wall, "posts_s": stored / wall,
@@ -182,7 +182,6 @@ def reparse(work: Path) -> dict:
     out.unlink(missing_ok=True)
     wall, cpu, _rss, _ = run_measured([sys.executable, "-m", "forumcrawl.cli", "reparse", "--db",
                                        str(work / "forumcrawl.db"), "--out", str(out)], work)
-    import sqlite3
     with sqlite3.connect(work / "forumcrawl.db") as conn:
         pages = conn.execute("select count(*) from pages").fetchone()[0]
     return {"pages": pages, "pages_s": pages / cpu, "wall_pages_s": pages / wall}

@@ -223,7 +223,7 @@ def metadata(db_name: str) -> dict:
         if table.fts:
             tables[table.name]["fts_table"] = f"{table.name}_fts"
     for name, docs in VIEW_DOCS.items():
-        tables[name] = {**docs, "fts_pk": "rowid"} if "fts_table" in docs else dict(docs)
+        tables[name] = dict(docs)  # a view's search uses its rowid column, Datasette's default fts_pk
     for name in HIDDEN:
         tables[name] = {"hidden": True}
     return {

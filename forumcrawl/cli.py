@@ -32,11 +32,11 @@ from .document import PageError, UnknownEngine, read_document
 from .items import ThreadItem
 from .lock import RunLock, RunLocked
 from .normalize import SiteSettings, normalise_item, page_items
-from .records import article_record, post_record, thread_record
+from .records import item_records, thread_record
 from .reparse import reparse
-from .report import export_rows, format_stats, open_readonly, site_stats, write_rows
+from .report import export_rows, format_stats, site_stats, write_rows
 from .sites import SitesFileError, config_for, load_sites
-from .store import StoreError, open_db
+from .store import StoreError, open_db, open_readonly
 
 
 def extract_records(body: bytes, url: str, settings: SiteSettings, engine=None,
@@ -60,8 +60,7 @@ def extract_records(body: bytes, url: str, settings: SiteSettings, engine=None,
         if isinstance(item, ThreadItem):
             records.append(thread_record(item, doc.thread, doc.detection))
         else:
-            records.append(post_record(item))
-            records += [article_record(item, a) for a in item.articles]
+            records += item_records(item)
     return records
 
 

@@ -23,7 +23,7 @@ from scrapy.crawler import Crawler
 
 from .items import PostItem
 from .runs import FAILURES
-from .store import StoreError, open_db
+from .store import StoreError, open_readonly
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ class DriftPipeline:
 
     def stored(self, site_id: str) -> Coverage | None:
         try:
-            db = open_db(self.crawler.settings.get("FORUMCRAWL_DB"))
+            db = open_readonly(self.crawler.settings.get("FORUMCRAWL_DB"))
         except StoreError as exc:
             logger.warning("layout drift not checked: %s", exc)  # the store reports it too
             return None

@@ -22,16 +22,20 @@ POST_COLUMNS = (
 )
 
 
-class RecordsJsonLinesExporter(JsonLinesItemExporter):
+class _Records:
+    """Export each item as its records instead of as itself."""
+
     def export_item(self, item) -> None:
         for record in item_records(item):
             super().export_item(record)
 
 
-class RecordsJsonExporter(JsonItemExporter):
-    def export_item(self, item) -> None:
-        for record in item_records(item):
-            super().export_item(record)
+class RecordsJsonLinesExporter(_Records, JsonLinesItemExporter):
+    pass
+
+
+class RecordsJsonExporter(_Records, JsonItemExporter):
+    pass
 
 
 class PostsCsvExporter(CsvItemExporter):

@@ -5,30 +5,14 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TextIO
 
 import sqlite_utils
 
 from .normalize import site_id_for
 from .store import StoreError
-
-
-def open_readonly(path: str | Path) -> sqlite_utils.Database:
-    """The database as it is, for reading (no upgrade, no file created by mistake)."""
-    if not Path(path).is_file():
-        raise StoreError(f"no database at {path}")
-    try:
-        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=15)
-        db = sqlite_utils.Database(conn)
-        if not db["posts"].exists():
-            raise StoreError(f"{path} is not a forumcrawl database (no posts table)")
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path} is not a usable SQLite database: {exc}") from exc
-    return db
 
 
 @dataclass
@@ -60,12 +44,12 @@ from sites order by sites.id"""
 def site_stats(db: sqlite_utils.Database) -> list[SiteStats]:
     """Each site's rows, and the last run that started from one of its URLs."""
     sites = [SiteStats(*row) for row in db.execute(_COUNTS).fetchall()]
-    runs = db.execute("select id, started_at, finish_reason, failed, pages_fetched, spider_args"
-                      " from crawl_runs order by id desc").fetchall()
+    runs = [(*row[:5], {site_id_for(url) for url in json.loads(row[5] or "{}").get("seed_urls") or []})
+            for row in db.execute("select id, started_at, finish_reason, failed, pages_fetched,"
+                                  " spider_args from crawl_runs order by id desc").fetchall()]
     for stats in sites:
-        for run_id, started, reason, failed, pages, args in runs:
-            seeds = json.loads(args or "{}").get("seed_urls") or []
-            if any(site_id_for(url) == stats.site for url in seeds):
+        for run_id, started, reason, failed, pages, seeded in runs:
+            if stats.site in seeded:
                 stats.last_run, stats.last_run_started = run_id, started
                 stats.last_run_finish = reason or "running or killed"
                 stats.last_run_failed, stats.last_run_pages = bool(failed), pages

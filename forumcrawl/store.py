@@ -155,6 +155,20 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+def open_readonly(path: str | Path) -> sqlite_utils.Database:
+    """The database as it is, for reading (no upgrade, no file created by mistake)."""
+    if not Path(path).is_file():
+        raise StoreError(f"no database at {path}")
+    try:
+        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=15)
+        db = sqlite_utils.Database(conn)
+        if not db["posts"].exists():
+            raise StoreError(f"{path} is not a forumcrawl database (no posts table)")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a usable SQLite database: {exc}") from exc
+    return db
+
+
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
     """Create what is missing and add columns an older schema lacks, then apply the
     pending data migrations (:mod:`forumcrawl.migrations`); never drop data.
