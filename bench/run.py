@@ -55,11 +55,11 @@ def free_port() -> int:
 
 
 class Farm:
-    def __init__(self, root: Path, threads: int, pages: int, posts: int) -> None:
+    def __init__(self, root: Path, threads: int, pages: int, posts: int, phpbb_host: str = "127.0.0.1") -> None:
         self.root = root
         self.port = free_port()
         self.manifest = farm_builder.build(root, threads, pages, posts, f"localhost:{self.port}",
-                                           f"127.0.0.1:{self.port}")
+                                           f"{phpbb_host}:{self.port}")
         self.log = root / "requests.log"
         self.server = None
 
@@ -81,6 +81,12 @@ class Farm:
     @property
     def posts(self) -> int:
         return sum(site["posts"] for site in self.manifest["sites"].values())
+
+    def posts_of(self, starts: list[str]) -> int:
+        return sum(site["posts"] for site in self.manifest["sites"].values() if site["start"] in starts)
+
+    def pages_of(self, starts: list[str]) -> int:
+        return sum(site["pages"] for site in self.manifest["sites"].values() if site["start"] in starts)
 
     @property
     def pages(self) -> int:
@@ -162,19 +168,22 @@ def run_measured(cmd: list[str], cwd: Path, watch=None) -> tuple[float, float, i
     return wall, usage.ru_utime + usage.ru_stime, peak[0], seen
 
 
-def crawl(farm: Farm, work: Path, watch=None) -> dict:
+def crawl(farm: Farm, work: Path, watch=None, starts: list[str] | None = None,
+          settings: tuple[str, ...] = CRAWL_SETTINGS) -> dict:
+    starts = starts or farm.starts
     work.mkdir(parents=True, exist_ok=True)
-    (work / "urls.txt").write_text("\n".join(farm.starts) + "\n", encoding="utf-8")
+    (work / "urls.txt").write_text("\n".join(starts) + "\n", encoding="utf-8")
     before = farm.requests()
     wall, cpu, rss, seen = run_measured(
         [sys.executable, "-m", "scrapy", "crawl", "forum", "-a", "urls_file=urls.txt",
-         "-s", f"FORUMCRAWL_DB={work / 'forumcrawl.db'}", *CRAWL_SETTINGS], work, watch)
-    pages = farm.requests() - before - 2  # robots.txt, once per host
+         "-s", f"FORUMCRAWL_DB={work / 'forumcrawl.db'}", *settings], work, watch)
+    hosts = {start.split("/")[2] for start in starts}
+    pages = farm.requests() - before - len(hosts)  # robots.txt, once per host
     with sqlite3.connect(work / "forumcrawl.db") as conn:
         stored = conn.execute("select count(*) from posts").fetchone()[0]
     return {"pages": pages, "wall_s": wall, "pages_s": pages / wall, "posts_s": stored / wall,
             "cpu_s_per_1000_pages": cpu / pages * 1000, "peak_rss_mb": rss / 1024,
-            "posts_stored": stored, "posts_expected": farm.posts, "seen": seen}
+            "posts_stored": stored, "posts_expected": farm.posts_of(starts), "seen": seen}
 
 
 def reparse(work: Path) -> dict:

@@ -1,7 +1,8 @@
 """Serve a farm built by ``bench/farm.py`` on 127.0.0.1, HTTP/1.1 with keep-alive.
 
 The Host header picks the forum (``localhost`` or ``127.0.0.1``, as the manifest says);
-URLs map to files as forumcrawl's replay does. ``/robots.txt`` allows everything. Each
+URLs map to files as forumcrawl's replay does, and a directory asked for without its
+trailing slash is redirected to it, as nginx does. ``/robots.txt`` allows everything. Each
 served path is appended to ``--log`` when given, so a benchmark can count requests.
 
     python bench/serve_farm.py FARM_DIR [--port 8711] [--log requests.log]
@@ -39,11 +40,16 @@ def make_handler(farm: ReplayDirectory, log):
                     status, kind = 200, "text/html; charset=utf-8"
                 except OSError:
                     body, status, kind = b"<html><body>Not found</body></html>", 404, "text/html"
+                    if "?" not in self.path and not self.path.endswith("/") \
+                            and farm.path_for(f"http://{host}{self.path}/").exists():
+                        status = 301  # as nginx (and XenForo's canonical URLs) answer a bare directory
             if log is not None:
                 with lock:
                     log.write(f"{status} {host}{self.path}\n")
                     log.flush()
             self.send_response(status)
+            if status == 301:
+                self.send_header("Location", f"{self.path}/")
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

@@ -32,8 +32,11 @@ class Document:
 
 
 def read_document(body: bytes, url: str, content_type: str | None = None,
-                  engine: str | Engine | None = None) -> Document:
+                  engine: str | Engine | None = None, prefer: str | None = None) -> Document:
     """Parse a page; raises :class:`PageError` or :class:`UnknownEngine` with a reason.
+
+    ``engine`` forces an engine; ``prefer`` only puts one first in detection (the engine
+    the same site's last page was detected as).
 
     A thread page that yields no post raises ``PageError("no_posts")``: a forum thread
     always has at least one post, so an empty result means the parser no longer fits
@@ -44,7 +47,7 @@ def read_document(body: bytes, url: str, content_type: str | None = None,
     check_complete(body)
     decoded = decode_page(body, content_type)
     sel = parse_html(decoded.text)
-    detection = _forced(engine) if engine else detect(sel)
+    detection = _forced(engine) if engine else detect(sel, prefer)
     kind = detection.engine.page_kind(sel, url)
     doc = Document(url=url, detection=detection, kind=kind or "unknown",
                    charset_corrected=decoded.charset_corrected)
@@ -58,7 +61,7 @@ def read_document(body: bytes, url: str, content_type: str | None = None,
         raise PageError("unknown_page_kind",
                         f"{detection.engine.name} page that is neither a thread, a board nor "
                         f"a forum index: {url}")
-    (doc.thread or doc.board).timezone = page_timezone(sel)
+    (doc.thread or doc.board).timezone = page_timezone(sel, decoded.text)
     return doc
 
 

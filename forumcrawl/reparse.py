@@ -58,7 +58,7 @@ def reparse(db_path: str | Path, out_path: str | Path | None = None, site: str |
     sites = load_sites(sites_file, settings)
     result = ReparseResult()
     listings: dict[str, ThreadLink] = {}  # by thread key: the latest listing replayed
-    sites_seen: set[str] = set()
+    site_engines: dict[str, str] = {}  # site id -> engine of its first page
     batch = Batch()
     where, params = ("where site_id = ?", [site_id_for(f"http://{site}/")]) if site else ("", [])
     try:
@@ -70,7 +70,7 @@ def reparse(db_path: str | Path, out_path: str | Path | None = None, site: str |
             row = next(source.query("select url, status, content_type, body, first_fetched_at"
                                     " from pages where rowid = ?", [rowid]))
             result.pages += 1
-            for item in _items(row, sites, engine, settings, listings, sites_seen, result):
+            for item in _items(row, sites, engine, settings, listings, site_engines, result):
                 try:
                     validate_item(item, lambda stat: result.stats.update([stat]))
                 except DropItem as exc:
@@ -91,14 +91,15 @@ def reparse(db_path: str | Path, out_path: str | Path | None = None, site: str |
 
 
 def _items(row: dict, sites: dict, engine: str | None, defaults: SiteSettings,
-           listings: dict[str, ThreadLink], sites_seen: set[str], result: ReparseResult) -> list:
+           listings: dict[str, ThreadLink], site_engines: dict[str, str], result: ReparseResult) -> list:
     url = row["url"]
     config = config_for(sites, url)
     settings = settings_of(config, defaults)
     fetched = datetime.fromisoformat(row["first_fetched_at"])
     try:
         doc = read_document(page_body(row), url, content_type=row["content_type"],
-                            engine=engine or (config.engine if config else None))
+                            engine=engine or (config.engine if config else None),
+                            prefer=site_engines.get(site_id_for(url)))
     except (PageError, UnknownEngine) as exc:
         reason = getattr(exc, "reason", "unknown_engine")
         result.errors[reason] += 1
@@ -106,8 +107,8 @@ def _items(row: dict, sites: dict, engine: str | None, defaults: SiteSettings,
         return []
     site_id = site_id_for(url)
     out: list = []
-    if site_id not in sites_seen:
-        sites_seen.add(site_id)
+    if site_id not in site_engines:
+        site_engines[site_id] = doc.detection.engine.name
         out.append(site_item(url, doc.detection.engine.name, doc.detection.evidence, doc.language))
     thread = {}
     if doc.kind == PAGE_THREAD:

@@ -63,9 +63,16 @@ def get_engine(name: str) -> Engine:
         raise UnknownEngine(f"unknown engine {name!r}; known: {', '.join(ENGINES)}") from None
 
 
-def detect(sel: Selector) -> Detection:
-    """Which engine wrote this page, and why we think so."""
-    for engine in ENGINES.values():
+def detect(sel: Selector, prefer: str | None = None) -> Detection:
+    """Which engine wrote this page, and why we think so.
+
+    ``prefer`` (the engine of the site's previous page) is asked first: a crawl of one
+    forum then pays for one engine's evidence per page, not for every engine's before it.
+    """
+    candidates = list(ENGINES.values())
+    if prefer in ENGINES:
+        candidates.insert(0, ENGINES[prefer])
+    for engine in candidates:
         evidence = engine.detect(sel)
         if evidence:
             return Detection(engine, evidence)

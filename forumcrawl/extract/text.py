@@ -64,7 +64,7 @@ _SPACES = re.compile(r"[ \t\u00a0\u200b\u2009\u202f]+")
 
 def tidy(text: str) -> str:
     """Normalise spaces within lines and cap runs of blank lines at one."""
-    lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    lines = [line.strip() for line in _SPACES.sub(" ", text).splitlines()]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 

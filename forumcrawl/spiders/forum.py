@@ -64,7 +64,7 @@ class ForumSpider(scrapy.Spider):
         self.engine_name = engine
         self.full = str(full or "").lower() in ("1", "true", "yes", "on")
         self.allowed_domains = sorted({urlsplit(u).hostname for u in urls if urlsplit(u).hostname})
-        self._sites_seen: set[str] = set()
+        self._site_engines: dict[str, str] = {}  # site id -> engine of its first page
         self.marks: dict = {}  # thread watermarks from the database, loaded in start()
         self.early_stop = True
 
@@ -189,7 +189,7 @@ class ForumSpider(scrapy.Spider):
             site = config_for(self.sites, response.url)
             engine = self.engine_name or (site.engine if site else None)
             doc = read_document(response.body, response.url, content_type=content_type,
-                                engine=engine)
+                                engine=engine, prefer=self._site_engines.get(site_id))
         except UnknownEngine as exc:
             stats.inc_value("forumcrawl/errors/unknown_engine")
             message = f"{response.url}: {exc}"
@@ -213,8 +213,8 @@ class ForumSpider(scrapy.Spider):
             self.logger.warning("%s: declared %s but bytes are UTF-8; read as UTF-8",
                                 response.url, response.encoding)
         stats.inc_value(f"forumcrawl/pages/{doc.kind}")
-        if site_id not in self._sites_seen:
-            self._sites_seen.add(site_id)
+        if site_id not in self._site_engines:
+            self._site_engines[site_id] = doc.detection.engine.name
             self.logger.info("%s: engine %s (%s)", site_id, doc.detection.engine.name,
                              "; ".join(doc.detection.evidence))
             yield site_item(response.url, doc.detection.engine.name, doc.detection.evidence,
