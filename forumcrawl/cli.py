@@ -20,6 +20,7 @@ import argparse
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,7 @@ from .browse import db_name_for, metadata
 from .document import PageError, UnknownEngine, read_document
 from .items import ThreadItem
 from .lock import RunLock, RunLocked
+from .merge import merge
 from .normalize import SiteSettings, normalise_item, page_items
 from .records import item_records, thread_record
 from .reparse import reparse
@@ -153,6 +155,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_merge(args: argparse.Namespace) -> int:
+    try:
+        result = merge(args.out, args.shards)
+    except StoreError as exc:
+        print(f"forumcrawl merge: {exc}", file=sys.stderr)
+        return 2
+    counts = ", ".join(f"{result.rows[t]} {t}" for t in ("threads", "posts", "users", "articles", "pages"))
+    print(f"merged {result.shards} shard(s) into {args.out}: {counts}", file=sys.stderr)
+    return 0
+
+
 def cmd_metadata(args: argparse.Namespace) -> int:
     print(json.dumps(metadata(db_name_for(args.db)), indent=2, ensure_ascii=False))
     return 0
@@ -177,7 +190,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         extra = args.datasette_args[1:] if args.datasette_args[:1] == ["--"] else args.datasette_args
         command = [sys.executable, "-m", "datasette", "serve", args.db, "--metadata", str(meta),
                    "--host", args.host, "--port", str(args.port), *extra]
-        return subprocess.call(command)
+        datasette = subprocess.Popen(command)
+        # a supervisor's SIGTERM (systemd, a test, kill) must stop Datasette too, not orphan it
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, lambda received, _frame: datasette.send_signal(received))
+        try:
+            return datasette.wait()
+        except KeyboardInterrupt:  # Ctrl-C reached Datasette too, through the terminal
+            return datasette.wait()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -214,6 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--site", help="only this site's rows (host name)")
     export.add_argument("--out", help="file to write (default: standard output)")
     export.set_defaults(func=cmd_export)
+    fold = sub.add_parser("merge", help="fold the databases of a shared crawl's workers into one")
+    fold.add_argument("out", help="database to merge into (created if missing)")
+    fold.add_argument("shards", nargs="+", help="worker databases, merged in this order")
+    fold.set_defaults(func=cmd_merge)
     meta = sub.add_parser("metadata", help="print the Datasette metadata for a database")
     meta.add_argument("--db", default="forumcrawl.db", help="names the database in the metadata")
     meta.set_defaults(func=cmd_metadata)

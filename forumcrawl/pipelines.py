@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from .items import PostItem, ThreadItem
 from .normalize import normalise_item
 from .runs import FAILURES
+from .shared import PAGES_COMMITTED
 from .sites import settings_of, site_defaults
 from .store import Batch, open_db, write_batch
 
@@ -103,6 +105,9 @@ class StorePipeline:
         self.stats = crawler.stats
         self.db = None
         self.batch = Batch()
+        self.signals = crawler.signals
+        # an idle worker of a shared crawl commits what it holds before it waits for others
+        crawler.signals.connect(self.flush, signals.spider_idle)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -128,7 +133,9 @@ class StorePipeline:
             self.stats.inc_value("forumcrawl/stored/revisions", written.revisions)
         if written.vanished:
             self.stats.inc_value("forumcrawl/stored/vanished", written.vanished)
-        self.batch = Batch()
+        leases, self.batch = self.batch.leases, Batch()
+        if leases:
+            self.signals.send_catch_log(PAGES_COMMITTED, leases=leases)
 
     def close_spider(self, spider=None) -> None:
         try:

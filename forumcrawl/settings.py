@@ -94,3 +94,14 @@ FEED_EXPORTERS = {
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
+
+# A crawl shared by several processes through Redis (forumcrawl/frontier.py): set
+# FORUMCRAWL_REDIS_URL (needs `pip install 'forumcrawl[shared]'`); workers of one crawl share
+# FORUMCRAWL_REDIS_CRAWL; a worker silent for FORUMCRAWL_REDIS_WORKER_TIMEOUT seconds is dead
+# and its requests go to the others. FORUMCRAWL_MARKS_DB: read the incremental watermarks from
+# this database (the merged one) instead of FORUMCRAWL_DB (this worker's shard).
+FORUMCRAWL_REDIS_URL = None
+FORUMCRAWL_REDIS_CRAWL = "forum"
+FORUMCRAWL_REDIS_WORKER_TIMEOUT = 60
+FORUMCRAWL_MARKS_DB = None
+ADDONS = {"forumcrawl.shared.SharedCrawl": 0}

@@ -230,6 +230,7 @@ class Batch:
     # Thread pages in the order they were read: (thread key, page number, URL, the
     # forum's ids of the posts it showed), for the watermark and vanished posts.
     thread_pages: list[tuple[str, int | None, str, list[str]]] = field(default_factory=list)
+    leases: list[str] = field(default_factory=list)  # shared crawl: requests these pages end
     items: int = 0
 
     def __len__(self) -> int:
@@ -274,6 +275,8 @@ class Batch:
         self.threads[row["id"]] = {**previous, **{k: v for k, v in row.items() if v is not None}}
 
     def _page(self, page: PageItem) -> None:
+        if page.lease:
+            self.leases.append(page.lease)
         if page.archive:
             self._archive(page)
         if page.thread_id:

@@ -265,6 +265,11 @@ def served(forum_db):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    # Datasette went with it: nothing answers on the port any more
+    with pytest.raises(OSError):
+        for _ in range(50):
+            urllib.request.urlopen(f"{base}/-/versions.json", timeout=1)
+            time.sleep(0.1)
 
 
 def test_serve_starts_datasette_with_the_metadata(served):

@@ -101,8 +101,8 @@ class XenForo2(Engine):
         evidence = []
         if sel.xpath("/html[@id='XF']"):
             evidence.append("html#XF")
-        if sel.xpath("/html/@data-template"):
-            evidence.append("html[data-template=%s]" % sel.xpath("/html/@data-template").get())
+        if sel.xpath("/html/@data-template"):  # the same on every page kind: a site has one
+            evidence.append("html[data-template]")
         if sel.css("article.message--post, .p-body-pageContent"):
             evidence.append("XenForo 2 layout classes (.message--post / .p-body-pageContent)")
         return evidence if evidence and evidence[0] == "html#XF" else []

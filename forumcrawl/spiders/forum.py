@@ -41,6 +41,7 @@ from ..normalize import (
     thread_watermark,
 )
 from ..runs import FAILURES
+from ..shared import LEASE
 from ..sites import SitesFileError, config_for, load_sites, settings_of, site_defaults
 from ..store import StoreError
 
@@ -83,7 +84,11 @@ class ForumSpider(scrapy.Spider):
             self.fail("bad_sites_file", str(exc))
             return
         try:
-            self.marks = {} if self.full else load_marks(self.crawler.settings.get("FORUMCRAWL_DB"))
+            settings = self.crawler.settings
+            # a shared crawl's worker also knows what the merged database holds
+            merged = settings.get("FORUMCRAWL_MARKS_DB")
+            self.marks = {} if self.full else {**(load_marks(merged) if merged else {}),
+                                               **load_marks(settings.get("FORUMCRAWL_DB"))}
         except StoreError as exc:
             self.fail("store_unusable", str(exc))
             return
@@ -183,7 +188,8 @@ class ForumSpider(scrapy.Spider):
         def archived(kind: str, **thread) -> PageItem:
             return PageItem(url=response.url, site_id=site_id, status=response.status,
                             content_type=content_type, body=response.body,
-                            fetched_at=fetched.isoformat(timespec="seconds"), kind=kind, **thread)
+                            fetched_at=fetched.isoformat(timespec="seconds"), kind=kind,
+                            lease=response.meta.get(LEASE), **thread)
 
         try:
             site = config_for(self.sites, response.url)
