@@ -57,32 +57,43 @@ redis.call('HSET', KEYS[2], lease, top[1])
 return {top[1], lease}
 """
 
-# Workers silent for longer than the timeout are dead: their leases go back to the queue.
+# Workers silent for longer than the timeout are dead; the leases of workers that are
+# not alive (dead, or gone without finishing) go back to the queue.
 _RECLAIM = """
 local now = tonumber(ARGV[1])
 local timeout = tonumber(ARGV[2])
-local dead = {}
-local any = false
+local alive = {}
 local workers = redis.call('HGETALL', KEYS[1])
 for i = 1, #workers, 2 do
   if tonumber(workers[i + 1]) < now - timeout then
-    dead[workers[i]] = true
-    any = true
     redis.call('HDEL', KEYS[1], workers[i])
+  else
+    alive[workers[i]] = true
   end
 end
-if not any then return 0 end
 local moved = 0
 local leases = redis.call('HGETALL', KEYS[2])
 for i = 1, #leases, 2 do
   local owner, score = string.match(leases[i], '^([^|]*)|[^|]*|(.*)$')
-  if dead[owner] then
+  if not alive[owner] then
     redis.call('HDEL', KEYS[2], leases[i])
     redis.call('ZADD', KEYS[3], score, leases[i + 1])
     moved = moved + 1
   end
 end
 return moved
+"""
+
+# A worker leaves; the last one out of a finished crawl clears it, in the same step (two
+# workers leaving at once must not each see the other and both leave the keys behind).
+_LEAVE = """
+redis.call('HDEL', KEYS[1], ARGV[1])
+if ARGV[2] == '1' and redis.call('HLEN', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[2]) == 0
+   and redis.call('HLEN', KEYS[3]) == 0 then
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+  return 1
+end
+return 0
 """
 
 
@@ -143,6 +154,7 @@ class SharedScheduler(RedisScheduler):
         scheduler.timeout = settings.getfloat("FORUMCRAWL_REDIS_WORKER_TIMEOUT", 60)
         scheduler.worker = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         scheduler._reclaim = scheduler.server.register_script(_RECLAIM)
+        scheduler._leave = scheduler.server.register_script(_LEAVE)
         crawler.signals.connect(scheduler.idle, signals.spider_idle)
         crawler.signals.connect(scheduler.committed, PAGES_COMMITTED)
         return scheduler
@@ -215,10 +227,14 @@ class SharedScheduler(RedisScheduler):
     def close(self, reason: str) -> None:
         if getattr(self, "heart", None) is not None and self.heart.running:
             self.heart.stop()
-        if reason == "finished":
+        finished = reason == "finished"
+        if finished:
             self.queue.release_all()
-        self.server.hdel(self.workers_key, self.worker)
-        if reason == "finished" and not len(self.queue) and not self.server.hlen(self.queue.pending) \
-                and not self.server.hlen(self.workers_key):
-            self.server.delete(self.queue.key, self.df.key, self.queue.pending, self.workers_key)
+        cleared = self._leave(keys=[self.workers_key, self.queue.key, self.queue.pending, self.df.key],
+                              args=[self.worker, int(finished)])
+        if cleared:
             logger.info("shared crawl %s done; its keys are cleared for the next run", self.queue.key)
+        elif not finished:  # stopped early: what it held and did not store is for the others
+            moved = self.reclaim()
+            if moved:
+                logger.info("%d unfinished requests returned to the shared queue", moved)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +71,22 @@ def demo_db(tmp_path_factory) -> Path:
     result = run_crawl(work, f"{DEMO_HOST}/forums/")
     assert result.returncode == 0, result.stderr[-3000:]
     return work / "forumcrawl.db"
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 for a test's own server."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stored_posts(workdir: Path) -> int:
+    """Posts a (possibly running) crawl in ``workdir`` has committed so far."""
+    try:
+        conn = sqlite3.connect(f"file:{workdir / 'forumcrawl.db'}?mode=ro", uri=True, timeout=1)
+        try:
+            return conn.execute("select count(*) from posts").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0

@@ -9,7 +9,6 @@ import io
 import json
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from conftest import DEMO, DEMO_HOST, ROOT, run_crawl, run_live
+from conftest import DEMO, DEMO_HOST, ROOT, free_port, run_crawl, run_live
 from live_forum import LiveForum, demo
 from parsel import Selector
 
@@ -237,12 +236,6 @@ def test_feed_exports_write_the_extract_records(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     table = list(csv.DictReader((tmp_path / "posts.csv").open(encoding="utf-8")))
     assert len(table) == 29 and json.loads(table[0]["quotes"]) is not None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 
 import sqlite_utils
-from conftest import content_rows, last_stats, live_crawl_command, run_live
+from conftest import (
+    content_rows,
+    last_stats,
+    live_crawl_command,
+    run_live,
+    stored_posts,
+)
 from live_forum import LiveForum
 
 SEED_THREAD, F35, DRILL, RAMADI = 345, 346, 347, 348
@@ -102,17 +107,6 @@ def snapshot(workdir) -> dict:
     out = content_rows(workdir / "forumcrawl.db")
     out["pages"] = sorted({r["url"] for r in db_of(workdir).query("select url from pages")})
     return out
-
-
-def stored_posts(workdir) -> int:
-    try:
-        conn = sqlite3.connect(f"file:{workdir / 'forumcrawl.db'}?mode=ro", uri=True, timeout=1)
-        try:
-            return conn.execute("select count(*) from posts").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
 
 
 def test_killed_run_resumed_with_jobdir_ends_with_the_same_database(tmp_path):

@@ -11,14 +11,19 @@ import importlib.util
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import content_rows, last_stats, live_crawl_command
+from conftest import (
+    content_rows,
+    free_port,
+    last_stats,
+    live_crawl_command,
+    stored_posts,
+)
 from live_forum import LiveForum
 
 from forumcrawl.merge import merge
@@ -27,12 +32,6 @@ REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(
     REDIS_SERVER is None or importlib.util.find_spec("scrapy_redis") is None,
     reason="needs redis-server (apt-get install redis-server) and forumcrawl[shared]")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -119,24 +118,23 @@ def test_two_workers_fetch_each_page_once_and_merge_to_the_single_process_rows(t
         assert content_rows(merged) == once
         assert_same_rows(once, single_process_rows(tmp_path, forum))
 
+        # the next run, watermarks read from the merged database: only what is new is fetched
+        since = len(forum.log)
+        forum.reply(346, "A late reply to the F-35 thread.")
+        again = [start_worker(tmp_path / name, forum, redis_url, "-s", f"FORUMCRAWL_MARKS_DB={merged}")
+                 for name in ("a2", "b2")]
+        for proc in again:
+            finish(proc)
+        f35 = forum.thread(346)
+        # (its last page had 2 posts of 4: the reply is on the same page)
+        assert sorted(forum.requests(since)) == sorted(["/forums/", "/forums/global-defence.12/",
+                                                        f35.page_url(3)])
+
 
 def content_rows_of_pages(db_path: Path):
     import sqlite_utils
 
     return sqlite_utils.Database(db_path).query("select url from pages")
-
-
-def stored_posts(workdir: Path) -> int:
-    import sqlite3
-
-    try:
-        conn = sqlite3.connect(workdir / "forumcrawl.db", timeout=0.1)
-        try:
-            return conn.execute("select count(*) from posts").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
 
 
 def test_a_killed_worker_s_pages_are_taken_over_and_nothing_is_lost(tmp_path, redis_url):
