@@ -30,14 +30,16 @@ import json
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import Farm, crawl, run_measured, summary  # noqa: E402
+from run import CRAWL_SETTINGS, Farm, crawl, free_port, run_measured, summary  # noqa: E402
 
 
 def forum_dl(exe: str, farm: Farm, work: Path, starts: list[str]) -> dict:
@@ -66,6 +68,47 @@ def forumcrawl(farm: Farm, work: Path, starts: list[str]) -> dict:
                     got["peak_rss_mb"] * 1024, got["posts_stored"], farm.requests() - before)
 
 
+def forumcrawl_shared(farm: Farm, work: Path, starts: list[str], workers: int) -> dict:
+    """``workers`` crawler processes sharing the crawl through a local redis-server, then
+    ``forumcrawl merge``; timed from the first start to the end of the merge."""
+    import sqlite3
+    import threading
+
+    port = free_port()
+    redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                              "--appendonly", "no", "--dir", str(work)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    (work / "urls.txt").write_text("\n".join(starts) + "\n", encoding="utf-8")
+    before = farm.requests()
+    results: list = [None] * workers
+    try:
+        start = time.perf_counter()
+
+        def one(n: int) -> None:
+            results[n] = run_measured(
+                [sys.executable, "-m", "scrapy", "crawl", "forum", "-a", "urls_file=urls.txt",
+                 "-s", f"FORUMCRAWL_DB={work / f'shard-{n}.db'}", "-s", f"FORUMCRAWL_REDIS_URL=redis://127.0.0.1:{port}/0",
+                 *CRAWL_SETTINGS], work)
+
+        threads = [threading.Thread(target=one, args=(n,)) for n in range(workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        merge_cmd = [sys.executable, "-m", "forumcrawl.cli", "merge", str(work / "merged.db"),
+                     *(str(work / f"shard-{n}.db") for n in range(workers))]
+        subprocess.run(merge_cmd, check=True, capture_output=True)
+        wall = time.perf_counter() - start
+    finally:
+        redis.terminate()
+        redis.wait()
+    with sqlite3.connect(work / "merged.db") as conn:
+        posts = conn.execute("select count(*) from posts").fetchone()[0]
+    return measured(farm, starts, wall, sum(r[1] for r in results), sum(r[2] for r in results), posts,
+                    farm.requests() - before)
+
+
 def measured(farm: Farm, starts: list[str], wall: float, cpu: float, rss_kb: int, posts: int,
              requests: int) -> dict:
     pages = farm.pages_of(starts)
@@ -83,6 +126,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=200)
     parser.add_argument("--pages", type=int, default=5)
     parser.add_argument("--posts", type=int, default=20)
+    parser.add_argument("--shared-workers", type=int, default=0,
+                        help="also run forumcrawl as this many workers sharing the crawl through a"
+                             " local redis-server (forumcrawl[shared]), merge time included")
+    parser.add_argument("--only-shared", action="store_true",
+                        help="run forumcrawl (one process and shared) and forumscraper on both forums only")
     parser.add_argument("--json", type=Path, help="write the results here too")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="forumcrawl-peers-"))
@@ -101,6 +149,11 @@ def main() -> None:
                                                                     args.forumscraper_threads),
         },
     }
+    if args.shared_workers:
+        tools["both"][f"forumcrawl_x{args.shared_workers}"] = (
+            lambda farm, work, starts: forumcrawl_shared(farm, work, starts, args.shared_workers))
+    if args.only_shared:
+        del tools["xenforo"]
     rounds: list[dict] = []
     try:
         with Farm(tmp / "farm", args.threads, args.pages, args.posts, phpbb_host="localhost") as farm:
@@ -128,9 +181,10 @@ def main() -> None:
             for measure in ("pages_s", "wall_s", "peak_rss_mb", "requests", "posts")}
         results["summary"][key]["all_posts"] = all(r[key]["posts"] == r[key]["posts_expected"] for r in rounds)
         set_name, tool = key.split("/")
-        if tool != "forumcrawl":
-            results["summary"][f"{set_name}/forumcrawl_over_{tool}"] = summary(
-                [r[f"{set_name}/forumcrawl"]["pages_s"] / r[key]["pages_s"] for r in rounds])
+        if not tool.startswith("forumcrawl"):
+            for ours in (k.split("/")[1] for k in rounds[0] if k.startswith(f"{set_name}/forumcrawl")):
+                results["summary"][f"{set_name}/{ours}_over_{tool}"] = summary(
+                    [r[f"{set_name}/{ours}"]["pages_s"] / r[key]["pages_s"] for r in rounds])
     print(json.dumps(results["summary"], indent=2))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
