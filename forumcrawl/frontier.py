@@ -17,7 +17,9 @@ What scrapy-redis does not give, and a crawl run from cron needs:
 - **Workers wait for each other.** A worker with an empty queue stays while another
   live worker still holds leases (its pages may add requests), and leaves when the
   whole crawl is done; the last one out deletes the crawl's keys, so the next run
-  (tomorrow's cron) starts a fresh frontier instead of finding every URL "seen".
+  (tomorrow's cron) starts a fresh frontier instead of finding every URL "seen". It
+  leaves a ``done`` mark for ``FORUMCRAWL_REDIS_WORKER_TIMEOUT`` seconds: a worker of the
+  same crawl that starts that late stops instead of fetching the crawl again.
 - **The redirect rule** of :class:`~forumcrawl.incremental.RunDupeFilter`: a redirect
   back into a request's own chain is let through, so a loop ends with an error.
 
@@ -85,12 +87,14 @@ return moved
 """
 
 # A worker leaves; the last one out of a finished crawl clears it, in the same step (two
-# workers leaving at once must not each see the other and both leave the keys behind).
+# workers leaving at once must not each see the other and both leave the keys behind),
+# and marks it done for as long as a late worker of the same crawl may still turn up.
 _LEAVE = """
 redis.call('HDEL', KEYS[1], ARGV[1])
 if ARGV[2] == '1' and redis.call('HLEN', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[2]) == 0
    and redis.call('HLEN', KEYS[3]) == 0 then
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+  redis.call('SET', KEYS[5], ARGV[3], 'EX', ARGV[4])
   return 1
 end
 return 0
@@ -155,6 +159,7 @@ class SharedScheduler(RedisScheduler):
         scheduler.worker = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         scheduler._reclaim = scheduler.server.register_script(_RECLAIM)
         scheduler._leave = scheduler.server.register_script(_LEAVE)
+        scheduler.late = False
         crawler.signals.connect(scheduler.idle, signals.spider_idle)
         crawler.signals.connect(scheduler.committed, PAGES_COMMITTED)
         return scheduler
@@ -162,6 +167,18 @@ class SharedScheduler(RedisScheduler):
     def open(self, spider) -> None:
         super().open(spider)
         self.queue.worker = self.worker
+        self.done_key = crawl_key(self.crawler.settings, "done")
+        done_at = self.server.get(self.done_key)
+        self.late = bool(done_at) and not len(self.queue) and not self.server.hlen(self.workers_key)
+        if self.late:
+            # A worker started after the others had finished the crawl must not begin it
+            # again: it would fetch every seed, and what was new, a second time.
+            ago = time.time() - float(done_at)
+            logger.warning("shared crawl %s finished %.0f s ago; this worker came late and stops"
+                           " (another FORUMCRAWL_REDIS_CRAWL name starts a new crawl)", self.queue.key, ago)
+            if self.stats:
+                self.stats.set_value("forumcrawl/shared/late", 1)
+            return
         self.beat()
         moved = self.reclaim()
         if moved:
@@ -197,7 +214,14 @@ class SharedScheduler(RedisScheduler):
         if slot is not None:
             slot.nextcall.schedule()
 
+    def enqueue_request(self, request: Request) -> bool:
+        if self.late:
+            return False
+        return super().enqueue_request(request)
+
     def next_request(self) -> Request | None:
+        if self.late:
+            return None
         # A request waiting for a site's shared lease means the site is busy: popping more
         # would only hoard them here while other workers have nothing to do.
         slot = getattr(self.crawler, "shared_slot", None)
@@ -219,19 +243,24 @@ class SharedScheduler(RedisScheduler):
     def idle(self, spider=None) -> None:
         """Stay while the crawl is not over: requests queued, or leases held elsewhere
         (by live workers, or by dead ones not yet timed out)."""
+        if self.late:
+            return
         self.queue.release_all()  # this worker is idle: whatever it leased is finished
         self.reclaim()
         if len(self.queue) or self.others_busy():
             raise DontCloseSpider
 
     def close(self, reason: str) -> None:
+        if self.late:
+            return
         if getattr(self, "heart", None) is not None and self.heart.running:
             self.heart.stop()
         finished = reason == "finished"
         if finished:
             self.queue.release_all()
-        cleared = self._leave(keys=[self.workers_key, self.queue.key, self.queue.pending, self.df.key],
-                              args=[self.worker, int(finished)])
+        cleared = self._leave(keys=[self.workers_key, self.queue.key, self.queue.pending, self.df.key,
+                                    self.done_key],
+                              args=[self.worker, int(finished), time.time(), max(int(self.timeout), 1)])
         if cleared:
             logger.info("shared crawl %s done; its keys are cleared for the next run", self.queue.key)
         elif not finished:  # stopped early: what it held and did not store is for the others

@@ -373,8 +373,11 @@ def write_batch(db: sqlite_utils.Database, batch: Batch, keep_revisions: bool = 
             if rows:
                 db[child].insert_all(rows, pk="id", replace=True)
         for thread_id, page_number, url, post_ids in batch.thread_pages:
-            db.execute("update threads set last_page = ?, last_page_url = ? where id = ?",
-                       [page_number, url, thread_id])
+            # The watermark moves forward, or to the thread's last page (a thread that shrank);
+            # never back to an earlier page read late (a shared crawl's worker took it over).
+            db.execute("update threads set last_page = ?, last_page_url = ? where id = ? and (? is null"
+                       " or ? >= coalesce(page_count, 0) or coalesce(last_page, 0) <= ?)",
+                       [page_number, url, thread_id, page_number, page_number, page_number])
             written.vanished += _mark_vanished(db, thread_id, post_ids)
     return written
 

@@ -113,3 +113,34 @@ def test_a_batch_that_cannot_be_stored_fails_the_run(tmp_path):
         pipeline.process_item(item)
     pipeline.close_spider()
     assert any(f.startswith("store_failed") for f in crawler.stats.get_value(FAILURES))
+
+
+def test_the_watermark_moves_forward_or_to_the_last_page_never_back(tmp_path):
+    from forumcrawl.items import PageItem, SiteItem, ThreadItem
+    from forumcrawl.store import Batch, write_batch
+
+    db = open_db(tmp_path / "f.db")
+
+    def read(*pages: int, page_count: int) -> None:
+        batch = Batch()
+        batch.add(SiteItem(site_id="s", base_url="https://s.example/", engine="xenforo2"))
+        for n in pages:
+            batch.add(ThreadItem(site_id="s", thread_id="7", title="T", url="https://s.example/t/7/",
+                                 page_count=page_count))
+            batch.add(PageItem(url=f"https://s.example/t/7/page-{n}", site_id="s", status=200,
+                               content_type="text/html", body=b"<html/>", fetched_at="2026-11-25T00:00:00+00:00",
+                               kind="thread", thread_id="7", page_number=n, archive=False))
+        write_batch(db, batch)
+
+    def watermark():
+        row = db["threads"].get("s:7")
+        return row["last_page"], row["last_page_url"]
+
+    read(1, 2, 3, page_count=3)
+    assert watermark() == (3, "https://s.example/t/7/page-3")
+    # page 1 read again after page 3 (a shared crawl's worker took over a dead one's lease)
+    read(1, page_count=3)
+    assert watermark() == (3, "https://s.example/t/7/page-3")
+    # the thread shrank to 2 pages: its last page is the watermark now
+    read(1, 2, page_count=2)
+    assert watermark() == (2, "https://s.example/t/7/page-2")

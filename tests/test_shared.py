@@ -102,14 +102,17 @@ def test_two_workers_fetch_each_page_once_and_merge_to_the_single_process_rows(t
         pages = [sum(1 for _ in content_rows_of_pages(shard)) for shard in shards]
         assert all(pages) and sum(pages) == 13, pages  # both worked, neither twice
 
-        # the delay held across the workers: requests to the site at least 0.25 s apart
-        gaps = [b - a for a, b in zip(times, times[1:])]
-        assert min(gaps) >= 0.24, sorted(gaps)[:3]
+        # the delay held across the workers: leases on the site granted 0.25 s apart (arrivals
+        # at the server jitter by how soon each worker sends once granted)
+        gaps = sorted(b - a for a, b in zip(times, times[1:]))
+        assert gaps[0] >= 0.2 and gaps[len(gaps) // 2] >= 0.25, gaps[:3]
 
-        # the crawl's keys are gone: tomorrow's run starts a fresh frontier
+        # the crawl's keys are gone (tomorrow's run starts a fresh frontier), but for the
+        # mark that it is done, kept as long as a late worker of it may still start
         client = redis.Redis.from_url(redis_url)
         left = sorted(k.decode() for k in client.keys("forumcrawl:*") if not k.endswith(b":next"))
-        assert left == [], left
+        assert left == ["forumcrawl:forum:done"], left
+        assert 0 < client.ttl("forumcrawl:forum:done") <= 3
 
         merged = tmp_path / "merged.db"
         merge(merged, shards)
@@ -121,14 +124,21 @@ def test_two_workers_fetch_each_page_once_and_merge_to_the_single_process_rows(t
         # the next run, watermarks read from the merged database: only what is new is fetched
         since = len(forum.log)
         forum.reply(346, "A late reply to the F-35 thread.")
-        again = [start_worker(tmp_path / name, forum, redis_url, "-s", f"FORUMCRAWL_MARKS_DB={merged}")
-                 for name in ("a2", "b2")]
+        second = ("-s", f"FORUMCRAWL_MARKS_DB={merged}", "-s", "FORUMCRAWL_REDIS_CRAWL=second",
+                  "-s", "FORUMCRAWL_REDIS_WORKER_TIMEOUT=30")
+        again = [start_worker(tmp_path / name, forum, redis_url, *second) for name in ("a2", "b2")]
         for proc in again:
             finish(proc)
         f35 = forum.thread(346)
         # (its last page had 2 posts of 4: the reply is on the same page)
         assert sorted(forum.requests(since)) == sorted(["/forums/", "/forums/global-defence.12/",
                                                         f35.page_url(3)])
+
+        # a worker of that crawl starting after it finished does not begin it again
+        since = len(forum.log)
+        finish(start_worker(tmp_path / "late", forum, redis_url, *second))
+        assert forum.requests(since) == []
+        assert last_stats(tmp_path / "late" / "forumcrawl.db")["forumcrawl/shared/late"] == 1
 
 
 def content_rows_of_pages(db_path: Path):
