@@ -30,9 +30,11 @@ import json
 import os
 import platform
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -71,9 +73,6 @@ def forumcrawl(farm: Farm, work: Path, starts: list[str]) -> dict:
 def forumcrawl_shared(farm: Farm, work: Path, starts: list[str], workers: int) -> dict:
     """``workers`` crawler processes sharing the crawl through a local redis-server, then
     ``forumcrawl merge``; timed from the first start to the end of the merge."""
-    import sqlite3
-    import threading
-
     port = free_port()
     redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                               "--appendonly", "no", "--dir", str(work)],
