@@ -101,6 +101,11 @@ return 0
 """
 
 
+def _text(value: bytes | str) -> str:
+    """Redis answers bytes unless the client was told to decode (REDIS_DECODE_RESPONSES)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class SharedDupeFilter(RedisDupeFilter):
     """scrapy-redis's duplicate filter with the run filter's redirect rule."""
 
@@ -132,16 +137,19 @@ class LeasedQueue(RedisQueue):
         if not got:
             return None
         request = self._decode_request(got[0])
-        request.meta[LEASE] = got[1].decode() if isinstance(got[1], bytes) else got[1]
+        request.meta[LEASE] = _text(got[1])
         return request
 
     def release(self, leases: list[str]) -> None:
         if leases:
             self.server.hdel(self.pending, *leases)
 
+    def leases(self) -> list[str]:
+        """Every lease held, by any worker (``worker|n|score``)."""
+        return [_text(k) for k in self.server.hkeys(self.pending)]
+
     def release_all(self) -> int:
-        mine = [k for k in self.server.hkeys(self.pending)
-                if (k.decode() if isinstance(k, bytes) else k).startswith(f"{self.worker}|")]
+        mine = [k for k in self.leases() if k.startswith(f"{self.worker}|")]
         self.release(mine)
         return len(mine)
 
@@ -235,10 +243,7 @@ class SharedScheduler(RedisScheduler):
     def others_busy(self) -> bool:
         """Another worker holds leases: what it is reading may add requests (a dead
         worker's leases count until :meth:`reclaim` puts them back in the queue)."""
-        owners = {(k.decode() if isinstance(k, bytes) else k).split("|", 1)[0]
-                  for k in self.server.hkeys(self.queue.pending)}
-        owners.discard(self.worker)
-        return bool(owners)
+        return any(not lease.startswith(f"{self.worker}|") for lease in self.queue.leases())
 
     def idle(self, spider=None) -> None:
         """Stay while the crawl is not over: requests queued, or leases held elsewhere

@@ -96,16 +96,16 @@ def _items(row: dict, sites: dict, engine: str | None, defaults: SiteSettings,
     config = config_for(sites, url)
     settings = settings_of(config, defaults)
     fetched = datetime.fromisoformat(row["first_fetched_at"])
+    site_id = site_id_for(url)
     try:
         doc = read_document(page_body(row), url, content_type=row["content_type"],
                             engine=engine or (config.engine if config else None),
-                            prefer=site_engines.get(site_id_for(url)))
+                            prefer=site_engines.get(site_id))
     except (PageError, UnknownEngine) as exc:
         reason = getattr(exc, "reason", "unknown_engine")
         result.errors[reason] += 1
         logger.error("%s: %s", url, exc)
         return []
-    site_id = site_id_for(url)
     out: list = []
     if site_id not in site_engines:
         site_engines[site_id] = doc.detection.engine.name

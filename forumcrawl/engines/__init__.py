@@ -69,10 +69,8 @@ def detect(sel: Selector, prefer: str | None = None) -> Detection:
     ``prefer`` (the engine of the site's previous page) is asked first: a crawl of one
     forum then pays for one engine's evidence per page, not for every engine's before it.
     """
-    candidates = list(ENGINES.values())
-    if prefer in ENGINES:
-        candidates.insert(0, ENGINES[prefer])
-    for engine in candidates:
+    first = [ENGINES[prefer]] if prefer in ENGINES else []
+    for engine in first + [e for name, e in ENGINES.items() if name != prefer]:
         evidence = engine.detect(sel)
         if evidence:
             return Detection(engine, evidence)
