@@ -11,10 +11,12 @@ Builds a farm (``bench/farm.py``: XenForo 2 and phpBB 3, real markup), serves it
   manifest;
 - re-parse: ``forumcrawl reparse --out`` from that crawl's page archive into a fresh
   database;
+- the Scrapy floor: plain Scrapy fetching the same thread pages and doing nothing with
+  them (``bench/floor_spider.py``), the most any Scrapy spider could reach here;
 
-then prints min/median/max per measure and the ratios end-to-end / parse-only and
-re-parse / parse-only. ``--memory`` adds one crawl of a farm ten times larger, with the
-crawler's peak RSS read at a tenth of it and at the end.
+then prints min/median/max per measure and the ratios end-to-end / parse-only,
+re-parse / parse-only and end-to-end / Scrapy floor. ``--memory`` adds one crawl of a
+farm ten times larger, with the crawler's peak RSS read at a tenth of it and at the end.
 
     python bench/run.py [--runs 5] [--threads 200] [--pages 5] [--posts 20] [--memory]
 """
@@ -135,14 +137,17 @@ def peak_rss_kb(pid: int) -> int | None:
     return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")), None)
 
 
-def run_measured(cmd: list[str], cwd: Path, watch=None) -> tuple[float, float, int, object]:
+def run_measured(cmd: list[str], cwd: Path, watch=None,
+                 settings_module: str | None = "forumcrawl.settings") -> tuple[float, float, int, object]:
     """Run ``cmd``; its wall seconds, CPU seconds, peak RSS (KB) and what ``watch`` saw.
 
     The peak RSS is polled from ``/proc`` while the command runs: ``ru_maxrss`` from
     ``wait4`` would report this benchmark's own size, which the child had between fork
     and exec (Linux keeps that in the child's maximum).
     """
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "forumcrawl.settings"}
+    env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+    if settings_module:
+        env["SCRAPY_SETTINGS_MODULE"] = settings_module
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = [0]
@@ -184,6 +189,17 @@ def crawl(farm: Farm, work: Path, watch=None, starts: list[str] | None = None,
     return {"pages": pages, "wall_s": wall, "pages_s": pages / wall, "posts_s": stored / wall,
             "cpu_s_per_1000_pages": cpu / pages * 1000, "peak_rss_mb": rss / 1024,
             "posts_stored": stored, "posts_expected": farm.posts_of(starts), "seen": seen}
+
+
+def floor(farm: Farm, work: Path) -> dict:
+    """Plain Scrapy fetching every thread page and doing nothing with it (``floor_spider.py``)."""
+    work.mkdir(parents=True, exist_ok=True)
+    urls = [url for url, _body in farm.thread_pages()]
+    (work / "floor-urls.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
+    wall, cpu, _rss, _ = run_measured(
+        [sys.executable, "-m", "scrapy", "runspider", str(HERE / "floor_spider.py"),
+         "-a", f"urls_file={work / 'floor-urls.txt'}", *CRAWL_SETTINGS], work, settings_module=None)
+    return {"pages": len(urls), "pages_s": len(urls) / wall, "cpu_s_per_1000_pages": cpu / len(urls) * 1000}
 
 
 def reparse(work: Path) -> dict:
@@ -233,16 +249,19 @@ def main() -> None:
             for i in range(args.runs):
                 one = {"parse_only": parse_only(pages), "e2e": crawl(farm, tmp / f"run{i}")}
                 one["reparse"] = reparse(tmp / f"run{i}")
+                one["floor"] = floor(farm, tmp / f"run{i}")
                 rounds.append(one)
                 print(f"round {i + 1}: parse-only {one['parse_only']['pages_s']:.1f} pages/s, "
                       f"end to end {one['e2e']['pages_s']:.1f} pages/s "
                       f"({one['e2e']['posts_stored']}/{one['e2e']['posts_expected']} posts), "
-                      f"re-parse {one['reparse']['pages_s']:.1f} pages/s", flush=True)
+                      f"re-parse {one['reparse']['pages_s']:.1f} pages/s, "
+                      f"Scrapy floor {one['floor']['pages_s']:.1f} pages/s", flush=True)
                 shutil.rmtree(tmp / f"run{i}")
             results["rounds"] = rounds
             ratios = {
                 "e2e_over_parse_only": [r["e2e"]["pages_s"] / r["parse_only"]["pages_s"] for r in rounds],
                 "reparse_over_parse_only": [r["reparse"]["pages_s"] / r["parse_only"]["pages_s"] for r in rounds],
+                "e2e_over_scrapy_floor": [r["e2e"]["pages_s"] / r["floor"]["pages_s"] for r in rounds],
             }
             results["summary"] = {
                 "parse_only_pages_s": summary([r["parse_only"]["pages_s"] for r in rounds]),
@@ -251,6 +270,8 @@ def main() -> None:
                 "e2e_cpu_s_per_1000_pages": summary([r["e2e"]["cpu_s_per_1000_pages"] for r in rounds]),
                 "e2e_peak_rss_mb": summary([r["e2e"]["peak_rss_mb"] for r in rounds]),
                 "reparse_pages_s": summary([r["reparse"]["pages_s"] for r in rounds]),
+                "scrapy_floor_pages_s": summary([r["floor"]["pages_s"] for r in rounds]),
+                "scrapy_floor_cpu_s_per_1000_pages": summary([r["floor"]["cpu_s_per_1000_pages"] for r in rounds]),
                 **{k: summary(v) for k, v in ratios.items()},
                 "all_posts_stored": all(r["e2e"]["posts_stored"] == r["e2e"]["posts_expected"] for r in rounds),
             }

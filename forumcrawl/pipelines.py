@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -104,7 +105,8 @@ class StorePipeline:
         self.batch_size = crawler.settings.getint("FORUMCRAWL_BATCH_SIZE", 500)
         self.stats = crawler.stats
         self.db = None
-        self.batch = Batch()
+        self.compressor = ThreadPoolExecutor(1, thread_name_prefix="forumcrawl-archive")
+        self.batch = Batch(compressor=self.compressor)
         self.signals = crawler.signals
         # an idle worker of a shared crawl commits what it holds before it waits for others
         crawler.signals.connect(self.flush, signals.spider_idle)
@@ -133,7 +135,7 @@ class StorePipeline:
             self.stats.inc_value("forumcrawl/stored/revisions", written.revisions)
         if written.vanished:
             self.stats.inc_value("forumcrawl/stored/vanished", written.vanished)
-        leases, self.batch = self.batch.leases, Batch()
+        leases, self.batch = self.batch.leases, Batch(compressor=self.compressor)
         if leases:
             self.signals.send_catch_log(PAGES_COMMITTED, leases=leases)
 
@@ -147,6 +149,7 @@ class StorePipeline:
             failures = self.stats.get_value(FAILURES) or []
             self.stats.set_value(FAILURES, [*failures, f"store_failed: {message}"])
         finally:
+            self.compressor.shutdown()
             if self.db is not None:
                 self.db.close()
                 self.db = None

@@ -37,13 +37,16 @@ _CHALLENGE = re.compile(
     rb"<title>\s*(?:Just a moment\.\.\.|Attention Required! \| Cloudflare|Access denied"
     rb"|DDoS-Guard|Please Wait\.\.\. \| Cloudflare)\s*</title>"
     rb"|cf-browser-verification|challenge-platform|cf_chl_opt|/cdn-cgi/challenge-platform", re.I)
-# Login walls: the engines' "you must be logged in" pages (XenForo, vBulletin, phpBB, SMF).
-_LOGIN_WALL = re.compile(
-    rb"You must be logged-in to do that|You are not logged in or you do not have permission"
-    rb"|The board requires you to be registered and logged in|you are not allowed to access this section"
-    rb"|You must log in or register to view this page", re.I)
+# Login walls: the engines' "you must be logged in" pages (XenForo, vBulletin, phpBB, SMF),
+# lower-cased: looked for as plain substrings of the lower-cased head, which takes
+# microseconds where one case-insensitive alternation over 64 KB took milliseconds.
+_LOGIN_WALL = (
+    b"you must be logged-in to do that", b"you are not logged in or you do not have permission",
+    b"the board requires you to be registered and logged in",
+    b"you are not allowed to access this section", b"you must log in or register to view this page",
+)
 # A page that shows posts is the forum, whatever its sidebar says about logging in.
-_HAS_POSTS = re.compile(rb"<article|class=\"?message|id=\"?post", re.I)
+_HAS_POSTS = re.compile(rb"<article|class=\"?message|id=\"?post")
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -70,7 +73,8 @@ def blocked_reason(response: Response) -> str | None:
         return "challenge"
     if response.headers.get("cf-mitigated", b"").lower() == b"challenge":
         return "challenge"
-    if _LOGIN_WALL.search(head) and not _HAS_POSTS.search(head):
+    lowered = head.lower()
+    if any(marker in lowered for marker in _LOGIN_WALL) and not _HAS_POSTS.search(lowered):
         return "login_wall"
     return None
 

@@ -15,6 +15,7 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Iterable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -232,6 +233,9 @@ class Batch:
     thread_pages: list[tuple[str, int | None, str, list[str]]] = field(default_factory=list)
     leases: list[str] = field(default_factory=list)  # shared crawl: requests these pages end
     items: int = 0
+    # Compresses archived pages off the calling thread (zlib releases the GIL, so a crawl
+    # parses the next page meanwhile); None: compressed in place.
+    compressor: Executor | None = None
 
     def __len__(self) -> int:
         return self.items
@@ -288,7 +292,9 @@ class Batch:
         self.pages[page_id] = {
             "id": page_id, "url": page.url, "site_id": page.site_id, "status": page.status,
             "content_type": page.content_type, "kind": page.kind, "size": len(page.body),
-            "body": zlib.compress(page.body, 6), "first_fetched_at": page.fetched_at,
+            "body": (self.compressor.submit(zlib.compress, page.body, 6) if self.compressor
+                     else zlib.compress(page.body, 6)),
+            "first_fetched_at": page.fetched_at,
             "fetched_at": page.fetched_at}
 
     def _post(self, p: PostItem) -> None:
@@ -389,6 +395,9 @@ def _chunks(values: list, size: int = 500) -> Iterable[list]:
 
 def _archive_pages(db: sqlite_utils.Database, rows: list[dict]) -> None:
     """New bytes become a new row; bytes seen before only move ``fetched_at`` on."""
+    for row in rows:
+        if isinstance(row["body"], Future):
+            row["body"] = row["body"].result()
     db["pages"].insert_all(rows, pk="id", ignore=True)
     db.conn.executemany("update pages set fetched_at = ? where id = ? and fetched_at < ?",
                         [(r["fetched_at"], r["id"], r["fetched_at"]) for r in rows])

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 from urllib.parse import urljoin
 
+from lxml.html import HtmlElement
 from parsel import Selector
 
 from ..extract.text import QuoteRule
@@ -118,7 +119,17 @@ def text_of(sel: Selector | None) -> str | None:
     """All visible text under a selector, whitespace collapsed."""
     if sel is None:
         return None
-    return clean(" ".join(sel.xpath(".//text()").getall()))
+    if isinstance(sel, list):  # a SelectorList: the text of all its nodes
+        return clean(" ".join(sel.xpath(".//text()").getall()))
+    root = sel.root
+    if isinstance(root, str):  # an attribute or text node
+        return clean(root)
+    return words(root)
+
+
+def words(el: HtmlElement | None) -> str | None:
+    """All text under an lxml element, whitespace collapsed (what ``.//text()`` gives)."""
+    return None if el is None else clean(" ".join(el.itertext()))
 
 
 def inline_text(el: Selector | None) -> str | None:
@@ -192,5 +203,10 @@ def node_links(links, base: str, id_of) -> list[BoardItem]:
 
 
 def has_class(name: str) -> str:
-    """An XPath predicate body matching one CSS class exactly."""
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+    """An XPath predicate body matching one CSS class exactly.
+
+    The plain ``contains(@class, ...)`` goes first because libxml2 stops there for
+    almost every element; building the padded, space-normalised string for each
+    element costs more than the rest of a typical post query.
+    """
+    return f"(contains(@class, '{name}') and contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"

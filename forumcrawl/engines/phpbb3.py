@@ -85,7 +85,7 @@ class PhpBB3(MarkupEngine):
             evidence.append("body#phpbb")
         if sel.xpath("//a[contains(@href,'phpbb.com')][contains(., 'phpBB')]"):
             evidence.append("'Powered by phpBB' link")
-        if sel.xpath(f"{self.posts}//dl[{has_class('postprofile')}] | //dl[{has_class('postprofile')}]"):
+        if sel.xpath(f"//dl[{has_class('postprofile')}]"):
             evidence.append("dl.postprofile")
         if sel.xpath("//a[contains(@href,'viewtopic.php')] | //a[contains(@href,'viewforum.php')]"):
             evidence.append("viewtopic.php/viewforum.php links")

@@ -12,7 +12,7 @@ import re
 
 from parsel import SelectorList
 
-from .base import clean, parse_count, text_of
+from .base import clean, parse_count, text_of, words
 
 _JOINED = re.compile(
     r"^(joined|join date|registered|member since|mitglied seit|dabei seit|registriert"
@@ -34,13 +34,19 @@ def _pairs(node) -> list[tuple[str, str | None]]:
     if isinstance(node.root, str):  # a text node: "Posts: 16"
         label, sep, value = node.root.partition(":")
         return [(clean(label) or "", clean(value))] if sep else []
-    dts = node.xpath("./dt | ./*/dt") if node.root.tag != "dt" else []
+    root = node.root
+    # ./dt | ./*/dt, in document order
+    dts = [] if root.tag == "dt" else [
+        dt for dt in root.iterdescendants("dt")
+        if dt.getparent() is root or dt.getparent().getparent() is root]
     if dts:
         out = []
         for dt in dts:
-            label = clean(" ".join(dt.xpath(".//text()").getall())) or clean(dt.attrib.get("title"))
-            dd = dt.xpath("following-sibling::*[1][self::dd]")
-            out.append((label or "", text_of(dd[0]) if dd else None))
+            label = words(dt) or clean(dt.get("title"))
+            dd = next(dt.itersiblings(), None)  # following-sibling::*[1]: comments are skipped
+            while dd is not None and not isinstance(dd.tag, str):
+                dd = next(dd.itersiblings(), None)
+            out.append((label or "", words(dd) if dd is not None and dd.tag == "dd" else None))
         return out
     text = text_of(node) or ""
     count = _COUNT_FIRST.match(text)

@@ -33,6 +33,7 @@ from .base import (
     text_of,
     unique_posts,
 )
+from .classes import ClassIndex, descendant
 from .userinfo import read_facts
 
 _TRAILING_ID = re.compile(r"\.(\d+)/?(?:page-\d+)?/?(?:[?#].*)?$")
@@ -98,14 +99,14 @@ class XenForo2(Engine):
     )
 
     def detect(self, sel: Selector) -> list[str]:
-        evidence = []
-        if sel.xpath("/html[@id='XF']"):
-            evidence.append("html#XF")
+        if not sel.xpath("/html[@id='XF']"):
+            return []
+        evidence = ["html#XF"]
         if sel.xpath("/html/@data-template"):  # the same on every page kind: a site has one
             evidence.append("html[data-template]")
-        if sel.css("article.message--post, .p-body-pageContent"):
+        if sel.xpath(f"//article[{has_class('message--post')}] | //div[{has_class('p-body-pageContent')}]"):
             evidence.append("XenForo 2 layout classes (.message--post / .p-body-pageContent)")
-        return evidence if evidence and evidence[0] == "html#XF" else []
+        return evidence
 
     def page_kind(self, sel: Selector, url: str) -> str | None:
         template = sel.xpath("/html/@data-template").get() or ""
@@ -172,47 +173,55 @@ class XenForo2(Engine):
             return None
         post_id = m.group(1)
 
-        name_link = first(post.css(".message-name a.username, .message-name .username"))
+        parts = ClassIndex(post.root)
+        name_link = parts.first("username", inside="message-name")
         name = post.attrib.get("data-author") or text_of(name_link)
         author = None
         if name:
-            joined, messages = read_facts(post.css(".message-userExtras dl"))
-            user_id = (name_link.attrib.get("data-user-id") if name_link is not None else None) or first(
-                post.css(".message-avatar [data-user-id]::attr(data-user-id)").getall()
-            )
+            joined, messages = read_facts(
+                [Selector(root=dl) for extras in parts.elements("message-userExtras")
+                 for dl in extras.iterdescendants("dl")])
+            user_id = (name_link.attrib.get("data-user-id") if name_link is not None else None) or next(
+                (el.get("data-user-id") for avatar in parts.elements("message-avatar")
+                 for el in avatar.iterdescendants() if el.get("data-user-id")), None)
             author = UserItem(
                 site_id="",
                 name=clean(name) or name,
                 user_id=user_id,
                 profile_url=absolute(base, name_link.attrib.get("href")) if name_link is not None else None,
-                title=text_of(first(post.css(".message-userTitle"))),
+                title=text_of(parts.first("message-userTitle")),
                 joined=DateField(raw=joined),
                 message_count=messages,
             )
 
-        header = first(post.css("header.message-attribution"))
-        posted = _time(first(header.css(".message-attribution-main time"))) if header else DateField()
+        header = parts.first("message-attribution", tag="header")
+        posted = DateField()
+        if header is not None:
+            posted = _time(descendant(parts.first("message-attribution-main", inside="message-attribution"),
+                                      "time"))
         if not posted:
             posted = _time(first(post.css(".message-date time, time.u-dt")))
         permalink = None
         position = None
         if header is not None:
-            for href in header.css("a::attr(href)").getall():
+            for link in header.root.iter("a"):
+                href = link.get("href") or ""
                 if "post-" in href or "/posts/" in href:
                     permalink = absolute(base, href)
                     break
-            pos = _POSITION.search(text_of(first(header.css(".message-attribution-opposite"))) or "")
+            opposite = parts.first("message-attribution-opposite", inside="message-attribution")
+            pos = _POSITION.search(text_of(opposite) or "")
             position = parse_count(pos.group(1)) if pos else None
         if permalink is None:
             permalink = f"{page_url.split('#')[0]}#post-{post_id}"
 
-        body_sel = first(post.css(".message-body .bbWrapper")) or first(post.css(".message-body"))
+        body_sel = parts.first("bbWrapper", inside="message-body") or parts.first("message-body")
         if body_sel is None:
             return None
         body = split_body(body_sel.root, self.quote_rule, self.body_chrome, base)
 
-        signature = first(post.css(".message-signature"))
-        reactions = first(post.css(".reactionsBar, .likesBar"))
+        signature = parts.first("message-signature")
+        reactions = parts.first("reactionsBar", "likesBar")
         return PostItem(
             site_id="",
             thread_id=thread_id,
@@ -224,7 +233,7 @@ class XenForo2(Engine):
             body_html=body.html,
             body_text=body.text,
             position=position,
-            edited=_time(first(post.css(".message-lastEdit time"))),
+            edited=_time(descendant(parts.first("message-lastEdit"), "time")),
             signature_text=text_of(signature),
             reaction_count=_reaction_count(reactions),
             quotes=body.quotes,
