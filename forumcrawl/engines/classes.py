@@ -46,9 +46,6 @@ class ClassIndex:
             found = [hit for hit in found if any(a in outer for a in hit[1].iterancestors())]
         return [el for _, el in found]
 
-    def all(self, *names: str, tag: str | None = None, inside: str | None = None) -> list[Selector]:
-        return [Selector(root=el) for el in self.elements(*names, tag=tag, inside=inside)]
-
     def first(self, *names: str, tag: str | None = None, inside: str | None = None) -> Selector | None:
         found = self.elements(*names, tag=tag, inside=inside)
         return Selector(root=found[0]) if found else None
