@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
 from parsel import SelectorList
 
 from .base import clean, parse_count, text_of, words
@@ -43,9 +44,7 @@ def _pairs(node) -> list[tuple[str, str | None]]:
         out = []
         for dt in dts:
             label = words(dt) or clean(dt.get("title"))
-            dd = next(dt.itersiblings(), None)  # following-sibling::*[1]: comments are skipped
-            while dd is not None and not isinstance(dd.tag, str):
-                dd = next(dd.itersiblings(), None)
+            dd = next(dt.itersiblings(etree.Element), None)  # following-sibling::*[1]
             out.append((label or "", words(dd) if dd is not None and dd.tag == "dd" else None))
         return out
     text = text_of(node) or ""
