@@ -1,5 +1,5 @@
 """A forum farm for benchmarks: XenForo 2 and phpBB 3 forums of many threads, written as
-static pages in the replay layout (``forumcrawl/replay.py``), with a manifest of what
+static pages in the replay layout (``forumcrawl/crawl/middlewares/replay.py``), with a manifest of what
 they hold.
 
 Markup comes from real pages, not from memory:
@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 sys.path.insert(0, str(ROOT))
 
-from forumcrawl.pipelines import CHROME_MARKERS  # noqa: E402
-from forumcrawl.replay import ReplayDirectory  # noqa: E402
+from forumcrawl.crawl.pipelines.store import CHROME_MARKERS  # noqa: E402
+from forumcrawl.crawl.middlewares.replay import ReplayDirectory  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("build_demo", FIXTURES / "site" / "build_demo.py")
 demo = importlib.util.module_from_spec(_spec)

@@ -43,8 +43,8 @@ sys.path.insert(0, str(HERE.parent))
 
 import farm as farm_builder  # noqa: E402
 
-from forumcrawl.document import read_document  # noqa: E402
-from forumcrawl.replay import ReplayDirectory  # noqa: E402
+from forumcrawl.reading.document import read_document  # noqa: E402
+from forumcrawl.crawl.middlewares.replay import ReplayDirectory  # noqa: E402
 
 CRAWL_SETTINGS = ("-s", "LOG_LEVEL=WARNING", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
                   "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from forumcrawl.replay import ReplayDirectory  # noqa: E402
+from forumcrawl.crawl.middlewares.replay import ReplayDirectory  # noqa: E402
 
 
 def make_handler(farm: ReplayDirectory, log):

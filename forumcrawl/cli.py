@@ -7,7 +7,7 @@ per reposted article (board pages print ``board`` and ``thread_link`` lines). Fi
 names are stable: scripts and evaluations depend on them.
 
 ``forumcrawl reparse [--db forumcrawl.db] [--out NEW.db] [--site HOST]`` replays the
-archived pages through today's parser (see :mod:`forumcrawl.reparse`).
+archived pages through today's parser (see :mod:`forumcrawl.archive.reparse`).
 
 ``forumcrawl stats`` prints each site's rows and last run; ``forumcrawl export`` writes a
 table or view as JSON Lines or CSV; ``forumcrawl serve`` opens the database in Datasette
@@ -28,17 +28,17 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .browse import db_name_for, metadata
-from .document import PageError, UnknownEngine, read_document
-from .items import ThreadItem
-from .lock import RunLock, RunLocked
-from .merge import merge
-from .normalize import SiteSettings, normalise_item, page_items
-from .records import item_records, thread_record
-from .reparse import reparse
-from .report import export_rows, format_stats, site_stats, write_rows
-from .sites import SitesFileError, config_for, load_sites
-from .store import StoreError, open_db, open_readonly
+from forumcrawl.browse import db_name_for, metadata
+from forumcrawl.reading.document import PageError, UnknownEngine, read_document
+from forumcrawl.items import ThreadItem
+from forumcrawl.storage.lock import RunLock, RunLocked
+from forumcrawl.storage.merge import merge
+from forumcrawl.reading.normalize import SiteSettings, normalise_item, page_items
+from forumcrawl.storage.records import item_records, thread_record
+from forumcrawl.archive.reparse import reparse
+from forumcrawl.storage.reports import export_rows, format_stats, site_stats, write_rows
+from forumcrawl.reading.sites import SitesFileError, config_for, load_sites
+from forumcrawl.storage.store import StoreError, open_db, open_readonly
 
 
 def extract_records(body: bytes, url: str, settings: SiteSettings, engine=None,

@@ -89,7 +89,7 @@ class PageItem:
     page_number: int | None = None
     post_ids: list[str] = field(default_factory=list)
     archive: bool = True  # False when re-parsing a page that is archived already
-    lease: str | None = None  # the shared crawl's lease on the request (forumcrawl/frontier.py)
+    lease: str | None = None  # the shared crawl's lease on the request (forumcrawl/shared/scheduler.py)
 
 
 @dataclass(slots=True)

@@ -9,24 +9,24 @@ forumcrawl's own settings (override with ``-s NAME=VALUE``):
 - ``FORUMCRAWL_DATE_ORDER``: ``DMY``/``MDY``/``YMD`` for ambiguous numeric dates.
 - ``FORUMCRAWL_LANGUAGES``: dateparser languages for text dates (default: the page's lang).
 - ``FORUMCRAWL_BATCH_SIZE``: items written per SQLite transaction.
-- ``FORUMCRAWL_SITES``: per-site settings file (see ``forumcrawl/sites.py``).
+- ``FORUMCRAWL_SITES``: per-site settings file (see ``forumcrawl/reading/sites.py``).
 - ``FORUMCRAWL_COOKIES``: a cookies.txt (Netscape format, as browser extensions export
   it) for logged-in crawls; its cookies go with the seed requests of their sites.
 - ``FORUMCRAWL_MAX_RETRY_AFTER``: longest ``Retry-After`` waited for (seconds); a site
-  asking for more is left alone for the rest of the run (see ``forumcrawl/polite.py``).
+  asking for more is left alone for the rest of the run (see ``forumcrawl/crawl/middlewares/retry.py``).
 - ``FORUMCRAWL_BOARD_EARLY_STOP``: stop paging a board at a listing page whose last
   thread is unchanged (listings show the latest activity first); ``-a full=1`` ignores it.
 - ``FORUMCRAWL_DRIFT_MIN_POSTS``, ``FORUMCRAWL_DRIFT_RATIO``: when a field (date, author,
   user title, ...) filled on a site's stored posts is missing from this run's, the run
-  fails as layout drift (see ``forumcrawl/drift.py``); 0 posts turns the check off.
+  fails as layout drift (see ``forumcrawl/crawl/pipelines/drift.py``); 0 posts turns the check off.
 """
 
 import os
 
 BOT_NAME = "forumcrawl"
-SPIDER_MODULES = ["forumcrawl.spiders"]
-NEWSPIDER_MODULE = "forumcrawl.spiders"
-COMMANDS_MODULE = "forumcrawl.commands"
+SPIDER_MODULES = ["forumcrawl.crawl.spiders"]
+NEWSPIDER_MODULE = "forumcrawl.crawl.spiders"
+COMMANDS_MODULE = "forumcrawl.crawl.commands"
 
 FORUMCRAWL_DB = "forumcrawl.db"
 FORUMCRAWL_REPLAY_DIR = None
@@ -60,42 +60,42 @@ REDIRECT_MAX_TIMES = 8  # a forum's redirects are one or two hops; more is a loo
 DOWNLOADER_MIDDLEWARES = {
     # Retry-After, Crawl-delay and block pages, in Scrapy's retry middleware's place.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "forumcrawl.polite.PoliteMiddleware": 550,
+    "forumcrawl.crawl.middlewares.retry.PoliteMiddleware": 550,
     # Before the cache and the network, after robots.txt handling.
-    "forumcrawl.replay.ReplayMiddleware": 950,
+    "forumcrawl.crawl.middlewares.replay.ReplayMiddleware": 950,
 }
 FORUMCRAWL_COOKIES = None
 FORUMCRAWL_MAX_RETRY_AFTER = 600  # seconds; a site asking for longer is left for this run
 ITEM_PIPELINES = {
-    "forumcrawl.pipelines.NormalizePipeline": 100,
-    "forumcrawl.pipelines.ValidatePipeline": 200,
-    "forumcrawl.drift.DriftPipeline": 300,
-    "forumcrawl.pipelines.StorePipeline": 900,
+    "forumcrawl.crawl.pipelines.store.NormalizePipeline": 100,
+    "forumcrawl.crawl.pipelines.store.ValidatePipeline": 200,
+    "forumcrawl.crawl.pipelines.drift.DriftPipeline": 300,
+    "forumcrawl.crawl.pipelines.store.StorePipeline": 900,
 }
 EXTENSIONS = {
-    "forumcrawl.runs.RunRecorder": 500,
+    "forumcrawl.crawl.extensions.runs.RunRecorder": 500,
 }
 
 # Seen requests are remembered for one run only: what is stored is known from the database
-# (forumcrawl/incremental.py), so a killed run's sent-but-unstored pages are asked again.
-DUPEFILTER_CLASS = "forumcrawl.incremental.RunDupeFilter"
-SCHEDULER_DISK_QUEUE = "forumcrawl.incremental.ResumableDiskQueue"  # with JOBDIR only
+# (forumcrawl/crawl/incremental.py), so a killed run's sent-but-unstored pages are asked again.
+DUPEFILTER_CLASS = "forumcrawl.crawl.incremental.RunDupeFilter"
+SCHEDULER_DISK_QUEUE = "forumcrawl.crawl.incremental.ResumableDiskQueue"  # with JOBDIR only
 
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
-# -O posts.jsonl / .json / .csv write the records `forumcrawl extract` prints (feeds.py)
+# -O posts.jsonl / .json / .csv write the records `forumcrawl extract` prints (forumcrawl/crawl/exporters.py)
 FEED_EXPORTERS = {
-    "jsonlines": "forumcrawl.feeds.RecordsJsonLinesExporter",
-    "jsonl": "forumcrawl.feeds.RecordsJsonLinesExporter",
-    "json": "forumcrawl.feeds.RecordsJsonExporter",
-    "csv": "forumcrawl.feeds.PostsCsvExporter",
+    "jsonlines": "forumcrawl.crawl.exporters.RecordsJsonLinesExporter",
+    "jsonl": "forumcrawl.crawl.exporters.RecordsJsonLinesExporter",
+    "json": "forumcrawl.crawl.exporters.RecordsJsonExporter",
+    "csv": "forumcrawl.crawl.exporters.PostsCsvExporter",
 }
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
 
-# A crawl shared by several processes through Redis (forumcrawl/frontier.py): set
+# A crawl shared by several processes through Redis (forumcrawl/shared/scheduler.py): set
 # FORUMCRAWL_REDIS_URL (needs `pip install 'forumcrawl[shared]'`); workers of one crawl share
 # FORUMCRAWL_REDIS_CRAWL; a worker silent for FORUMCRAWL_REDIS_WORKER_TIMEOUT seconds is dead
 # and its requests go to the others. FORUMCRAWL_MARKS_DB: read the incremental watermarks from

@@ -1,8 +1,8 @@
-"""Gold comparison helpers for the tests: the package's own scorer (``forumcrawl.evaluate``)."""
+"""Gold comparison helpers for the tests: the package's own scorer (``forumcrawl.reading.evaluate``)."""
 
 from conftest import FIXTURES  # noqa: F401
 
-from forumcrawl.evaluate import (  # noqa: F401
+from forumcrawl.reading.evaluate import (  # noqa: F401
     body_f1,
     fixture_pages,
     load_gold,

@@ -9,7 +9,7 @@ import re
 import pytest
 from conftest import FIXTURES
 
-from forumcrawl.document import PageError, read_document
+from forumcrawl.reading.document import PageError, read_document
 
 MYBB = FIXTURES / "mybb" / "showthread-tid-4417.html"
 FLARUM = FIXTURES / "flarum" / "d-58-pi-weather-station-stops-logging.html"
@@ -75,7 +75,7 @@ def test_bad_json_responses_are_reported(body, reason):
 
 
 def test_json_no_engine_reads_is_an_unknown_engine():
-    from forumcrawl.document import UnknownEngine
+    from forumcrawl.reading.document import UnknownEngine
     with pytest.raises(UnknownEngine):
         read_document(b'{"hello": "world"}', "https://x.example/api", content_type="application/json")
 

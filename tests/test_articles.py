@@ -1,7 +1,7 @@
 from datetime import datetime, timezone
 
-from forumcrawl.extract.articles import find_article
-from forumcrawl.extract.dates import DateContext, normalise_date
+from forumcrawl.reading.extract.articles import find_article
+from forumcrawl.reading.extract.dates import DateContext, normalise_date
 
 CTX = DateContext(("en",), "UTC", "MDY", datetime(2026, 11, 24, tzinfo=timezone.utc))
 PARAS = [

@@ -13,8 +13,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import farm  # noqa: E402
 from run import url_of  # noqa: E402
 
-from forumcrawl.document import read_document  # noqa: E402
-from forumcrawl.pipelines import CHROME_MARKERS  # noqa: E402
+from forumcrawl.reading.document import read_document  # noqa: E402
+from forumcrawl.crawl.pipelines.store import CHROME_MARKERS  # noqa: E402
 
 
 def test_a_small_farm_parses_whole_and_crawls_whole(tmp_path):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from conftest import FIXTURES
 
-from forumcrawl.document import read_document
-from forumcrawl.fetch import PageError
+from forumcrawl.reading.document import read_document
+from forumcrawl.reading.decode import PageError
 
 
 def board(rel: str, url: str):

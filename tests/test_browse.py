@@ -24,7 +24,7 @@ from live_forum import LiveForum, demo
 from parsel import Selector
 
 from forumcrawl.browse import QUERIES, TABLE_DOCS, VIEW_DOCS, metadata
-from forumcrawl.store import SCHEMA_VERSION, TABLES, VIEWS, open_db
+from forumcrawl.storage.store import SCHEMA_VERSION, TABLES, VIEWS, open_db
 
 datasette = pytest.importorskip("datasette.app", reason="Datasette is the [browse] extra")
 

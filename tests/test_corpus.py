@@ -9,10 +9,10 @@ import pytest
 from gold import FIXTURES, fixture_pages, score_page, squash
 
 from forumcrawl.cli import extract_records
-from forumcrawl.document import read_document
-from forumcrawl.evaluate import summarise
-from forumcrawl.normalize import SiteSettings
-from forumcrawl.pipelines import CHROME_MARKERS
+from forumcrawl.reading.document import read_document
+from forumcrawl.reading.evaluate import summarise
+from forumcrawl.reading.normalize import SiteSettings
+from forumcrawl.crawl.pipelines.store import CHROME_MARKERS
 
 PAGES = fixture_pages(FIXTURES)
 

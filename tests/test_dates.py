@@ -5,11 +5,11 @@ from conftest import FIXTURES
 from parsel import Selector
 
 from forumcrawl.cli import extract_records
-from forumcrawl.extract import dates
-from forumcrawl.extract.dates import DateContext, normalise_date, parse_text
-from forumcrawl.extract.pagezone import page_timezone, stated_offset
+from forumcrawl.reading.extract import dates
+from forumcrawl.reading.extract.dates import DateContext, normalise_date, parse_text
+from forumcrawl.reading.extract.pagezone import page_timezone, stated_offset
 from forumcrawl.items import DateField
-from forumcrawl.normalize import SiteSettings
+from forumcrawl.reading.normalize import SiteSettings
 
 FETCHED = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 EN = DateContext(("en",), "UTC", "MDY", FETCHED)
@@ -83,7 +83,7 @@ def test_ambiguous_order_is_the_sites_not_the_posts():
 
 
 def test_day_month_order_inferred_from_the_pages_unambiguous_dates():
-    from forumcrawl.normalize import SiteSettings, infer_date_order
+    from forumcrawl.reading.normalize import SiteSettings, infer_date_order
     assert infer_date_order(["04-06-2019, 06:55 AM", "04-13-2019, 09:29 PM"]) == "MDY"
     assert infer_date_order(["04.06.2019", "25.06.2019"]) == "DMY"
     assert infer_date_order(["04-06-2019"]) is None
@@ -135,7 +135,7 @@ def test_text_dates_are_read_in_the_zone_the_page_states():
 
 def _raw_dates() -> set[str]:
     """Every displayed date the fixture pages show (posts and join dates)."""
-    from forumcrawl.document import read_document
+    from forumcrawl.reading.document import read_document
     found = set()
     for page in sorted(FIXTURES.glob("*/*.html")):
         try:

@@ -7,7 +7,7 @@ import json
 from conftest import last_run, run_live
 from live_forum import LiveForum
 
-from forumcrawl.drift import Coverage, collapsed
+from forumcrawl.crawl.pipelines.drift import Coverage, collapsed
 
 
 def coverage(posts: int, **fields: int) -> Coverage:

@@ -7,7 +7,7 @@ import sqlite_utils
 from conftest import last_run, last_stats, run_live
 from live_forum import BOARD, Fault, LiveForum
 
-from forumcrawl.polite import retry_after_seconds
+from forumcrawl.crawl.middlewares.retry import retry_after_seconds
 
 F35 = 346
 CHALLENGE = (b"<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title></head>"

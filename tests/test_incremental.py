@@ -167,7 +167,7 @@ def test_a_second_run_on_the_same_database_exits_at_once(tmp_path):
 def test_a_jobdir_queue_cut_by_a_kill_is_set_aside_not_fatal(tmp_path):
     from types import SimpleNamespace
 
-    from forumcrawl.incremental import ResumableDiskQueue
+    from forumcrawl.crawl.incremental import ResumableDiskQueue
     broken = tmp_path / "p0"
     broken.write_bytes(b"\x00\x00")  # SIGKILL inside the 4-byte size header
     queue = ResumableDiskQueue(SimpleNamespace(spider=None), str(broken))

@@ -12,10 +12,10 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from forumcrawl.engines.base import has_class
-from forumcrawl.engines.classes import ClassIndex, descendant
-from forumcrawl.extract.text import inner_html
-from forumcrawl.fetch import parse_html
+from forumcrawl.reading.engines.base import has_class
+from forumcrawl.reading.engines.classes import ClassIndex, descendant
+from forumcrawl.reading.extract.text import inner_html
+from forumcrawl.reading.decode import parse_html
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

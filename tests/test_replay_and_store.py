@@ -4,8 +4,8 @@ import pytest
 from conftest import DEMO, DEMO_HOST
 from scrapy.http import Request
 
-from forumcrawl.replay import ReplayDirectory
-from forumcrawl.store import SCHEMA_VERSION, StoreError, open_db
+from forumcrawl.crawl.middlewares.replay import ReplayDirectory
+from forumcrawl.storage.store import SCHEMA_VERSION, StoreError, open_db
 
 
 def test_replay_maps_urls_to_files():
@@ -53,7 +53,7 @@ def test_locked_database_gives_a_clear_error(tmp_path):
         with pytest.raises(StoreError, match="locked"):
             conn = sqlite3.connect(path, timeout=0.1)
             conn.close()
-            import forumcrawl.store as store
+            import forumcrawl.storage.store as store
             original = store.sqlite3.connect
             store.sqlite3.connect = lambda p, timeout=15: original(p, timeout=0.1)
             try:
@@ -81,7 +81,7 @@ def _thread(board_url):
 
 
 def test_a_board_known_only_by_id_gets_a_stub_and_never_overwrites_a_stored_board(tmp_path):
-    from forumcrawl.store import Batch, write_batch
+    from forumcrawl.storage.store import Batch, write_batch
     db = open_db(tmp_path / "f.db")
     batch = Batch()
     for item in _thread(None):  # an API names the category by id only
@@ -103,8 +103,8 @@ def test_a_board_known_only_by_id_gets_a_stub_and_never_overwrites_a_stored_boar
 def test_a_batch_that_cannot_be_stored_fails_the_run(tmp_path):
     from scrapy.utils.test import get_crawler
 
-    from forumcrawl.pipelines import StorePipeline
-    from forumcrawl.runs import FAILURES
+    from forumcrawl.crawl.pipelines.store import StorePipeline
+    from forumcrawl.crawl.extensions.runs import FAILURES
     crawler = get_crawler(settings_dict={"FORUMCRAWL_DB": str(tmp_path / "f.db")})
     pipeline = StorePipeline(crawler)
     pipeline.open_spider()
@@ -117,7 +117,7 @@ def test_a_batch_that_cannot_be_stored_fails_the_run(tmp_path):
 
 def test_the_watermark_moves_forward_or_to_the_last_page_never_back(tmp_path):
     from forumcrawl.items import PageItem, SiteItem, ThreadItem
-    from forumcrawl.store import Batch, write_batch
+    from forumcrawl.storage.store import Batch, write_batch
 
     db = open_db(tmp_path / "f.db")
 

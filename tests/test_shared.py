@@ -1,4 +1,4 @@
-"""A crawl shared by two worker processes through a real Redis (``forumcrawl/frontier.py``).
+"""A crawl shared by two worker processes through a real Redis (``forumcrawl/shared/scheduler.py``).
 
 redis-server is Debian's (``.ci/run`` installs it); without it these tests skip and
 say why. The forum is the live demo forum on 127.0.0.1; its own request log is the
@@ -26,7 +26,7 @@ from conftest import (
 )
 from live_forum import LiveForum
 
-from forumcrawl.merge import merge
+from forumcrawl.storage.merge import merge
 
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(

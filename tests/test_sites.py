@@ -10,7 +10,7 @@ import pytest
 from gold import FIXTURES
 
 from forumcrawl.cli import extract_records
-from forumcrawl.sites import SitesFileError, config_for, load_sites
+from forumcrawl.reading.sites import SitesFileError, config_for, load_sites
 
 PAGE = FIXTURES / "phpbb3/openoffice-82202.html"
 URL = "https://forum.openoffice.org/en/forum/viewtopic.php?f=5&t=82202"

@@ -10,7 +10,7 @@ import pytest
 from gold import FIXTURES, body_f1, load_gold, squash, user_matches
 
 from forumcrawl.cli import extract_records
-from forumcrawl.normalize import SiteSettings
+from forumcrawl.reading.normalize import SiteSettings
 
 PAGES = sorted(FIXTURES.glob("xenforo*/*.html"))
 # Posts visible on the pages without gold, counted by hand (and in the corpus manifest).
@@ -121,7 +121,7 @@ def test_thread_pagination_links():
 @pytest.mark.parametrize("page", sorted(FIXTURES.glob("xenforo2/*.html")), ids=lambda p: p.name)
 def test_machine_readable_post_dates_skip_dateparser(page, monkeypatch):
     """XenForo 2 posts carry <time datetime>: their dates must not cost a dateparser call."""
-    from forumcrawl.extract import dates
+    from forumcrawl.reading.extract import dates
 
     seen: list[str] = []
     real = dates._dateparser

@@ -1,0 +1,162 @@
+"""Fetch only what is new: each thread's watermark in the database decides its fate.
+
+A run reads the board listings first. For each thread the listing shows, the row the
+last run stored says what is known: the reply count and last-post date the listing
+showed then, how many pages the thread had, and the last page stored (``last_page``,
+``last_page_url``). From that:
+
+- a thread never stored is fetched whole;
+- a thread whose listing shows the same reply count and last-post date, and whose pages
+  were all stored, is skipped;
+- any other thread (new replies, or a run that stopped half-way through it) is fetched
+  again from its last stored page on: that page may have gained posts, and the pages
+  after it are reached through its "next" link.
+
+The state lives in the database, not in Scrapy's JOBDIR, so a run killed at any moment
+and started again picks up from what was actually stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import shutil
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.dupefilters import RFPDupeFilter
+from scrapy.squeues import PickleLifoDiskQueue
+
+from forumcrawl.reading.engines.base import ThreadLink
+from forumcrawl.storage.store import key, open_db
+
+logger = logging.getLogger(__name__)
+FETCH, RESUME, SKIP = "fetch", "resume", "skip"
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMark:
+    """What the database knows of one thread."""
+
+    reply_count: int | None
+    last_post_at: str | None
+    page_count: int | None
+    last_page: int | None
+    last_page_url: str | None
+
+    @property
+    def complete(self) -> bool:
+        """Every page the thread had when last read was stored."""
+        return bool(self.last_page) and self.last_page >= (self.page_count or 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    action: str  # FETCH, RESUME or SKIP
+    url: str | None
+    reason: str
+
+
+def load_marks(path: str | Path) -> dict[str, ThreadMark]:
+    """Every stored thread's watermark, by thread key (``site:native-id``)."""
+    if not Path(path).exists():
+        return {}
+    db = open_db(path)
+    try:
+        rows = db.execute("select id, reply_count, last_post_at, page_count, last_page,"
+                          " last_page_url from threads").fetchall()
+    finally:
+        db.close()
+    return {row[0]: ThreadMark(*row[1:]) for row in rows}
+
+
+def plan_thread(site_id: str, link: ThreadLink, marks: dict[str, ThreadMark],
+                full: bool = False) -> Plan:
+    """What to do with a thread a board listing shows (its ``last_post`` normalised)."""
+    if full:
+        return Plan(FETCH, link.url, "full crawl")
+    mark = _mark(marks, site_id, link.thread_id)
+    if mark is None:
+        return Plan(FETCH, link.url, "new thread")
+    if mark.complete and _unchanged(link, mark):
+        return Plan(SKIP, None, "unchanged")
+    resume_at = mark.last_page_url if (mark.last_page or 0) > 1 and mark.last_page_url else link.url
+    return Plan(RESUME, resume_at, "changed" if mark.complete else "unfinished")
+
+
+def resume_url(site_id: str, thread_id: str | None, page_number: int,
+               marks: dict[str, ThreadMark]) -> str | None:
+    """For a thread page reached from its start (a seed URL): the later page stored
+    last time, where reading should go on, or None to read on page by page."""
+    mark = _mark(marks, site_id, thread_id)
+    if mark and mark.last_page and mark.last_page > page_number and mark.last_page_url:
+        return mark.last_page_url
+    return None
+
+
+def _mark(marks: dict[str, ThreadMark], site_id: str, thread_id: str | None) -> ThreadMark | None:
+    return marks.get(key(site_id, thread_id)) if thread_id else None
+
+
+def _unchanged(link: ThreadLink, mark: ThreadMark) -> bool:
+    if link.reply_count is None and not link.last_post.value:
+        return False  # the listing says nothing that could show a change: look
+    if link.reply_count is not None and link.reply_count != mark.reply_count:
+        return False
+    if link.last_post.value and link.last_post.value != mark.last_post_at:
+        return False
+    return True
+
+
+class RunDupeFilter(RFPDupeFilter):
+    """Scrapy's duplicate filter, remembering requests for this run only.
+
+    With JOBDIR, Scrapy keeps the fingerprints of every request *sent*; after a run is
+    killed, the pages sent but never stored would be refused as duplicates forever. What
+    was stored is known from the database, so seen requests are not carried over.
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunDupeFilter:
+        return cls(None, crawler.settings.getbool("DUPEFILTER_DEBUG"),
+                   fingerprinter=crawler.request_fingerprinter)
+
+    def request_seen(self, request: Request) -> bool:
+        # A redirect back to a URL of its own chain (a login or cookie bounce, or a loop)
+        # is let through: REDIRECT_MAX_TIMES then ends a real loop with an error the
+        # spider reports, where the filter would have dropped the page without a word.
+        if request.url in request.meta.get("redirect_urls", ()):
+            return False
+        return super().request_seen(request)
+
+
+class ResumableDiskQueue(PickleLifoDiskQueue):
+    """Scrapy's JOBDIR request queue, surviving a run killed while writing it.
+
+    A SIGKILL can leave a queue file cut inside its size header or a record; Scrapy then
+    fails on every request it tries to queue and the run "finishes" having done nothing.
+    A broken queue is set aside (``*.broken``) and started empty: the database, not the
+    queue, says what is left to fetch.
+    """
+
+    def __init__(self, crawler: Crawler, key: str) -> None:
+        try:
+            super().__init__(crawler, key)
+        except (struct.error, ValueError, EOFError, OSError) as exc:
+            broken = Path(key)
+            aside = broken.with_name(f"{broken.name}.broken")
+            shutil.rmtree(aside, ignore_errors=True) if aside.is_dir() else aside.unlink(missing_ok=True)
+            broken.rename(aside)
+            logger.warning("JOBDIR queue %s was left broken by an interrupted run (%s); set aside"
+                           " as %s, starting it empty", key, exc, aside)
+            super().__init__(crawler, key)
+
+    def pop(self):
+        try:
+            return super().pop()
+        except (struct.error, ValueError, EOFError, pickle.UnpicklingError) as exc:
+            logger.warning("unreadable request in the JOBDIR queue skipped: %s", exc)
+            return None

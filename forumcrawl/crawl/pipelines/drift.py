@@ -1,0 +1,151 @@
+"""Layout drift: a field that a site's posts always had, missing from this run's posts.
+
+When a forum changes its templates, the parser rarely fails outright: it goes on
+finding posts, but their dates, authors or user titles come back empty. Each post still
+passes validation, so the run would look like a success while storing hollow rows. This
+module compares how often each field is filled in this run's posts with how often it is
+filled in the site's most recent stored posts, and calls a collapse a failure (the
+crawl then exits non-zero and ``crawl_runs.failures`` says which field fell, and how far).
+
+The comparison needs enough posts on both sides to mean something, so small runs and
+new sites are never flagged. Fixing the parser and running ``forumcrawl reparse``
+restores the rows from the page archive.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlite_utils
+from scrapy.crawler import Crawler
+
+from forumcrawl.items import PostItem
+from forumcrawl.crawl.extensions.runs import FAILURES
+from forumcrawl.storage.store import StoreError, open_readonly
+
+logger = logging.getLogger(__name__)
+
+# The fields watched, as the SQL that tells whether a stored post has each one.
+STORED = {
+    "posted_at": "p.posted_at is not null",
+    "author": "p.author_name is not null",
+    "author_profile": "u.profile_url is not null",
+    "author_title": "u.title is not null",
+    "author_joined": "u.joined_at is not null",
+    "body": "p.body_text != ''",
+}
+
+
+def filled(post: PostItem) -> dict[str, bool]:
+    """Which watched fields a post about to be stored has (the same tests as ``STORED``)."""
+    author = post.author
+    return {
+        "posted_at": post.posted.value is not None,
+        "author": author is not None,
+        "author_profile": bool(author and author.profile_url),
+        "author_title": bool(author and author.title),
+        "author_joined": bool(author and author.joined.value),
+        "body": bool(post.body_text),
+    }
+
+
+@dataclass
+class Coverage:
+    """How many posts, and how many of them had each field."""
+
+    posts: int = 0
+    fields: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STORED, 0))
+
+    def add(self, has: dict[str, bool]) -> None:
+        self.posts += 1
+        for name, present in has.items():
+            self.fields[name] += present
+
+    def share(self, name: str) -> float:
+        return self.fields[name] / self.posts if self.posts else 0.0
+
+
+def stored_coverage(db: sqlite_utils.Database, site_id: str, recent: int = 10_000) -> Coverage:
+    """Coverage over the site's ``recent`` last stored posts that are still on the forum.
+
+    Recent posts rather than all of them: the question is whether today's pages look
+    like the pages read lately, and reading a few thousand rows through the ``site_id``
+    index costs the same on a database of any size.
+    """
+    tests = ", ".join(f"coalesce(sum({sql}), 0)" for sql in STORED.values())
+    row = db.execute(
+        f"select count(*), {tests} from (select * from posts where site_id = ?"
+        "   and vanished_at is null order by rowid desc limit ?) p"
+        " left join users u on u.id = p.user_id", [site_id, recent]).fetchone()
+    return Coverage(posts=row[0], fields=dict(zip(STORED, row[1:], strict=True)))
+
+
+def collapsed(before: Coverage, now: Coverage, min_posts: int = 20, ratio: float = 0.5,
+              usual: float = 0.5) -> list[str]:
+    """The fields present on at least ``usual`` of the posts before that this run filled
+    on less than ``ratio`` times as many, each as a sentence for the run's failures."""
+    if before.posts < min_posts or now.posts < min_posts:
+        return []
+    found = []
+    for name in STORED:
+        was, is_ = before.share(name), now.share(name)
+        if was >= usual and is_ < was * ratio:
+            found.append(f"{name} on {is_:.0%} of {now.posts} posts this run, "
+                         f"{was:.0%} of the {before.posts} stored before")
+    return found
+
+
+class DriftPipeline:
+    """Counts the watched fields of the posts a run stores, per site, and at the end
+    lists each collapse against the site's stored history in ``forumcrawl/failures``.
+
+    Settings: ``FORUMCRAWL_DRIFT_MIN_POSTS`` (posts needed on both sides, default 20;
+    0 turns the check off) and ``FORUMCRAWL_DRIFT_RATIO`` (default 0.5: a field filled on
+    90% of stored posts and on less than 45% of this run's is a collapse).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.min_posts = crawler.settings.getint("FORUMCRAWL_DRIFT_MIN_POSTS", 20)
+        self.ratio = crawler.settings.getfloat("FORUMCRAWL_DRIFT_RATIO", 0.5)
+        self.history: dict[str, Coverage | None] = {}
+        self.run: dict[str, Coverage] = defaultdict(Coverage)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DriftPipeline:
+        return cls(crawler)
+
+    def process_item(self, item, spider=None):
+        if isinstance(item, PostItem) and self.min_posts > 0:
+            if item.site_id not in self.history:
+                # Read before this run stores any post of the site: its first post is here.
+                self.history[item.site_id] = self.stored(item.site_id)
+            self.run[item.site_id].add(filled(item))
+        return item
+
+    def stored(self, site_id: str) -> Coverage | None:
+        try:
+            db = open_readonly(self.crawler.settings.get("FORUMCRAWL_DB"))
+        except StoreError as exc:
+            logger.warning("layout drift not checked: %s", exc)  # the store reports it too
+            return None
+        try:
+            return stored_coverage(db, site_id)
+        finally:
+            db.close()
+
+    def close_spider(self, spider=None) -> None:
+        stats = self.crawler.stats
+        for site_id, now in sorted(self.run.items()):
+            before = self.history.get(site_id)
+            if before is None:
+                continue
+            for problem in collapsed(before, now, self.min_posts, self.ratio):
+                message = f"{site_id}: {problem}; has the forum's layout changed?"
+                logger.error("layout drift: %s", message)
+                stats.inc_value("forumcrawl/errors/layout_drift")
+                stats.set_value(FAILURES, [*(stats.get_value(FAILURES) or []),
+                                           f"layout_drift: {message}"])
+

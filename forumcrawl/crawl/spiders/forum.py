@@ -1,0 +1,280 @@
+"""The ``forum`` spider: forum index -> boards -> threads -> thread pages.
+
+``scrapy crawl forum -a url=URL`` (an index, a board or a thread) or
+``-a urls_file=PATH`` (one URL per line); ``-a engine=NAME`` skips detection;
+``-a full=1`` fetches every thread again instead of only what changed (see
+:mod:`forumcrawl.crawl.incremental`). Each page is read once by
+:func:`~forumcrawl.reading.document.read_document`; what it finds becomes items and follow-up
+requests, and the page itself is archived (a ``PageItem``, after its rows). Problems are
+logged, counted in stats under ``forumcrawl/``, and those that mean the run did not do
+its job are listed in ``forumcrawl/failures``, which makes ``scrapy crawl`` exit
+non-zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import scrapy
+from scrapy import exceptions
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from twisted.internet.defer import CancelledError
+from twisted.python.failure import Failure
+
+from forumcrawl.crawl.cookies import CookieFileError, cookies_for, load_cookies
+from forumcrawl.reading.document import PageError, UnknownEngine, read_document
+from forumcrawl.reading.engines.base import PAGE_THREAD, BoardPage, ThreadPage
+from forumcrawl.crawl.incremental import FETCH, SKIP, load_marks, plan_thread, resume_url
+from forumcrawl.items import PageItem
+from forumcrawl.reading.normalize import (
+    SiteSettings,
+    attach_listing,
+    board_items,
+    normalise_listing,
+    page_items,
+    site_id_for,
+    site_item,
+    thread_watermark,
+)
+from forumcrawl.crawl.extensions.runs import FAILURES
+from forumcrawl.shared import LEASE
+from forumcrawl.reading.sites import SitesFileError, config_for, load_sites, settings_of, site_defaults
+from forumcrawl.storage.store import StoreError
+
+# A download that DOWNLOAD_MAXSIZE stopped (Scrapy >= 2.14 has its own exception for it).
+CANCELLED = tuple(e for e in (getattr(exceptions, "DownloadCancelledError", None), CancelledError) if e)
+
+
+class ForumSpider(scrapy.Spider):
+    name = "forum"
+
+    def __init__(self, url: str | None = None, urls_file: str | None = None,
+                 engine: str | None = None, full: str | None = None, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        urls = [url] if url else []
+        if urls_file:
+            lines = Path(urls_file).read_text(encoding="utf-8").splitlines()
+            urls += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+        if not urls:
+            raise ValueError("give a forum, board or thread URL: -a url=URL or -a urls_file=PATH")
+        self.seed_urls = urls
+        self.engine_name = engine
+        self.full = str(full or "").lower() in ("1", "true", "yes", "on")
+        self.allowed_domains = sorted({urlsplit(u).hostname for u in urls if urlsplit(u).hostname})
+        self._site_engines: dict[str, str] = {}  # site id -> engine of its first page
+        self.marks: dict = {}  # thread watermarks from the database, loaded in start()
+        self.early_stop = True
+
+    @property
+    def sites(self) -> dict:
+        """Per-site settings from ``FORUMCRAWL_SITES`` (loaded once; errors stop the run)."""
+        if not hasattr(self, "_sites"):
+            settings = self.crawler.settings
+            self._sites = load_sites(settings.get("FORUMCRAWL_SITES"), site_defaults(settings))
+        return self._sites
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        try:
+            self.sites
+        except SitesFileError as exc:
+            self.fail("bad_sites_file", str(exc))
+            return
+        try:
+            settings = self.crawler.settings
+            # a shared crawl's worker also knows what the merged database holds
+            merged = settings.get("FORUMCRAWL_MARKS_DB")
+            self.marks = {} if self.full else {**(load_marks(merged) if merged else {}),
+                                               **load_marks(settings.get("FORUMCRAWL_DB"))}
+        except StoreError as exc:
+            self.fail("store_unusable", str(exc))
+            return
+        self.early_stop = self.crawler.settings.getbool("FORUMCRAWL_BOARD_EARLY_STOP", True)
+        self.default_settings = site_defaults(self.crawler.settings)
+        try:
+            jar = load_cookies(self.crawler.settings.get("FORUMCRAWL_COOKIES"))
+        except CookieFileError as exc:
+            self.fail("bad_cookies_file", str(exc))
+            return
+        for url in self.seed_urls:
+            # Scrapy's cookie middleware keeps what the seed request carries for the site
+            yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
+                                 cookies=cookies_for(jar, url), meta={"forumcrawl_seed": True})
+
+    # ---------------------------------------------------------------- failures
+    def fail(self, reason: str, message: str) -> None:
+        """Record something that makes this run a failure (and the exit status non-zero)."""
+        self.logger.error(message)
+        failures = self.crawler.stats.get_value(FAILURES) or []
+        self.crawler.stats.set_value(FAILURES, [*failures, f"{reason}: {message}"])
+
+    def html_fallback(self, request: scrapy.Request) -> scrapy.Request | None:
+        """An API URL that failed (JSON off, or blocked) is asked again as its HTML page."""
+        parts = urlsplit(request.url)
+        if not parts.path.endswith(".json") or request.meta.get("forumcrawl_fallback"):
+            return None
+        self.crawler.stats.inc_value("forumcrawl/json_fallback")
+        html_url = urlunsplit(parts._replace(path=parts.path.removesuffix(".json")))
+        self.logger.warning("%s unavailable; reading the HTML view %s instead", request.url, html_url)
+        return request.replace(url=html_url, meta={**request.meta, "forumcrawl_fallback": True})
+
+    def restart_thread(self, request: scrapy.Request) -> scrapy.Request | None:
+        """A stored last page that is gone (the thread shrank): read the thread from its
+        first page instead."""
+        start = request.meta.get("forumcrawl_thread_start")
+        if not start or start == request.url:
+            return None
+        self.crawler.stats.inc_value("forumcrawl/incremental/restarted")
+        self.logger.warning("%s is gone; reading the thread again from %s", request.url, start)
+        meta = {k: v for k, v in request.meta.items() if k != "forumcrawl_thread_start"}
+        return request.replace(url=start, meta={**meta, "forumcrawl_no_jump": True}, dont_filter=True)
+
+    def on_error(self, failure: Failure):
+        request = failure.request
+        fallback = self.html_fallback(request) or self.restart_thread(request)
+        if fallback is not None:
+            yield fallback
+            return
+        stats = self.crawler.stats
+        stats.inc_value("forumcrawl/errors/download")
+        if failure.check(*CANCELLED):
+            # only DOWNLOAD_MAXSIZE cancels a download; every run would miss this page
+            stats.inc_value("forumcrawl/errors/too_large")
+            limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
+            self.fail("page_too_large", f"{request.url} is larger than DOWNLOAD_MAXSIZE "
+                      f"({limit} bytes); raise it (-s DOWNLOAD_MAXSIZE=...) to read the page")
+            return
+        if failure.check(IgnoreRequest) and "redirect_times" in request.meta:
+            stats.inc_value("forumcrawl/errors/redirect_loop")
+            chain = " -> ".join([*request.meta.get("redirect_urls", []), request.url])
+            message = f"redirect loop, given up after {request.meta['redirect_times']} redirects: {chain}"
+        else:
+            message = f"download failed for {request.url}: {failure.getErrorMessage()}"
+        if request.meta.get("forumcrawl_seed"):
+            self.fail("seed_unreachable", message)
+        else:
+            self.logger.error(message)
+
+    # ---------------------------------------------------------------- parsing
+    def parse(self, response: Response) -> Iterator:
+        stats = self.crawler.stats
+        seed = response.meta.get("forumcrawl_seed", False)
+        if response.status >= 400 and (fallback := self.html_fallback(response.request)
+                                       or self.restart_thread(response.request)):
+            yield fallback
+            return
+        if response.status >= 400:
+            stats.inc_value(f"forumcrawl/errors/http_{response.status}")
+            message = f"HTTP {response.status} for {response.url}"
+            self.fail("seed_unreachable", message) if seed else self.logger.error(message)
+            return
+        if not isinstance(response, TextResponse):
+            stats.inc_value("forumcrawl/errors/not_html")
+            message = f"not an HTML page: {response.url} ({response.headers.get('Content-Type')})"
+            self.fail("not_a_forum", message) if seed else self.logger.error(message)
+            return
+        if "dataloss" in response.flags:
+            stats.inc_value("forumcrawl/errors/truncated")
+            self.logger.error("truncated download (data loss) for %s; nothing stored from it",
+                              response.url)
+            return
+        fetched = datetime.now(timezone.utc)
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        site_id = site_id_for(response.url)
+
+        def archived(kind: str, **thread) -> PageItem:
+            return PageItem(url=response.url, site_id=site_id, status=response.status,
+                            content_type=content_type, body=response.body,
+                            fetched_at=fetched.isoformat(timespec="seconds"), kind=kind,
+                            lease=response.meta.get(LEASE), **thread)
+
+        try:
+            site = config_for(self.sites, response.url)
+            engine = self.engine_name or (site.engine if site else None)
+            doc = read_document(response.body, response.url, content_type=content_type,
+                                engine=engine, prefer=self._site_engines.get(site_id))
+        except UnknownEngine as exc:
+            stats.inc_value("forumcrawl/errors/unknown_engine")
+            message = f"{response.url}: {exc}"
+            self.fail("unknown_engine", message) if seed else self.logger.error(message)
+            yield archived("unknown_engine")
+            return
+        except PageError as exc:
+            stats.inc_value(f"forumcrawl/errors/{exc.reason}")
+            if exc.reason == "no_posts":
+                self.fail("thread_without_posts", str(exc))
+            elif seed:
+                self.fail(exc.reason, f"{response.url}: {exc}")
+            else:
+                self.logger.error("%s: %s; nothing stored from it", response.url, exc)
+            if exc.reason not in ("empty", "truncated", "bad_json"):
+                yield archived(exc.reason)  # a complete page the parser could not read
+            return
+
+        if doc.charset_corrected:
+            stats.inc_value("forumcrawl/charset_corrected")
+            self.logger.warning("%s: declared %s but bytes are UTF-8; read as UTF-8",
+                                response.url, response.encoding)
+        stats.inc_value(f"forumcrawl/pages/{doc.kind}")
+        if site_id not in self._site_engines:
+            self._site_engines[site_id] = doc.detection.engine.name
+            self.logger.info("%s: engine %s (%s)", site_id, doc.detection.engine.name,
+                             "; ".join(doc.detection.evidence))
+            yield site_item(response.url, doc.detection.engine.name, doc.detection.evidence,
+                            doc.language)
+
+        if doc.kind == PAGE_THREAD:
+            yield from self.thread_page(response, doc.thread, site_id, fetched)
+            yield archived(doc.kind, **thread_watermark(doc.thread))
+        else:
+            yield from self.board_page(response, doc.board, site_id, settings_of(site, self.default_settings))
+            yield archived(doc.kind)
+
+    def thread_page(self, response: Response, page: ThreadPage, site_id: str,
+                    fetched: datetime) -> Iterator:
+        attach_listing(page, response.meta.get("forumcrawl_listing"))
+        yield from page_items(page, response.url, fetched)
+        meta = {k: response.meta[k] for k in ("forumcrawl_listing", "forumcrawl_no_jump")
+                if k in response.meta}
+        jump = None if (self.full or response.meta.get("forumcrawl_no_jump")) else resume_url(
+            site_id, page.thread.thread_id, page.page_number, self.marks)
+        if jump:
+            # reached from its start, a thread stored before goes on where it was left
+            self.crawler.stats.inc_value("forumcrawl/incremental/jumped")
+            yield response.follow(jump, callback=self.parse, errback=self.on_error,
+                                  meta={**meta, "forumcrawl_thread_start": response.url})
+        elif page.next_url:
+            yield response.follow(page.next_url, callback=self.parse, errback=self.on_error, meta=meta)
+        for url in page.more_urls:
+            yield response.follow(url, callback=self.parse, errback=self.on_error, meta=meta)
+
+    def board_page(self, response: Response, page: BoardPage, site_id: str,
+                   settings: SiteSettings) -> Iterator:
+        stats = self.crawler.stats
+        yield from board_items(page, response.url)
+        for board in page.boards:
+            yield response.follow(board.url, callback=self.parse, errback=self.on_error)
+        normalise_listing(page, settings, datetime.now(timezone.utc))
+        last_action = None
+        for link in page.threads:
+            plan = plan_thread(site_id, link, self.marks, self.full)
+            last_action = plan.action
+            stats.inc_value(f"forumcrawl/incremental/{plan.action}")
+            if plan.action == SKIP:
+                continue
+            meta = {"forumcrawl_listing": link}
+            if plan.action != FETCH and plan.url != link.url:
+                meta["forumcrawl_thread_start"] = link.url
+            yield response.follow(plan.url, callback=self.parse, errback=self.on_error, meta=meta)
+        if page.next_url:
+            if last_action == SKIP and self.early_stop:
+                # Listings put the latest activity first (stickies aside, at the top): once
+                # the last row is unchanged, so is everything on the pages after it.
+                stats.inc_value("forumcrawl/incremental/board_stopped")
+                self.logger.info("%s: its last thread is unchanged; not reading further pages (%s)",
+                                 response.url, page.next_url)
+                return
+            yield response.follow(page.next_url, callback=self.parse, errback=self.on_error)

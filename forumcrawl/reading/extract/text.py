@@ -1,0 +1,177 @@
+"""Post bodies: in-post chrome out, quotes apart, clean HTML and text for what is left.
+
+Engines say *where* things are (a :class:`QuoteRule`, chrome XPaths); this module does
+the engine-independent work once. It never mutates the page tree it is given: the body
+element is copied first, because the same tree also serves the user card, the dates
+and the signature.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import html_text
+import lxml.html
+from lxml.html import HtmlElement
+
+from forumcrawl.items import QuoteItem
+
+# Chrome that can appear inside any engine's post body, by tag (lxml filters tags in C,
+# where the equivalent XPath union walked the body once per tag).
+GENERIC_BODY_CHROME = ("script", "style", "noscript", "template", "button", "form", "iframe")
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    author: str | None = None
+    user_id: str | None = None
+    post_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRule:
+    """How one engine marks up a quote.
+
+    ``xpath`` finds quote containers (relative to the body, ``.//`` form); ``content``
+    finds, inside one container, the element holding the quoted words (``None``: the
+    container itself); ``chrome`` removes quote furniture such as "X said:" headers and
+    "Click to expand..." links; ``attribution`` reads who and which post was quoted.
+    """
+
+    xpath: str
+    attribution: Callable[[HtmlElement], Attribution]
+    content: str | None = None
+    chrome: str | None = None
+    header: str | None = None  # furniture *beside* the quote (SMF's quoteheader), from it
+
+
+@dataclass(slots=True)
+class Body:
+    html: str
+    text: str
+    quotes: list[QuoteItem] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+
+_BLANK_LINES = re.compile(r"\n\s*\n(\s*\n)+")
+_SPACES = re.compile(r"[ \t\u00a0\u200b\u2009\u202f]+")
+
+
+def tidy(text: str) -> str:
+    """Normalise spaces within lines and cap runs of blank lines at one."""
+    lines = [line.strip() for line in _SPACES.sub(" ", text).splitlines()]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def element_text(el: HtmlElement, owned: bool = False) -> str:
+    """Visible text with line structure (``<br>``, blocks, paragraphs) kept.
+
+    ``owned``: ``el`` is a copy nobody reads afterwards, so html-text's cleaning
+    (comments, scripts, embeds out) may happen in place instead of on another copy.
+    """
+    if not owned:
+        return tidy(html_text.extract_text(el, guess_layout=True))
+    try:
+        html_text.cleaner(el)
+    except AssertionError:  # https://bugs.launchpad.net/lxml/+bug/1838497, as html-text does
+        pass
+    return tidy(html_text.etree_to_text(el, guess_layout=True))
+
+
+def inner_html(el: HtmlElement) -> str:
+    """The element's content as HTML, without the line breaks a removed quote left at
+    its edges (``<br>`` children before any text or after the last of it)."""
+    children = list(el)
+    text = el.text or ""
+    start, end = 0, len(children)
+    while start < end and children[start].tag == "br" and not text.strip():
+        text = children[start].tail or ""
+        start += 1
+    while end > start and children[end - 1].tag == "br" and not (children[end - 1].tail or "").strip():
+        end -= 1
+    parts = [text] if text else []
+    parts.extend(lxml.html.tostring(child, encoding="unicode") for child in children[start:end])
+    return "".join(parts).strip()
+
+
+def _drop(el: HtmlElement) -> None:
+    """Remove an element but keep the text that follows it."""
+    if el.getparent() is not None:
+        el.drop_tree()
+
+
+def _drop_quote(node: HtmlElement, rule: QuoteRule) -> None:
+    if rule.header:
+        for header in node.xpath(rule.header):
+            _drop(header)
+    _drop(node)
+
+
+def _remove(root: HtmlElement, xpath: str | None) -> None:
+    if not xpath:
+        return
+    for el in root.xpath(xpath):
+        _drop(el)
+
+
+def _links(el: HtmlElement, base: str) -> list[str]:
+    out: list[str] = []
+    for href in el.xpath(".//a/@href"):
+        href = href.strip()
+        if href and not href.startswith(("#", "javascript:", "mailto:")):
+            out.append(urljoin(base, href))
+    return out
+
+
+def split_body(
+    body: HtmlElement, rule: QuoteRule, chrome: str | None = None, base: str = ""
+) -> Body:
+    """Split a post body into its own words and the quotes it contains.
+
+    Each quote becomes a :class:`QuoteItem` with its attribution and nesting depth
+    (1 for a quote in the post, 2 for a quote inside that quote, ...); a quote's text
+    excludes the quotes nested in it, which are rows of their own.
+    """
+    root = copy.deepcopy(body)
+    for el in list(root.iterdescendants(*GENERIC_BODY_CHROME)):
+        _drop(el)
+    _remove(root, chrome)
+
+    quote_nodes = root.xpath(rule.xpath)
+    quote_set = set(quote_nodes)
+    quotes: list[QuoteItem] = []
+    for position, node in enumerate(quote_nodes):
+        depth = 1 + sum(1 for anc in node.iterancestors() if anc in quote_set)
+        who = rule.attribution(node)
+        content = node
+        if rule.content:
+            found = node.xpath(rule.content)
+            if found:
+                content = found[0]
+        content = copy.deepcopy(content)
+        _remove(content, rule.chrome)
+        for nested in content.xpath(rule.xpath):
+            _drop_quote(nested, rule)
+        links = _links(content, base)  # before the text: cleaning for it drops embeds
+        quotes.append(
+            QuoteItem(
+                position=position,
+                depth=depth,
+                text=element_text(content, owned=True),
+                author=who.author,
+                author_user_id=who.user_id,
+                post_id=who.post_id,
+                links=links,
+            )
+        )
+
+    for node in quote_nodes:
+        if not any(anc in quote_set for anc in node.iterancestors()):
+            _drop_quote(node, rule)
+
+    html, links = inner_html(root), _links(root, base)
+    return Body(html=html, text=element_text(root, owned=True), quotes=quotes, links=links)
