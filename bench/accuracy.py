@@ -5,7 +5,7 @@
     python bench/accuracy.py --pages    # one row per page as well
 
 Prints post precision/recall, author and date accuracy, mean body token-F1 and chrome
-leaks (see ``forumcrawl.reading.evaluate`` for how each is measured).
+leaks (see ``forumcrawl.evaluation.gold`` for how each is measured).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from forumcrawl.reading.evaluate import fixture_pages, format_table, score_page, summarise
+from forumcrawl.evaluation.gold import fixture_pages, format_table, score_page, summarise
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

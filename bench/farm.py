@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 sys.path.insert(0, str(ROOT))
 
-from forumcrawl.crawl.pipelines.store import CHROME_MARKERS  # noqa: E402
+from forumcrawl.reading.validate import CHROME_MARKERS  # noqa: E402
 from forumcrawl.crawl.middlewares.replay import ReplayDirectory  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("build_demo", FIXTURES / "site" / "build_demo.py")

@@ -3,7 +3,7 @@
 Builds a farm (``bench/farm.py``: XenForo 2 and phpBB 3, real markup), serves it on
 127.0.0.1 (``bench/serve_farm.py``, keep-alive) and measures, in interleaved rounds:
 
-- parse-only: ``read_document`` (decode, lxml, engine parser) over every thread page,
+- parse-only: ``read_page`` (decode, lxml, engine reader, normalise) over every thread page,
   in this process on one core: the ceiling for everything else;
 - end to end: ``scrapy crawl forum`` over both forums into a fresh SQLite database
   (boards, threads, every page, normalisation, validation, storage, page archive);
@@ -43,7 +43,8 @@ sys.path.insert(0, str(HERE.parent))
 
 import farm as farm_builder  # noqa: E402
 
-from forumcrawl.reading.document import read_document  # noqa: E402
+from forumcrawl.reading.context import PageContext  # noqa: E402
+from forumcrawl.reading.service import read_page  # noqa: E402
 from forumcrawl.crawl.middlewares.replay import ReplayDirectory  # noqa: E402
 
 CRAWL_SETTINGS = ("-s", "LOG_LEVEL=WARNING", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
@@ -123,7 +124,7 @@ def parse_only(pages: list[tuple[str, bytes]]) -> dict:
     start, cpu = time.perf_counter(), time.process_time()
     posts = 0
     for url, body in pages:
-        posts += len(read_document(body, url, content_type="text/html; charset=utf-8").thread.posts)
+        posts += len(read_page(body, url, PageContext(content_type="text/html; charset=utf-8")).thread.posts)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {"pages_s": len(pages) / cpu, "wall_pages_s": len(pages) / wall, "posts": posts}
 

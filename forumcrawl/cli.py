@@ -24,46 +24,19 @@ import signal
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
+from forumcrawl.archive.reparse import reparse
 from forumcrawl.browse import db_name_for, metadata
-from forumcrawl.reading.document import PageError, UnknownEngine, read_document
-from forumcrawl.items import ThreadItem
+from forumcrawl.reading.context import SiteSettings
+from forumcrawl.reading.service import PageError, UnknownEngine
+from forumcrawl.reading.sites import Sites, SitesFileError
+from forumcrawl.storage.database import StoreError, open_db, open_readonly
 from forumcrawl.storage.lock import RunLock, RunLocked
 from forumcrawl.storage.merge import merge
-from forumcrawl.reading.normalize import SiteSettings, normalise_item, page_items
-from forumcrawl.storage.records import item_records, thread_record
-from forumcrawl.archive.reparse import reparse
+from forumcrawl.storage.records import records_for
 from forumcrawl.storage.reports import export_rows, format_stats, site_stats, write_rows
-from forumcrawl.reading.sites import SitesFileError, config_for, load_sites
-from forumcrawl.storage.store import StoreError, open_db, open_readonly
-
-
-def extract_records(body: bytes, url: str, settings: SiteSettings, engine=None,
-                    fetched_at: datetime | None = None) -> list[dict]:
-    """The records ``extract`` prints for one page (raises PageError / UnknownEngine)."""
-    doc = read_document(body, url, engine=engine)
-    if doc.thread is None:
-        board = doc.board
-        out = []
-        if board.board:
-            out.append({"type": "board", **asdict(board.board), "next_url": board.next_url,
-                        "engine": doc.detection.engine.name})
-        out += [{"type": "thread_link", "url": t.url, "thread_id": t.thread_id,
-                 "title": t.title, "reply_count": t.reply_count,
-                 "last_post_raw": t.last_post.raw} for t in board.threads]
-        out += [{"type": "board", **asdict(b)} for b in board.boards]
-        return out
-    records = []
-    for item in page_items(doc.thread, url, fetched_at):
-        normalise_item(item, settings)
-        if isinstance(item, ThreadItem):
-            records.append(thread_record(item, doc.thread, doc.detection))
-        else:
-            records += item_records(item)
-    return records
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -74,20 +47,15 @@ def cmd_extract(args: argparse.Namespace) -> int:
         print(f"forumcrawl extract: cannot read {path}: {exc}", file=sys.stderr)
         return 2
     url = args.url or path.resolve().as_uri()
-    settings = SiteSettings(timezone=args.timezone, date_order=args.date_order,
+    defaults = SiteSettings(timezone=args.timezone, date_order=args.date_order,
                             languages=tuple(args.language) if args.language else None)
-    engine = args.engine
     try:
-        site = config_for(load_sites(args.sites, settings), url)
+        sites = Sites.load(args.sites, defaults, args.engine)
     except SitesFileError as exc:
         print(f"forumcrawl extract: {exc}", file=sys.stderr)
         return 2
-    if site:
-        settings = site.settings or settings
-        engine = engine or site.engine
     try:
-        records = extract_records(body, url, settings, engine=engine,
-                                  fetched_at=datetime.now(timezone.utc))
+        records = records_for(body, url, sites.context(url, datetime.now(timezone.utc)))
     except (PageError, UnknownEngine) as exc:
         print(f"forumcrawl extract: {path}: {exc}", file=sys.stderr)
         return 1
@@ -106,8 +74,8 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         return 2
     try:
         with RunLock(args.out or args.db):
-            result = reparse(args.db, args.out, site=args.site, engine=args.engine,
-                             sites_file=args.sites)
+            result = reparse(args.db, args.out, site=args.site,
+                             sites=Sites.load(args.sites, engine=args.engine))
     except (RunLocked, StoreError, SitesFileError) as exc:
         print(f"forumcrawl reparse: {exc}", file=sys.stderr)
         return 75 if isinstance(exc, RunLocked) else 2

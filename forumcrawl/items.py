@@ -1,9 +1,11 @@
-"""Items that travel from the spider through the pipelines to the store.
+"""Items that travel from the page-reading service through the pipelines to the store.
 
-They are plain dataclasses (itemadapter understands them), one per kind of row. A post
-carries its author, its quotes and its reposted articles inside it, because those are
-derived from the post's own markup during normalisation and are stored alongside it in
-one transaction; the store splits them into their tables.
+They are plain dataclasses (itemadapter understands them), one per kind of row, and hold
+only what is stored: how a page was read (its fetch time, language, time zone, the
+links article recognition follows) travels beside them in the service's page result.
+A post carries its author, its quotes and its reposted articles inside it, because
+those come from the post's own markup and are stored with it in one transaction; the
+store splits them into their tables.
 
 Native ids (the forum's own numbers) are kept as strings; the store namespaces them by
 site so several forums can share one database.
@@ -63,8 +65,6 @@ class ThreadItem:
     page_count: int | None = None
     reply_count: int | None = None
     last_post: DateField = field(default_factory=DateField)
-    language: str | None = None  # transient: how to read the page's dates
-    timezone: str | None = None  # transient: the zone the page says its dates are in
 
 
 @dataclass(slots=True)
@@ -113,7 +113,6 @@ class QuoteItem:
     author: str | None = None
     author_user_id: str | None = None
     post_id: str | None = None
-    links: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -147,9 +146,3 @@ class PostItem:
     reaction_count: int | None = None
     quotes: list[QuoteItem] = field(default_factory=list)
     articles: list[ArticleItem] = field(default_factory=list)
-    # Transient, never stored: what normalisation needs to read the post.
-    links: list[str] = field(default_factory=list)
-    language: str | None = None
-    timezone: str | None = None  # stated by the page ("All times are GMT -5")
-    fetched_at: str | None = None
-    date_order: str | None = None  # inferred from the page's unambiguous dates

@@ -66,9 +66,9 @@ DOWNLOADER_MIDDLEWARES = {
 }
 FORUMCRAWL_COOKIES = None
 FORUMCRAWL_MAX_RETRY_AFTER = 600  # seconds; a site asking for longer is left for this run
+# Items come read, normalised and validated from the page-reading service
+# (forumcrawl/reading/service.py); the pipelines watch for layout drift and store them.
 ITEM_PIPELINES = {
-    "forumcrawl.crawl.pipelines.store.NormalizePipeline": 100,
-    "forumcrawl.crawl.pipelines.store.ValidatePipeline": 200,
     "forumcrawl.crawl.pipelines.drift.DriftPipeline": 300,
     "forumcrawl.crawl.pipelines.store.StorePipeline": 900,
 }

@@ -9,7 +9,8 @@ import re
 import pytest
 from conftest import FIXTURES
 
-from forumcrawl.reading.document import PageError, read_document
+from forumcrawl.reading.context import PageContext
+from forumcrawl.reading.service import PageError, read_page
 
 MYBB = FIXTURES / "mybb" / "showthread-tid-4417.html"
 FLARUM = FIXTURES / "flarum" / "d-58-pi-weather-station-stops-logging.html"
@@ -17,13 +18,13 @@ TOPIC = FIXTURES / "discourse" / "json" / "t-solar-charge-controller-logs-7311.j
 
 
 def test_mybb_thread_paging_ignores_the_breadcrumb_board_pager():
-    doc = read_document(MYBB.read_bytes(), "https://mybb.example/showthread.php?tid=4417")
+    doc = read_page(MYBB.read_bytes(), "https://mybb.example/showthread.php?tid=4417")
     # the hidden breadcrumb popup pages the *board* (forumdisplay.php?fid=7&page=2)
     assert doc.thread.next_url == "https://mybb.example/showthread.php?tid=4417&page=2"
 
 
 def test_mybb_dates_edits_and_user_cards():
-    posts = read_document(MYBB.read_bytes(), "https://mybb.example/showthread.php?tid=4417").thread.posts
+    posts = read_page(MYBB.read_bytes(), "https://mybb.example/showthread.php?tid=4417").thread.posts
     first, last = posts[0], posts[-1]
     assert first.posted.raw == "05-30-2015, 08:41 PM"  # not the "last modified" note inside it
     assert first.edited.raw == "05-31-2015, 09:02 AM"
@@ -37,20 +38,20 @@ def test_mybb_dates_edits_and_user_cards():
 def test_flarum_without_its_payload_falls_back_to_the_noscript_view():
     html = FLARUM.read_text(encoding="utf-8")
     stripped = re.sub(r'<script id="flarum-json-payload".*?</script>', "", html, flags=re.S)
-    doc = read_document(stripped.encode(), "https://flarum.example/d/58-pi-weather-station-stops-logging")
-    assert doc.detection.engine.name == "flarum"
+    doc = read_page(stripped.encode(), "https://flarum.example/d/58-pi-weather-station-stops-logging")
+    assert doc.engine == "flarum"
     assert [p.author.name for p in doc.thread.posts] == ["Kestrel", "Moss B.", "Kestrel"]
     assert doc.thread.posts[1].quotes[0].author == "Kestrel"  # the PostMention before the quote
     assert all(not p.posted.machine for p in doc.thread.posts)  # the fallback has no dates
 
 
 def test_flarum_event_posts_are_not_posts():
-    doc = read_document(FLARUM.read_bytes(), "https://flarum.example/d/58-pi-weather-station-stops-logging")
+    doc = read_page(FLARUM.read_bytes(), "https://flarum.example/d/58-pi-weather-station-stops-logging")
     assert [p.position for p in doc.thread.posts] == [1, 3, 4]  # #2 is "discussionStickied"
 
 
 def test_discourse_topic_json_asks_for_the_rest_of_its_post_stream():
-    doc = read_document(TOPIC.read_bytes(), "https://discourse.example/t/solar-charge-controller-logs/7311.json")
+    doc = read_page(TOPIC.read_bytes(), "https://discourse.example/t/solar-charge-controller-logs/7311.json")
     assert [p.post_id for p in doc.thread.posts] == ["7311/1", "7311/2"]
     assert doc.thread.more_urls == [
         "https://discourse.example/t/7311/posts.json?post_ids%5B%5D=9107&post_ids%5B%5D=9110"]
@@ -59,7 +60,7 @@ def test_discourse_topic_json_asks_for_the_rest_of_its_post_stream():
 def test_discourse_post_stream_is_chunked_by_twenty():
     topic = json.loads(TOPIC.read_text())
     topic["post_stream"]["stream"] = [9101, 9102, *range(20000, 20045)]
-    doc = read_document(json.dumps(topic).encode(), "https://discourse.example/t/x/7311.json")
+    doc = read_page(json.dumps(topic).encode(), "https://discourse.example/t/x/7311.json")
     assert len(doc.thread.more_urls) == 3
     assert [u.count("post_ids") for u in doc.thread.more_urls] == [20, 20, 5]
 
@@ -70,19 +71,19 @@ def test_discourse_post_stream_is_chunked_by_twenty():
 ])
 def test_bad_json_responses_are_reported(body, reason):
     with pytest.raises(PageError) as err:
-        read_document(body, "https://discourse.example/t/x/1.json", content_type="application/json")
+        read_page(body, "https://discourse.example/t/x/1.json", PageContext(content_type="application/json"))
     assert err.value.reason == reason
 
 
 def test_json_no_engine_reads_is_an_unknown_engine():
-    from forumcrawl.reading.document import UnknownEngine
+    from forumcrawl.reading.service import UnknownEngine
     with pytest.raises(UnknownEngine):
-        read_document(b'{"hello": "world"}', "https://x.example/api", content_type="application/json")
+        read_page(b'{"hello": "world"}', "https://x.example/api", PageContext(content_type="application/json"))
 
 
 def test_discourse_category_json_lists_its_topics_and_pages_on_as_json():
     body = (FIXTURES / "discourse" / "json" / "c-solar-12.json").read_bytes()
-    doc = read_document(body, "https://discourse.example/c/solar/12.json")
+    doc = read_page(body, "https://discourse.example/c/solar/12.json")
     page = doc.board
     assert doc.kind == "board" and page.board.board_id == "12"
     # the pinned "About the … category" topic is a topic like any other; a subcategory's

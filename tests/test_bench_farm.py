@@ -13,8 +13,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import farm  # noqa: E402
 from run import url_of  # noqa: E402
 
-from forumcrawl.reading.document import read_document  # noqa: E402
-from forumcrawl.crawl.pipelines.store import CHROME_MARKERS  # noqa: E402
+from forumcrawl.reading.service import read_page  # noqa: E402
+from forumcrawl.reading.validate import CHROME_MARKERS  # noqa: E402
 
 
 def test_a_small_farm_parses_whole_and_crawls_whole(tmp_path):
@@ -28,8 +28,8 @@ def test_a_small_farm_parses_whole_and_crawls_whole(tmp_path):
         posts = []
         for path in files:
             url = url_of(site["host"], path.relative_to(tmp_path / "farm" / host).as_posix())
-            doc = read_document(path.read_bytes(), url)
-            assert doc.detection.engine.name == engine
+            doc = read_page(path.read_bytes(), url)
+            assert doc.engine == engine
             posts += doc.thread.posts
         assert len({p.post_id for p in posts}) == site["posts"] == 36
         assert not [m for p in posts for m in CHROME_MARKERS if m in p.body_text]

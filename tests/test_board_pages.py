@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 from conftest import FIXTURES
 
-from forumcrawl.reading.document import read_document
+from forumcrawl.reading.context import PageContext
+from forumcrawl.reading.service import read_page
 from forumcrawl.reading.decode import PageError
 
 
 def board(rel: str, url: str):
-    doc = read_document((FIXTURES / rel).read_bytes(), url)
+    doc = read_page((FIXTURES / rel).read_bytes(), url)
     assert doc.kind == "board", doc.kind
     return doc.board
 
@@ -77,7 +78,7 @@ def test_smf20_curve_board_stats_cells_today_and_child_boards():
 
 
 def test_smf21_quotes_cite_inside_and_last_edit_kept_out_of_the_date():
-    doc = read_document((FIXTURES / "smf21/topic-1812.html").read_bytes(),
+    doc = read_page((FIXTURES / "smf21/topic-1812.html").read_bytes(),
                         "https://smf.example/index.php?topic=1812.0")
     posts = doc.thread.posts
     assert [p.position for p in posts] == [1, 2, 3, 4]
@@ -91,7 +92,7 @@ def test_smf21_quotes_cite_inside_and_last_edit_kept_out_of_the_date():
 
 
 def test_invision5_posts_and_the_latest_replies_widget():
-    doc = read_document((FIXTURES / "ipb5/topic-742-30-m-vertical-on-a-flat-roof.html").read_bytes(),
+    doc = read_page((FIXTURES / "ipb5/topic-742-30-m-vertical-on-a-flat-roof.html").read_bytes(),
                         "https://ips5.example/topic/742-30-m-vertical-on-a-flat-roof/")
     posts = doc.thread.posts
     # the sidebar widget renders a reply with the same ipsEntry classes: not a post
@@ -119,7 +120,7 @@ def test_invision4_edit_line_is_a_date_not_words():
         "<span class='ipsType_reset ipsType_medium ipsType_light' data-excludequote>\n"
         "\t<strong>Edited <time datetime='2020-04-04T11:02:13Z' title='04/04/2020 11:02  AM'"
         " data-short='4 yr'>April 4, 2020</time> by Alex Kiprono</strong>\n</span>\n"), 1)
-    doc = read_document(page.encode("utf-8"), "https://www.neowin.net/forum/topic/1393830-hello-everyone/")
+    doc = read_page(page.encode("utf-8"), "https://www.neowin.net/forum/topic/1393830-hello-everyone/")
     first = doc.thread.posts[0]
     assert first.edited.machine == "2020-04-04T11:02:13Z"
     assert first.body_text.endswith("looking forward to a great experience here!")
@@ -148,9 +149,9 @@ def test_nodebb_suggested_topics_widget_is_not_the_board():
 def test_vanilla_category_page_is_vanilla_not_generic_posts():
     """Before the category list counted as Vanilla evidence, the generic fallback read
     the discussion rows as three "posts" of one link each."""
-    doc = read_document((FIXTURES / "vanilla/categories-loans.html").read_bytes(),
+    doc = read_page((FIXTURES / "vanilla/categories-loans.html").read_bytes(),
                         "https://forums.moneysavingexpert.com/categories/loans")
-    assert (doc.detection.engine.name, doc.kind) == ("vanilla", "board")
+    assert (doc.engine, doc.kind) == ("vanilla", "board")
     assert [t.thread_id for t in doc.board.threads] == ["5112233", "5567669", "5570120"]
     assert doc.board.threads[1].last_post.machine == "2016-12-09T18:40:12+00:00"
 
@@ -177,6 +178,6 @@ def test_generic_fallback_refuses_a_topic_list_as_posts():
     """Rows of one title link each (with an author and a date) are a board's listing; the
     generic reader used to store them as posts whose body is the title."""
     with pytest.raises(PageError) as caught:
-        read_document((FIXTURES / "vanilla/categories-loans.html").read_bytes(),
-                      "https://forums.moneysavingexpert.com/categories/loans", engine="generic")
+        read_page((FIXTURES / "vanilla/categories-loans.html").read_bytes(),
+                      "https://forums.moneysavingexpert.com/categories/loans", PageContext(engine="generic"))
     assert caught.value.reason == "unknown_page_kind"

@@ -23,8 +23,9 @@ from conftest import DEMO, DEMO_HOST, ROOT, free_port, run_crawl, run_live
 from live_forum import LiveForum, demo
 from parsel import Selector
 
-from forumcrawl.browse import QUERIES, TABLE_DOCS, VIEW_DOCS, metadata
-from forumcrawl.storage.store import SCHEMA_VERSION, TABLES, VIEWS, open_db
+from forumcrawl.browse import QUERIES, VIEW_DOCS, metadata
+from forumcrawl.storage.database import open_db
+from forumcrawl.storage.schema import SCHEMA_VERSION, TABLES, VIEWS
 
 datasette = pytest.importorskip("datasette.app", reason="Datasette is the [browse] extra")
 
@@ -129,10 +130,11 @@ def test_foreign_keys_render_as_labels(forum_db):
 
 
 def test_metadata_describes_every_table_column_view_and_query():
-    for table in TABLES:
-        assert set(TABLE_DOCS[table.name]["columns"]) == set(table.columns), table.name
-    assert set(VIEW_DOCS) == set(VIEWS)
     meta = metadata("forumcrawl")["databases"]["forumcrawl"]
+    for table in TABLES:
+        columns = meta["tables"][table.name]["columns"]
+        assert set(columns) == set(table.types) and all(columns.values()), table.name
+    assert set(VIEW_DOCS) == set(VIEWS)
     assert set(meta["queries"]) == set(QUERIES) and all(q["title"] for q in QUERIES.values())
     assert meta["tables"]["_sqlite_migrations"] == {"hidden": True}
 
@@ -142,7 +144,7 @@ def test_readme_documents_every_column():
     for table in TABLES:
         line = next((ln for ln in readme.splitlines() if ln.startswith(f"| `{table.name}` |")), None)
         assert line, f"README's schema table has no row for {table.name}"
-        missing = [c for c in table.columns if f"`{c}`" not in line]
+        missing = [c for c in table.types if f"`{c}`" not in line]
         assert not missing, f"README does not describe {table.name}: {missing}"
 
 

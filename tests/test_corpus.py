@@ -8,17 +8,17 @@ from collections import defaultdict
 import pytest
 from gold import FIXTURES, fixture_pages, score_page, squash
 
-from forumcrawl.cli import extract_records
-from forumcrawl.reading.document import read_document
-from forumcrawl.reading.evaluate import summarise
-from forumcrawl.reading.normalize import SiteSettings
-from forumcrawl.crawl.pipelines.store import CHROME_MARKERS
+from forumcrawl.storage.records import records_for
+from forumcrawl.reading.service import read_page
+from forumcrawl.evaluation.gold import summarise
+from forumcrawl.reading.context import PageContext, SiteSettings
+from forumcrawl.reading.validate import CHROME_MARKERS
 
 PAGES = fixture_pages(FIXTURES)
 
 
 def records_of(page, **kwargs):
-    return extract_records(page.path.read_bytes(), page.url, SiteSettings(), **kwargs)
+    return records_for(page.path.read_bytes(), page.url, PageContext(**kwargs))
 
 
 def page_named(name):
@@ -72,9 +72,9 @@ def test_accuracy_targets_per_engine():
 
 def test_generic_fallback_is_used_and_recorded():
     page = page_named("hfr-galaxy-s6-topic-unique.html")
-    doc = read_document(page.path.read_bytes(), page.url)
-    assert doc.detection.engine.name == "generic"
-    assert doc.detection.evidence[0].startswith("fallback: no engine matched")
+    doc = read_page(page.path.read_bytes(), page.url)
+    assert doc.engine == "generic"
+    assert doc.evidence[0].startswith("fallback: no engine matched")
     assert len(doc.thread.posts) == 40
 
 
@@ -160,7 +160,7 @@ def test_repeated_post_ids_are_deduplicated():
     start = html.index(b'<li class="postbit postbitim postcontainer old" id="post_1518962">')
     end = html.index(b"</li>\n<li", start) + len(b"</li>\n")
     doubled = html[:end] + html[start:end] + html[end:]
-    posts = [r for r in extract_records(doubled, page.url, SiteSettings()) if r["type"] == "post"]
+    posts = [r for r in records_for(doubled, page.url, PageContext(settings=SiteSettings())) if r["type"] == "post"]
     assert len(posts) == 15 and len({p["post_id"] for p in posts}) == 15
 
 

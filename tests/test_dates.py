@@ -2,14 +2,15 @@ from datetime import datetime, timezone
 
 import pytest
 from conftest import FIXTURES
-from parsel import Selector
 
-from forumcrawl.cli import extract_records
+
+from forumcrawl.reading.decode import parse_html
+from forumcrawl.storage.records import records_for
 from forumcrawl.reading.extract import dates
 from forumcrawl.reading.extract.dates import DateContext, normalise_date, parse_text
 from forumcrawl.reading.extract.pagezone import page_timezone, stated_offset
 from forumcrawl.items import DateField
-from forumcrawl.reading.normalize import SiteSettings
+from forumcrawl.reading.context import PageContext, SiteSettings
 
 FETCHED = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 EN = DateContext(("en",), "UTC", "MDY", FETCHED)
@@ -83,7 +84,7 @@ def test_ambiguous_order_is_the_sites_not_the_posts():
 
 
 def test_day_month_order_inferred_from_the_pages_unambiguous_dates():
-    from forumcrawl.reading.normalize import SiteSettings, infer_date_order
+    from forumcrawl.reading.context import SiteSettings, infer_date_order
     assert infer_date_order(["04-06-2019, 06:55 AM", "04-13-2019, 09:29 PM"]) == "MDY"
     assert infer_date_order(["04.06.2019", "25.06.2019"]) == "DMY"
     assert infer_date_order(["04-06-2019"]) is None
@@ -115,11 +116,11 @@ def test_stated_offset(text, zone):
 
 def test_page_timezone_prefers_a_valid_zone_name_over_the_offset():
     page = '<ul><li>All times are <span title="Europe/Berlin">UTC+01:00</span></li></ul>'
-    assert page_timezone(Selector(text=page)) == "Europe/Berlin"
+    assert page_timezone(parse_html(page)) == "Europe/Berlin"
     # some boards translate the zone's name: then the offset is all there is
     page = '<ul><li>Alle Zeiten sind <span title="Europa/Berlin">UTC+02:00</span></li></ul>'
-    assert page_timezone(Selector(text=page)) == "UTC+02:00"
-    assert page_timezone(Selector(text="<p>no statement</p>")) is None
+    assert page_timezone(parse_html(page)) == "UTC+02:00"
+    assert page_timezone(parse_html("<p>no statement</p>")) is None
 
 
 def test_text_dates_are_read_in_the_zone_the_page_states():
@@ -127,19 +128,19 @@ def test_text_dates_are_read_in_the_zone_the_page_states():
     A zone the user sets wins over the page's statement."""
     body = (FIXTURES / "vbulletin3" / "animesuki-hibike-euphonium-p152.html").read_bytes()
     url = "https://forums.animesuki.com/showthread.php?t=128882&page=152"
-    post = extract_records(body, url, SiteSettings())[1]
+    post = records_for(body, url, PageContext(settings=SiteSettings()))[1]
     assert (post["posted_raw"], post["posted_at"]) == ("2016-02-01, 02:21", "2016-02-01T07:21:00+00:00")
-    post = extract_records(body, url, SiteSettings(timezone="UTC"))[1]
+    post = records_for(body, url, PageContext(settings=SiteSettings(timezone="UTC")))[1]
     assert post["posted_at"] == "2016-02-01T02:21:00+00:00"
 
 
 def _raw_dates() -> set[str]:
     """Every displayed date the fixture pages show (posts and join dates)."""
-    from forumcrawl.reading.document import read_document
+    from forumcrawl.reading.service import read_page
     found = set()
     for page in sorted(FIXTURES.glob("*/*.html")):
         try:
-            doc = read_document(page.read_bytes(), "https://forum.example/t/1")
+            doc = read_page(page.read_bytes(), "https://forum.example/t/1")
         except Exception:  # board pages, pages needing a URL: their dates are not the point
             continue
         for post in doc.thread.posts if doc.thread else []:

@@ -5,7 +5,8 @@ from conftest import DEMO, DEMO_HOST
 from scrapy.http import Request
 
 from forumcrawl.crawl.middlewares.replay import ReplayDirectory
-from forumcrawl.storage.store import SCHEMA_VERSION, StoreError, open_db
+from forumcrawl.storage.database import StoreError, open_db
+from forumcrawl.storage.schema import SCHEMA_VERSION
 
 
 def test_replay_maps_urls_to_files():
@@ -53,7 +54,7 @@ def test_locked_database_gives_a_clear_error(tmp_path):
         with pytest.raises(StoreError, match="locked"):
             conn = sqlite3.connect(path, timeout=0.1)
             conn.close()
-            import forumcrawl.storage.store as store
+            import forumcrawl.storage.database as store
             original = store.sqlite3.connect
             store.sqlite3.connect = lambda p, timeout=15: original(p, timeout=0.1)
             try:
@@ -81,7 +82,8 @@ def _thread(board_url):
 
 
 def test_a_board_known_only_by_id_gets_a_stub_and_never_overwrites_a_stored_board(tmp_path):
-    from forumcrawl.storage.store import Batch, write_batch
+    from forumcrawl.storage.rows import Batch
+    from forumcrawl.storage.writes import write_batch
     db = open_db(tmp_path / "f.db")
     batch = Batch()
     for item in _thread(None):  # an API names the category by id only
@@ -117,7 +119,8 @@ def test_a_batch_that_cannot_be_stored_fails_the_run(tmp_path):
 
 def test_the_watermark_moves_forward_or_to_the_last_page_never_back(tmp_path):
     from forumcrawl.items import PageItem, SiteItem, ThreadItem
-    from forumcrawl.storage.store import Batch, write_batch
+    from forumcrawl.storage.rows import Batch
+    from forumcrawl.storage.writes import write_batch
 
     db = open_db(tmp_path / "f.db")
 

@@ -9,8 +9,9 @@ import sys
 import pytest
 from gold import FIXTURES
 
-from forumcrawl.cli import extract_records
-from forumcrawl.reading.sites import SitesFileError, config_for, load_sites
+from forumcrawl.reading.context import PageContext
+from forumcrawl.reading.sites import Sites, SitesFileError, load_sites
+from forumcrawl.storage.records import records_for
 
 PAGE = FIXTURES / "phpbb3/openoffice-82202.html"
 URL = "https://forum.openoffice.org/en/forum/viewtopic.php?f=5&t=82202"
@@ -23,7 +24,7 @@ def write(tmp_path, text):
 
 
 def test_timezone_engine_and_selectors_apply(tmp_path):
-    sites = load_sites(write(tmp_path, '''
+    sites = Sites.load(write(tmp_path, '''
 ["forum.openoffice.org"]
 engine = "phpbb3"
 timezone = "Europe/Budapest"
@@ -31,14 +32,14 @@ timezone = "Europe/Budapest"
 signature = ".//div[@class='no-such-signature']"
 extra_chrome = ".//a[contains(@href, 'viewtopic')]"
 '''))
-    site = config_for(sites, URL)
-    records = extract_records(PAGE.read_bytes(), URL, site.settings, engine=site.engine)
+    records = records_for(PAGE.read_bytes(), URL, sites.context(URL, PageContext().fetched_at))
     posts = [r for r in records if r["type"] == "post"]
     assert records[0]["engine"] == "phpbb3"
     # "Sun Mar 06, 2016 5:45 am" in Budapest (UTC+1 in March).
     assert posts[0]["posted_at"] == "2016-03-06T04:45:00+00:00"
     assert all(p["signature"] is None for p in posts)
-    default = [r for r in extract_records(PAGE.read_bytes(), URL, site.settings) if r["type"] == "post"]
+    default = [r for r in records_for(PAGE.read_bytes(), URL, PageContext(settings=sites.settings(URL)))
+               if r["type"] == "post"]
     assert any(p["signature"] for p in default)
 
 

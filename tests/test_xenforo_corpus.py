@@ -9,8 +9,8 @@ import json
 import pytest
 from gold import FIXTURES, body_f1, load_gold, squash, user_matches
 
-from forumcrawl.cli import extract_records
-from forumcrawl.reading.normalize import SiteSettings
+from forumcrawl.storage.records import records_for
+from forumcrawl.reading.context import PageContext, SiteSettings
 
 PAGES = sorted(FIXTURES.glob("xenforo*/*.html"))
 # Posts visible on the pages without gold, counted by hand (and in the corpus manifest).
@@ -25,7 +25,7 @@ ORIGINAL_URLS = {
 def extract(page):
     gold = load_gold(page)
     url = (gold or {}).get("url") or ORIGINAL_URLS[page.name]
-    records = extract_records(page.read_bytes(), url, SiteSettings())
+    records = records_for(page.read_bytes(), url, PageContext(settings=SiteSettings()))
     return gold, records[0], [r for r in records if r["type"] == "post"]
 
 
@@ -73,7 +73,7 @@ def test_xenforo1_body_blockquote_is_not_a_quote():
 
 def test_nested_quotes_have_depth_and_attribution():
     seed = FIXTURES / "site/defence-forum.example/threads/russia-urges-u-s-to-enlist-syrias-assad-to-fight-islamic-state.345/index.html"
-    records = extract_records(seed.read_bytes(), "https://defence-forum.example/threads/x.345/", SiteSettings())
+    records = records_for(seed.read_bytes(), "https://defence-forum.example/threads/x.345/", PageContext(settings=SiteSettings()))
     nested = next(r for r in records if r.get("post_id") == "1004")
     assert [(q["author"], q["post_id"], q["depth"]) for q in nested["quotes"]] == [
         ("Kestrel", "1002", 1), ("GeoStrat", "1001", 2)]

@@ -10,131 +10,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from forumcrawl.storage.store import TABLES
+from forumcrawl.storage.schema import TABLES, Table
 
 TITLE = "forumcrawl"
 SOURCE_URL = "https://github.com/forumcrawl/forumcrawl"
 
-TABLE_DOCS: dict[str, dict] = {
-    "sites": {
-        "description": "One row per forum. Keys of every other table start with the site id.",
-        "label_column": "id",
-        "columns": {
-            "id": "the forum's host name, without www.",
-            "base_url": "the forum's root URL",
-            "engine": "forum software the pages were read as (xenforo2, phpbb3, ...)",
-            "engine_evidence": "JSON list: the markers that identified the engine",
-            "language": "the pages' declared language",
-            "name": "the forum's name, where a page states it",
-        },
-    },
-    "boards": {
-        "description": "Boards (sub-forums) threads are listed in.",
-        "label_column": "title", "facets": ["site_id"],
-        "columns": {
-            "id": "site:board-id", "site_id": "the forum", "native_id": "the forum's own id",
-            "title": "board name", "url": "board listing URL",
-        },
-    },
-    "threads": {
-        "description": "Threads (topics). reply_count and last_post_at come from the board "
-                       "listing; last_page is where the next run resumes.",
-        "label_column": "title", "facets": ["site_id", "board_id"], "sort_desc": "last_post_at",
-        "columns": {
-            "id": "site:thread-id", "site_id": "the forum", "board_id": "the board it is listed in",
-            "native_id": "the forum's own id", "title": "thread title", "url": "first page URL",
-            "page_count": "pages the thread had when last read",
-            "reply_count": "replies shown on the board listing",
-            "last_post_at": "last post time shown on the listing (UTC)",
-            "last_page": "the last page stored", "last_page_url": "its URL",
-        },
-    },
-    "users": {
-        "description": "Members, as their user cards show them.",
-        "label_column": "name", "facets": ["site_id", "title"],
-        "columns": {
-            "id": "site:user-id, or site:name:NAME where the forum shows no id",
-            "site_id": "the forum", "native_id": "the forum's own id", "name": "member name",
-            "profile_url": "profile page", "title": "user title (\"Senior Member\")",
-            "joined_at": "join date (a day or a month when that is all the card says)",
-            "joined_raw": "join date as shown", "message_count": "post count shown on the card",
-        },
-    },
-    "posts": {
-        "description": "Posts: the member's own words, quotes taken out (see quotes), dates in UTC.",
-        "label_column": "author_name", "facets": ["site_id", "thread_id", "user_id"],
-        "sort": "posted_at",
-        "columns": {
-            "id": "site:post-id", "site_id": "the forum", "thread_id": "the thread",
-            "user_id": "the author", "native_id": "the forum's own id",
-            "position": "#N in the thread", "url": "permalink", "page_url": "the page it was read from",
-            "author_name": "author as shown", "posted_at": "posting time, UTC ISO 8601",
-            "posted_raw": "posting time as shown",
-            "posted_source": "machine (a <time> attribute), text or relative (\"Yesterday\")",
-            "edited_at": "last edit time (UTC)", "edited_raw": "last edit as shown",
-            "body_text": "the post's own words, without quotes, signature or forum chrome",
-            "body_html": "the same as HTML", "signature_text": "the member's signature",
-            "reaction_count": "likes/reactions", "quote_count": "quoted passages taken out",
-            "content_hash": "hash of the content; a change is an edit (see post_revisions)",
-            "vanished_at": "when a page that showed the post stopped showing it",
-        },
-    },
-    "post_revisions": {
-        "description": "Earlier versions of edited posts.",
-        "facets": ["post_id"], "sort_desc": "replaced_at",
-        "columns": {
-            "id": "post:hash", "post_id": "the post", "content_hash": "hash of this version",
-            "body_text": "this version's words", "body_html": "this version's HTML",
-            "edited_at": "its edit time", "edited_raw": "as shown",
-            "replaced_at": "when the newer version was fetched",
-        },
-    },
-    "quotes": {
-        "description": "Quoted passages taken out of posts: who was quoted, from which post.",
-        "facets": ["quoted_author", "depth"],
-        "columns": {
-            "id": "post:position", "post_id": "the quoting post", "position": "order in the post",
-            "depth": "1 = quoted by the post, 2 = a quote inside that quote",
-            "quoted_author": "who was quoted", "quoted_user_id": "their id on the forum",
-            "quoted_post_id": "the quoted post's id on the forum", "text": "the quoted words",
-        },
-    },
-    "articles": {
-        "description": "News articles members reposted, as structured data.",
-        "label_column": "headline", "facets": ["outlet", "site_id"], "sort_desc": "published_at",
-        "columns": {
-            "id": "post:position", "post_id": "the post that carried it", "site_id": "the forum",
-            "position": "order in the post", "headline": "headline", "byline": "author(s)",
-            "published_at": "publication date", "published_raw": "as written",
-            "source_url": "link to the original", "outlet": "publisher",
-            "in_quote": "1 when pasted inside a quote block", "body_text": "the article's text",
-            "content_hash": "hash of the whole text",
-            "text_key": "hash of its first 40 words: reposts of one story share it",
-        },
-    },
-    "pages": {
-        "description": "Every fetched page, compressed: what forumcrawl reparse rebuilds rows from.",
-        "facets": ["site_id", "kind", "status"], "sort_desc": "fetched_at",
-        "columns": {
-            "id": "hash of URL and bytes", "url": "page URL", "site_id": "the forum",
-            "status": "HTTP status", "content_type": "Content-Type header",
-            "kind": "thread, board, index, or why it could not be read", "size": "bytes",
-            "body": "the page, zlib-compressed", "first_fetched_at": "first fetched",
-            "fetched_at": "last seen",
-        },
-    },
-    "crawl_runs": {
-        "description": "One row per run: how it ended and its Scrapy stats.",
-        "facets": ["finish_reason", "failed"], "sort_desc": "id",
-        "columns": {
-            "id": "run number", "started_at": "start (UTC)", "finished_at": "end (UTC); empty if killed",
-            "finish_reason": "Scrapy's reason, or killed", "failed": "1 when the run failed",
-            "failures": "JSON list of what failed", "spider_args": "JSON: URLs and options",
-            "pages_fetched": "responses downloaded", "items_stored": "rows written",
-            "stats": "Scrapy's stats as JSON",
-        },
-    },
+# How Datasette shows each table; what the tables and columns mean is in the schema.
+DISPLAY: dict[str, dict] = {
+    "sites": {"label_column": "id"},
+    "boards": {"label_column": "title", "facets": ["site_id"]},
+    "threads": {"label_column": "title", "facets": ["site_id", "board_id"], "sort_desc": "last_post_at"},
+    "users": {"label_column": "name", "facets": ["site_id", "title"]},
+    "posts": {"label_column": "author_name", "facets": ["site_id", "thread_id", "user_id"], "sort": "posted_at"},
+    "post_revisions": {"facets": ["post_id"], "sort_desc": "replaced_at"},
+    "quotes": {"facets": ["quoted_author", "depth"]},
+    "articles": {"label_column": "headline", "facets": ["outlet", "site_id"], "sort_desc": "published_at"},
+    "pages": {"facets": ["site_id", "kind", "status"], "sort_desc": "fetched_at"},
+    "crawl_runs": {"facets": ["finish_reason", "failed"], "sort_desc": "id"},
 }
+
+
+def table_docs(table: Table) -> dict:
+    """A table's Datasette metadata: its description and columns from the schema, and
+    how to show it."""
+    return {"description": table.doc, **DISPLAY.get(table.name, {}),
+            "columns": {c.name: c.doc for c in table.columns}}
+
 
 VIEW_DOCS: dict[str, dict] = {
     "posts_view": {
@@ -218,8 +119,7 @@ def metadata(db_name: str) -> dict:
     (Datasette names a database after its file: ``forumcrawl.db`` is ``forumcrawl``)."""
     tables: dict[str, dict] = {}
     for table in TABLES:
-        docs = TABLE_DOCS[table.name]
-        tables[table.name] = dict(docs)
+        tables[table.name] = table_docs(table)
         if table.fts:
             tables[table.name]["fts_table"] = f"{table.name}_fts"
     for name, docs in VIEW_DOCS.items():
@@ -240,4 +140,4 @@ def db_name_for(path: str | Path) -> str:
     return Path(path).stem
 
 
-__all__ = ["QUERIES", "TABLE_DOCS", "VIEW_DOCS", "db_name_for", "metadata"]
+__all__ = ["QUERIES", "VIEW_DOCS", "db_name_for", "metadata", "table_docs"]

@@ -13,13 +13,7 @@ import json
 
 from scrapy.exporters import CsvItemExporter, JsonItemExporter, JsonLinesItemExporter
 
-from forumcrawl.storage.records import item_records
-
-POST_COLUMNS = (
-    "post_id", "thread_id", "site_id", "url", "position", "author", "author_url", "author_id",
-    "author_title", "author_joined", "author_joined_raw", "author_messages", "posted_at",
-    "posted_raw", "posted_source", "edited_at", "body_text", "quotes", "signature", "reactions",
-)
+from forumcrawl.storage.records import item_records, post_columns
 
 
 class _Records:
@@ -40,7 +34,7 @@ class RecordsJsonExporter(_Records, JsonItemExporter):
 
 class PostsCsvExporter(CsvItemExporter):
     def __init__(self, file, **kwargs) -> None:
-        kwargs.setdefault("fields_to_export", list(POST_COLUMNS))
+        kwargs.setdefault("fields_to_export", post_columns())
         super().__init__(file, **kwargs)
 
     def export_item(self, item) -> None:

@@ -31,7 +31,8 @@ from scrapy.dupefilters import RFPDupeFilter
 from scrapy.squeues import PickleLifoDiskQueue
 
 from forumcrawl.reading.engines.base import ThreadLink
-from forumcrawl.storage.store import key, open_db
+from forumcrawl.storage.database import open_readonly
+from forumcrawl.storage.rows import key
 
 logger = logging.getLogger(__name__)
 FETCH, RESUME, SKIP = "fetch", "resume", "skip"
@@ -57,15 +58,20 @@ class ThreadMark:
 class Plan:
     action: str  # FETCH, RESUME or SKIP
     url: str | None
-    reason: str
 
 
 def load_marks(path: str | Path) -> dict[str, ThreadMark]:
-    """Every stored thread's watermark, by thread key (``site:native-id``)."""
+    """Every stored thread's watermark, by thread key (``site:native-id``).
+
+    The database is only read (several workers of a shared crawl read one merged
+    database at once); one that predates watermarks has none to give.
+    """
     if not Path(path).exists():
         return {}
-    db = open_db(path)
+    db = open_readonly(path)
     try:
+        if not {"last_page", "last_page_url"} <= set(db["threads"].columns_dict):
+            return {}
         rows = db.execute("select id, reply_count, last_post_at, page_count, last_page,"
                           " last_page_url from threads").fetchall()
     finally:
@@ -77,14 +83,14 @@ def plan_thread(site_id: str, link: ThreadLink, marks: dict[str, ThreadMark],
                 full: bool = False) -> Plan:
     """What to do with a thread a board listing shows (its ``last_post`` normalised)."""
     if full:
-        return Plan(FETCH, link.url, "full crawl")
+        return Plan(FETCH, link.url)
     mark = _mark(marks, site_id, link.thread_id)
     if mark is None:
-        return Plan(FETCH, link.url, "new thread")
+        return Plan(FETCH, link.url)
     if mark.complete and _unchanged(link, mark):
-        return Plan(SKIP, None, "unchanged")
+        return Plan(SKIP, None)
     resume_at = mark.last_page_url if (mark.last_page or 0) > 1 and mark.last_page_url else link.url
-    return Plan(RESUME, resume_at, "changed" if mark.complete else "unfinished")
+    return Plan(RESUME, resume_at)
 
 
 def resume_url(site_id: str, thread_id: str | None, page_number: int,

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from lxml import etree, html
-from parsel import Selector
+from lxml.html import HtmlElement
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 
 SINGLE_BYTE = {"iso-8859-1", "latin-1", "latin1", "l1", "cp1252", "windows-1252", "ascii",
@@ -36,8 +36,8 @@ class PageError(ValueError):
 @dataclass(frozen=True, slots=True)
 class DecodedPage:
     text: str
-    encoding: str
-    charset_corrected: bool = False
+    encoding: str  # what the bytes were decoded as
+    corrected_from: str | None = None  # the single-byte label the page wrongly declared
 
 
 def decode_page(body: bytes, content_type: str | None = None) -> DecodedPage:
@@ -55,7 +55,7 @@ def decode_page(body: bytes, content_type: str | None = None) -> DecodedPage:
     label = encoding.lower().replace("_", "-")
     if label in SINGLE_BYTE and _NON_ASCII.search(body):
         try:
-            return DecodedPage(body.decode("utf-8"), "utf-8", charset_corrected=True)
+            return DecodedPage(body.decode("utf-8"), "utf-8", corrected_from=label)
         except UnicodeDecodeError:
             pass
     return DecodedPage(text, label)
@@ -69,8 +69,9 @@ def check_complete(body: bytes) -> None:
         raise PageError("truncated", "page ends before </body>/</html>: truncated download")
 
 
-def parse_html(text: str) -> Selector:
-    """The page's tree, as parsel builds it, or :class:`PageError` when libxml2 gave up.
+def parse_html(text: str) -> HtmlElement:
+    """The page's tree (lxml's HTML parser, as parsel builds it), or :class:`PageError`
+    when libxml2 gave up.
 
     libxml2 stops reading at nesting 2048 deep (even in parsel's ``huge_tree`` mode) and
     silently drops the rest of the document: a thread page would come back with its first
@@ -88,4 +89,4 @@ def parse_html(text: str) -> Selector:
                                         f"{error.message}); the rest of the page would be lost")
     if root is None:
         root = etree.fromstring(b"<html/>", parser=parser)
-    return Selector(root=root, type="html")
+    return root

@@ -8,25 +8,29 @@ One table per host name (``www.`` ignored)::
     timezone = "Europe/Berlin"   # for dates shown as text without an offset
     date_order = "DMY"           # for ambiguous numeric dates
 
-    ["forum.example.org".selectors]   # replace any XPath of the engine module
+    ["forum.example.org".selectors]   # replace any selector of the engine module
     posts = "//div[@class='post-row']"
     extra_chrome = ".//div[@class='ad-inside-post']"
 
 A mistake (unknown key, unknown engine, a selector the engine does not have, an XPath
 that does not compile) is an error when the file is loaded, never a silently empty crawl.
+
+:class:`Sites` is a run's whole reading configuration (the file, the run's defaults and
+a forced engine); the spider, ``reparse`` and ``extract`` ask it for each page's
+:class:`~forumcrawl.reading.context.PageContext`.
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from lxml import etree
-
-from forumcrawl.reading.engines import Engine, get_engine
-from forumcrawl.reading.engines.markup import MarkupEngine
-from forumcrawl.reading.normalize import SiteSettings, site_id_for
+from forumcrawl.reading.context import PageContext, SiteSettings, site_id_for
+from forumcrawl.reading.engines import UnknownEngine, get_engine
+from forumcrawl.reading.engines.base import ThreadLink
 
 _KEYS = {"engine", "language", "languages", "timezone", "date_order", "selectors"}
 _ORDERS = {"DMY", "MDY", "YMD", "YDM", "DYM", "MYD"}
@@ -38,14 +42,9 @@ class SitesFileError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class SiteConfig:
-    engine: Engine | None = None
+    engine: str | None = None
+    selectors: tuple[tuple[str, str], ...] = ()
     settings: SiteSettings | None = None
-    selectors: dict[str, str] = field(default_factory=dict)
-
-
-def settings_of(site: SiteConfig | None, defaults: SiteSettings) -> SiteSettings:
-    """How to read this site's dates: its ``sites.toml`` entry, else the run's defaults."""
-    return site.settings if site and site.settings else defaults
 
 
 def _site(host: str, table: dict, defaults: SiteSettings) -> SiteConfig:
@@ -53,26 +52,14 @@ def _site(host: str, table: dict, defaults: SiteSettings) -> SiteConfig:
     if unknown:
         raise SitesFileError(f"[{host}]: unknown key(s) {', '.join(sorted(unknown))}; "
                              f"known: {', '.join(sorted(_KEYS))}")
-    engine = None
-    if "engine" in table:
+    engine = table.get("engine")
+    selectors = tuple(sorted((table.get("selectors") or {}).items()))
+    if selectors and engine is None:
+        raise SitesFileError(f"[{host}]: selectors need an engine = \"...\" to apply to")
+    if engine is not None:
         try:
-            engine = get_engine(table["engine"])
-        except LookupError as exc:
-            raise SitesFileError(f"[{host}]: {exc}") from None
-    selectors = dict(table.get("selectors") or {})
-    for name, xpath in selectors.items():
-        try:
-            etree.XPath(xpath)
-        except etree.XPathSyntaxError as exc:
-            raise SitesFileError(f"[{host}].selectors.{name}: not a valid XPath ({exc})") from None
-    if selectors:
-        if engine is None:
-            raise SitesFileError(f"[{host}]: selectors need an engine = \"...\" to apply to")
-        if not isinstance(engine, MarkupEngine):
-            raise SitesFileError(f"[{host}]: engine {engine.name} has no overridable selectors")
-        try:
-            engine = engine.customised(**selectors)
-        except ValueError as exc:
+            get_engine(engine, selectors)  # builds the customised engine once: errors now
+        except (UnknownEngine, ValueError) as exc:
             raise SitesFileError(f"[{host}]: {exc}") from None
     languages = table.get("languages", table.get("language"))
     if isinstance(languages, str):
@@ -82,12 +69,12 @@ def _site(host: str, table: dict, defaults: SiteSettings) -> SiteConfig:
         raise SitesFileError(f"[{host}]: date_order must be one of {', '.join(sorted(_ORDERS))}")
     settings = SiteSettings(timezone=table.get("timezone", defaults.timezone), date_order=order,
                             languages=tuple(languages) if languages else defaults.languages)
-    return SiteConfig(engine=engine, settings=settings, selectors=selectors)
+    return SiteConfig(engine=engine, selectors=selectors, settings=settings)
 
 
 def site_defaults(settings) -> SiteSettings:
-    """The crawl-wide reading of text dates (``FORUMCRAWL_TIMEZONE`` & co.), which a
-    site's own table in ``sites.toml`` refines."""
+    """The crawl-wide reading of text dates (``FORUMCRAWL_TIMEZONE`` & co. in Scrapy
+    settings), which a site's own table in ``sites.toml`` refines."""
     languages = settings.getlist("FORUMCRAWL_LANGUAGES") or None
     return SiteSettings(timezone=settings.get("FORUMCRAWL_TIMEZONE") or None,
                         date_order=settings.get("FORUMCRAWL_DATE_ORDER") or None,
@@ -100,10 +87,46 @@ def load_sites(path: str | Path | None, defaults: SiteSettings = SiteSettings())
         return {}
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SitesFileError(f"cannot read sites file {path}: {exc}") from None
+    for host, table in data.items():
+        if not isinstance(table, dict):
+            raise SitesFileError(f"{path}: {host!r} is not a table of settings ([\"{host}\"])")
     return {site_id_for(f"http://{host}/"): _site(host, table, defaults) for host, table in data.items()}
 
 
-def config_for(sites: dict[str, SiteConfig], url: str) -> SiteConfig | None:
-    return sites.get(site_id_for(url))
+@dataclass(frozen=True)
+class Sites:
+    """A run's reading configuration: the sites file, the run's defaults, a forced engine."""
+
+    configs: dict[str, SiteConfig] = field(default_factory=dict)
+    defaults: SiteSettings = SiteSettings()
+    engine: str | None = None  # -a engine=NAME: every page of the run
+
+    @classmethod
+    def load(cls, path: str | Path | None, defaults: SiteSettings = SiteSettings(),
+             engine: str | None = None) -> Sites:
+        if engine is not None:
+            try:
+                get_engine(engine)
+            except UnknownEngine as exc:
+                raise SitesFileError(str(exc)) from None
+        return cls(load_sites(path, defaults), defaults, engine)
+
+    def config(self, url: str) -> SiteConfig | None:
+        return self.configs.get(site_id_for(url))
+
+    def settings(self, url: str) -> SiteSettings:
+        """How to read this site's dates: its ``sites.toml`` entry, else the run's defaults."""
+        site = self.config(url)
+        return site.settings if site and site.settings else self.defaults
+
+    def context(self, url: str, fetched_at: datetime, content_type: str | None = None,
+                site_engine: str | None = None, listing: ThreadLink | None = None,
+                listings: Mapping[str, ThreadLink] | None = None) -> PageContext:
+        site = self.config(url)
+        engine = self.engine or (site.engine if site else None)
+        selectors = site.selectors if site and engine == site.engine else ()
+        return PageContext(fetched_at=fetched_at, content_type=content_type, settings=self.settings(url),
+                           engine=engine, selectors=selectors, site_engine=site_engine, listing=listing,
+                           listings=listings or {})

@@ -13,6 +13,7 @@ always registered) and never needs scrapy-redis.
 
 from __future__ import annotations
 
+from forumcrawl import settings as defaults
 from scrapy.settings import BaseSettings
 
 PAGES_COMMITTED = object()
@@ -20,7 +21,7 @@ LEASE = "forumcrawl_lease"
 
 
 def crawl_key(settings: BaseSettings, part: str) -> str:
-    return f"forumcrawl:{settings.get('FORUMCRAWL_REDIS_CRAWL') or 'forum'}:{part}"
+    return f"forumcrawl:{settings.get('FORUMCRAWL_REDIS_CRAWL') or defaults.FORUMCRAWL_REDIS_CRAWL}:{part}"
 
 
 class SharedCrawl:

@@ -36,6 +36,7 @@ import socket
 import time
 import uuid
 
+from forumcrawl import settings as defaults
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
@@ -163,7 +164,7 @@ class SharedScheduler(RedisScheduler):
         scheduler.crawler = crawler
         settings = crawler.settings
         scheduler.workers_key = crawl_key(settings, "workers")
-        scheduler.timeout = settings.getfloat("FORUMCRAWL_REDIS_WORKER_TIMEOUT", 60)
+        scheduler.timeout = settings.getfloat("FORUMCRAWL_REDIS_WORKER_TIMEOUT", defaults.FORUMCRAWL_REDIS_WORKER_TIMEOUT)
         scheduler.worker = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         scheduler._reclaim = scheduler.server.register_script(_RECLAIM)
         scheduler._leave = scheduler.server.register_script(_LEAVE)

@@ -19,6 +19,7 @@ import itertools
 import os
 import socket
 
+from forumcrawl import settings as defaults
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
@@ -56,7 +57,7 @@ class SharedSlotMiddleware:
         self.concurrency = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") or 1
         # as long as a worker may stay silent before it is declared dead: a dead worker's
         # leases must not hold a site longer than its requests are kept from the others
-        self.lease_ms = int(settings.getfloat("FORUMCRAWL_REDIS_WORKER_TIMEOUT", 60) * 1000)
+        self.lease_ms = int(settings.getfloat("FORUMCRAWL_REDIS_WORKER_TIMEOUT", defaults.FORUMCRAWL_REDIS_WORKER_TIMEOUT) * 1000)
         self.tokens = (f"{socket.gethostname()}-{os.getpid()}-{n}" for n in itertools.count())
         self._acquire = self.server.register_script(_ACQUIRE)
         self.waiting = 0  # requests of this worker waiting for a site's lease

@@ -1,91 +1,107 @@
 """Items as flat records with stable field names: what ``forumcrawl extract`` prints and
 what Scrapy's feed exports (``scrapy crawl forum -O posts.jsonl``) write.
 
-Scripts and evaluations depend on these names; the database has its own (store.py).
+A record is the row the database stores (:mod:`forumcrawl.storage.rows`), under the
+record names the schema gives its columns (:mod:`forumcrawl.storage.schema`): a post
+record is its post row with its author's user row (``author_*``) and its quotes; keys
+are the forum's own ids, not the database's ``site:id`` keys. Scripts and evaluations
+depend on these names.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from forumcrawl.items import BoardItem, DateField, PostItem, SiteItem, ThreadItem
+from forumcrawl.reading.context import PageContext
+from forumcrawl.reading.service import PageResult, read_page
+from forumcrawl.storage.rows import (
+    article_rows,
+    board_row,
+    post_row,
+    quote_rows,
+    site_row,
+    thread_row,
+    user_row,
+)
+from forumcrawl.storage.schema import TABLE
 
-from forumcrawl.reading.engines import Detection
-from forumcrawl.reading.engines.base import ThreadPage
-from forumcrawl.items import ArticleItem, BoardItem, PostItem, SiteItem, ThreadItem
+
+def _named(table: str, row: dict, site_id: str | None) -> dict:
+    """A row's columns under their record names; keys as the forum's own ids."""
+    out = {}
+    for column in TABLE[table].columns:
+        if column.record is None:
+            continue
+        value = row.get(column.name)
+        if column.type is bool and value is not None:
+            value = bool(value)
+        elif site_id and isinstance(value, str) and column.name.endswith("_id") and column.name != "site_id" \
+                and value.startswith(f"{site_id}:"):
+            value = value[len(site_id) + 1:]
+        out[column.record] = value
+    return out
 
 
 def post_record(post: PostItem) -> dict:
-    author = post.author
-    return {
-        "type": "post",
-        "post_id": post.post_id,
-        "thread_id": post.thread_id,
-        "site_id": post.site_id,
-        "url": post.url,
-        "position": post.position,
-        "author": author.name if author else None,
-        "author_url": author.profile_url if author else None,
-        "author_id": author.user_id if author else None,
-        "author_title": author.title if author else None,
-        "author_joined": author.joined.value if author else None,
-        "author_joined_raw": author.joined.raw if author else None,
-        "author_messages": author.message_count if author else None,
-        "posted_at": post.posted.value,
-        "posted_raw": post.posted.raw,
-        "posted_source": post.posted.source,
-        "edited_at": post.edited.value,
-        "body_text": post.body_text,
-        "body_html": post.body_html,
-        "quotes": [{"author": q.author, "post_id": q.post_id, "user_id": q.author_user_id,
-                    "text": q.text, "depth": q.depth} for q in post.quotes],
-        "signature": post.signature_text,
-        "reactions": post.reaction_count,
-    }
+    author = _named("users", user_row(post.author), post.site_id) if post.author else {
+        c.record: None for c in TABLE["users"].columns if c.record}
+    return {"type": "post", **_named("posts", post_row(post), post.site_id), **author,
+            "quotes": [_named("quotes", row, None) for row in quote_rows(post)]}
 
 
-def article_record(post: PostItem, article: ArticleItem) -> dict:
-    return {
-        "type": "article",
-        "post_id": post.post_id,
-        "headline": article.headline,
-        "byline": article.byline,
-        "published_at": article.published.value,
-        "published_raw": article.published.raw,
-        "source_url": article.source_url,
-        "outlet": article.outlet,
-        "in_quote": article.in_quote,
-        "body_text": article.body_text,
-    }
+def article_records(post: PostItem) -> list[dict]:
+    return [{"type": "article", **_named("articles", row, None), "post_id": post.post_id}
+            for row in article_rows(post)]
 
 
-def thread_record(thread: ThreadItem, page: ThreadPage | None = None,
-                  detection: Detection | None = None) -> dict:
-    return {
-        "type": "thread",
-        "thread_id": thread.thread_id,
-        "site_id": thread.site_id,
-        "title": thread.title,
-        "url": thread.url,
-        "board_id": thread.board_id,
-        "board_title": thread.board_title,
-        "board_url": thread.board_url,
-        "page": page.page_number if page else None,
-        "page_count": thread.page_count,
-        "reply_count": thread.reply_count,
-        "last_post_at": thread.last_post.value,
-        "next_url": page.next_url if page else None,
-        "engine": detection.engine.name if detection else None,
-        "engine_evidence": detection.evidence if detection else None,
-    }
+def thread_record(thread: ThreadItem, result: PageResult | None = None) -> dict:
+    page = result.thread if result else None
+    return {"type": "thread", **_named("threads", thread_row(thread) | {"reply_count": thread.reply_count,
+                                                                         "last_post_at": thread.last_post.value},
+                                       thread.site_id),
+            "board_title": thread.board_title, "board_url": thread.board_url,
+            "page": page.page_number if page else None, "next_url": page.next_url if page else None,
+            "engine": result.engine if result else None, "engine_evidence": result.evidence if result else None}
 
 
 def item_records(item) -> list[dict]:
     """The records one crawled item becomes; the page archive (``PageItem``) becomes none."""
     if isinstance(item, PostItem):
-        return [post_record(item), *(article_record(item, a) for a in item.articles)]
+        return [post_record(item), *article_records(item)]
     if isinstance(item, ThreadItem):
         return [thread_record(item)]
     if isinstance(item, BoardItem):
-        return [{"type": "board", **asdict(item)}]
+        return [{"type": "board", **_named("boards", board_row(item), item.site_id)}]
     if isinstance(item, SiteItem):
-        return [{"type": "site", **asdict(item)}]
+        row = site_row(item) | {"engine_evidence": item.engine_evidence}
+        return [{"type": "site", **_named("sites", row, None)}]
     return []
+
+
+def page_records(result: PageResult) -> list[dict]:
+    """The records of one page: a thread page's thread, posts and articles; a board
+    page's board, the threads it lists and the boards it links to."""
+    if result.thread is not None:
+        out = []
+        for item in result.items:
+            out += [thread_record(item, result)] if isinstance(item, ThreadItem) else item_records(item)
+        return out
+    board = result.board
+    out = []
+    if board.board:
+        out.append({**item_records(board.board)[0], "next_url": board.next_url, "engine": result.engine})
+    out += [{"type": "thread_link", "url": t.url, "thread_id": t.thread_id, "title": t.title,
+             "reply_count": t.reply_count, "last_post_raw": t.last_post.raw} for t in board.threads]
+    out += [record for b in board.boards for record in item_records(b)]
+    return out
+
+
+def records_for(body: bytes, url: str, context: PageContext | None = None) -> list[dict]:
+    """``forumcrawl extract``'s records for one page (raises what ``read_page`` raises)."""
+    return page_records(read_page(body, url, context))
+
+
+def post_columns() -> list[str]:
+    """The columns of the posts CSV feed: every post record field but the HTML."""
+    empty = PostItem(site_id="", thread_id="", post_id="", url=None, page_url="", author=None,
+                     posted=DateField(), body_html="", body_text="")
+    return [name for name in post_record(empty) if name not in ("type", "body_html")]

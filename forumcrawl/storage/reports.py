@@ -11,8 +11,8 @@ from typing import TextIO
 
 import sqlite_utils
 
-from forumcrawl.reading.normalize import site_id_for
-from forumcrawl.storage.store import StoreError
+from forumcrawl.reading.context import site_id_for
+from forumcrawl.storage.database import StoreError
 
 
 @dataclass

@@ -13,7 +13,7 @@ import logging
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from forumcrawl.storage.store import now_iso, open_db
+from forumcrawl.storage.database import now_iso, open_db
 
 logger = logging.getLogger(__name__)
 # The stat where the spider lists what made a run fail; read by the crawl command too.

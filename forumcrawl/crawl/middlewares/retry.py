@@ -22,6 +22,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from protego import Protego
+from forumcrawl import settings as defaults
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -85,7 +86,7 @@ class PoliteMiddleware(RetryMiddleware):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler.settings)
         self.crawler = crawler
-        self.max_retry_after = crawler.settings.getfloat("FORUMCRAWL_MAX_RETRY_AFTER", 600)
+        self.max_retry_after = crawler.settings.getfloat("FORUMCRAWL_MAX_RETRY_AFTER", defaults.FORUMCRAWL_MAX_RETRY_AFTER)
         self.user_agent = crawler.settings.get("USER_AGENT") or "*"
         self.crawl_delays: dict[str, float] = {}
         self.blocked: dict[str, str] = {}

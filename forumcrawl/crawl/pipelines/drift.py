@@ -21,34 +21,27 @@ from dataclasses import dataclass, field
 import sqlite_utils
 from scrapy.crawler import Crawler
 
-from forumcrawl.items import PostItem
+from forumcrawl import settings as defaults
 from forumcrawl.crawl.extensions.runs import FAILURES
-from forumcrawl.storage.store import StoreError, open_readonly
+from forumcrawl.items import PostItem
+from forumcrawl.storage.database import StoreError, open_readonly
+from forumcrawl.storage.rows import post_row, user_row
+from forumcrawl.storage.schema import drift_fields
 
 logger = logging.getLogger(__name__)
 
-# The fields watched, as the SQL that tells whether a stored post has each one.
-STORED = {
-    "posted_at": "p.posted_at is not null",
-    "author": "p.author_name is not null",
-    "author_profile": "u.profile_url is not null",
-    "author_title": "u.title is not null",
-    "author_joined": "u.joined_at is not null",
-    "body": "p.body_text != ''",
-}
+# The fields watched (declared in the schema), as the columns of a post and its author;
+# a field is filled when its column holds a value that is not empty, in a stored row
+# and in a row about to be stored alike.
+FIELDS = drift_fields()
+_ALIAS = {"posts": "p", "users": "u"}
+STORED = {name: f"coalesce({_ALIAS[table]}.{column}, '') != ''" for name, (table, column) in FIELDS.items()}
 
 
 def filled(post: PostItem) -> dict[str, bool]:
-    """Which watched fields a post about to be stored has (the same tests as ``STORED``)."""
-    author = post.author
-    return {
-        "posted_at": post.posted.value is not None,
-        "author": author is not None,
-        "author_profile": bool(author and author.profile_url),
-        "author_title": bool(author and author.title),
-        "author_joined": bool(author and author.joined.value),
-        "body": bool(post.body_text),
-    }
+    """Which watched fields a post about to be stored has (the test ``STORED`` makes)."""
+    rows = {"posts": post_row(post), "users": user_row(post.author) if post.author else {}}
+    return {name: rows[table].get(column) not in (None, "") for name, (table, column) in FIELDS.items()}
 
 
 @dataclass
@@ -82,8 +75,8 @@ def stored_coverage(db: sqlite_utils.Database, site_id: str, recent: int = 10_00
     return Coverage(posts=row[0], fields=dict(zip(STORED, row[1:], strict=True)))
 
 
-def collapsed(before: Coverage, now: Coverage, min_posts: int = 20, ratio: float = 0.5,
-              usual: float = 0.5) -> list[str]:
+def collapsed(before: Coverage, now: Coverage, min_posts: int = defaults.FORUMCRAWL_DRIFT_MIN_POSTS,
+              ratio: float = defaults.FORUMCRAWL_DRIFT_RATIO, usual: float = 0.5) -> list[str]:
     """The fields present on at least ``usual`` of the posts before that this run filled
     on less than ``ratio`` times as many, each as a sentence for the run's failures."""
     if before.posts < min_posts or now.posts < min_posts:
@@ -108,8 +101,8 @@ class DriftPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.min_posts = crawler.settings.getint("FORUMCRAWL_DRIFT_MIN_POSTS", 20)
-        self.ratio = crawler.settings.getfloat("FORUMCRAWL_DRIFT_RATIO", 0.5)
+        self.min_posts = crawler.settings.getint("FORUMCRAWL_DRIFT_MIN_POSTS", defaults.FORUMCRAWL_DRIFT_MIN_POSTS)
+        self.ratio = crawler.settings.getfloat("FORUMCRAWL_DRIFT_RATIO", defaults.FORUMCRAWL_DRIFT_RATIO)
         self.history: dict[str, Coverage | None] = {}
         self.run: dict[str, Coverage] = defaultdict(Coverage)
 

@@ -3,12 +3,15 @@
 ``scrapy crawl forum -a url=URL`` (an index, a board or a thread) or
 ``-a urls_file=PATH`` (one URL per line); ``-a engine=NAME`` skips detection;
 ``-a full=1`` fetches every thread again instead of only what changed (see
-:mod:`forumcrawl.crawl.incremental`). Each page is read once by
-:func:`~forumcrawl.reading.document.read_document`; what it finds becomes items and follow-up
-requests, and the page itself is archived (a ``PageItem``, after its rows). Problems are
-logged, counted in stats under ``forumcrawl/``, and those that mean the run did not do
-its job are listed in ``forumcrawl/failures``, which makes ``scrapy crawl`` exit
-non-zero.
+:mod:`forumcrawl.crawl.incremental`).
+
+The spider keeps to Scrapy's concerns: requests, stats and failures. Each page goes
+through the page-reading service (:func:`~forumcrawl.reading.service.read_page`), whose
+result becomes items (the site's row on its first page, the page's rows, then the page
+itself for the archive, which moves the thread's watermark) and follow-up requests.
+Problems are logged, counted in stats under ``forumcrawl/``, and those that mean the run
+did not do its job are listed in ``forumcrawl/failures``, which makes ``scrapy crawl``
+exit non-zero.
 """
 
 from __future__ import annotations
@@ -25,25 +28,16 @@ from scrapy.http import Response, TextResponse
 from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
+from forumcrawl import settings as defaults
 from forumcrawl.crawl.cookies import CookieFileError, cookies_for, load_cookies
-from forumcrawl.reading.document import PageError, UnknownEngine, read_document
-from forumcrawl.reading.engines.base import PAGE_THREAD, BoardPage, ThreadPage
+from forumcrawl.crawl.extensions.runs import FAILURES
 from forumcrawl.crawl.incremental import FETCH, SKIP, load_marks, plan_thread, resume_url
 from forumcrawl.items import PageItem
-from forumcrawl.reading.normalize import (
-    SiteSettings,
-    attach_listing,
-    board_items,
-    normalise_listing,
-    page_items,
-    site_id_for,
-    site_item,
-    thread_watermark,
-)
-from forumcrawl.crawl.extensions.runs import FAILURES
+from forumcrawl.reading.context import site_id_for
+from forumcrawl.reading.service import PageError, PageResult, UnknownEngine, read_page
+from forumcrawl.reading.sites import Sites, SitesFileError, site_defaults
 from forumcrawl.shared import LEASE
-from forumcrawl.reading.sites import SitesFileError, config_for, load_sites, settings_of, site_defaults
-from forumcrawl.storage.store import StoreError
+from forumcrawl.storage.database import StoreError
 
 # A download that DOWNLOAD_MAXSIZE stopped (Scrapy >= 2.14 has its own exception for it).
 CANCELLED = tuple(e for e in (getattr(exceptions, "DownloadCancelledError", None), CancelledError) if e)
@@ -65,26 +59,20 @@ class ForumSpider(scrapy.Spider):
         self.engine_name = engine
         self.full = str(full or "").lower() in ("1", "true", "yes", "on")
         self.allowed_domains = sorted({urlsplit(u).hostname for u in urls if urlsplit(u).hostname})
-        self._site_engines: dict[str, str] = {}  # site id -> engine of its first page
+        self.site_engines: dict[str, str] = {}  # site id -> engine of its first page
         self.marks: dict = {}  # thread watermarks from the database, loaded in start()
         self.early_stop = True
-
-    @property
-    def sites(self) -> dict:
-        """Per-site settings from ``FORUMCRAWL_SITES`` (loaded once; errors stop the run)."""
-        if not hasattr(self, "_sites"):
-            settings = self.crawler.settings
-            self._sites = load_sites(settings.get("FORUMCRAWL_SITES"), site_defaults(settings))
-        return self._sites
+        self.sites = Sites()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        settings = self.crawler.settings
         try:
-            self.sites
+            self.sites = Sites.load(settings.get("FORUMCRAWL_SITES"), site_defaults(settings),
+                                    self.engine_name)
         except SitesFileError as exc:
             self.fail("bad_sites_file", str(exc))
             return
         try:
-            settings = self.crawler.settings
             # a shared crawl's worker also knows what the merged database holds
             merged = settings.get("FORUMCRAWL_MARKS_DB")
             self.marks = {} if self.full else {**(load_marks(merged) if merged else {}),
@@ -92,10 +80,9 @@ class ForumSpider(scrapy.Spider):
         except StoreError as exc:
             self.fail("store_unusable", str(exc))
             return
-        self.early_stop = self.crawler.settings.getbool("FORUMCRAWL_BOARD_EARLY_STOP", True)
-        self.default_settings = site_defaults(self.crawler.settings)
+        self.early_stop = settings.getbool("FORUMCRAWL_BOARD_EARLY_STOP", defaults.FORUMCRAWL_BOARD_EARLY_STOP)
         try:
-            jar = load_cookies(self.crawler.settings.get("FORUMCRAWL_COOKIES"))
+            jar = load_cookies(settings.get("FORUMCRAWL_COOKIES"))
         except CookieFileError as exc:
             self.fail("bad_cookies_file", str(exc))
             return
@@ -191,11 +178,10 @@ class ForumSpider(scrapy.Spider):
                             fetched_at=fetched.isoformat(timespec="seconds"), kind=kind,
                             lease=response.meta.get(LEASE), **thread)
 
+        context = self.sites.context(response.url, fetched, content_type, self.site_engines.get(site_id),
+                                     response.meta.get("forumcrawl_listing"))
         try:
-            site = config_for(self.sites, response.url)
-            engine = self.engine_name or (site.engine if site else None)
-            doc = read_document(response.body, response.url, content_type=content_type,
-                                engine=engine, prefer=self._site_engines.get(site_id))
+            result = read_page(response.body, response.url, context)
         except UnknownEngine as exc:
             stats.inc_value("forumcrawl/errors/unknown_engine")
             message = f"{response.url}: {exc}"
@@ -214,33 +200,28 @@ class ForumSpider(scrapy.Spider):
                 yield archived(exc.reason)  # a complete page the parser could not read
             return
 
-        if doc.charset_corrected:
-            stats.inc_value("forumcrawl/charset_corrected")
-            self.logger.warning("%s: declared %s but bytes are UTF-8; read as UTF-8",
-                                response.url, response.encoding)
-        stats.inc_value(f"forumcrawl/pages/{doc.kind}")
-        if site_id not in self._site_engines:
-            self._site_engines[site_id] = doc.detection.engine.name
-            self.logger.info("%s: engine %s (%s)", site_id, doc.detection.engine.name,
-                             "; ".join(doc.detection.evidence))
-            yield site_item(response.url, doc.detection.engine.name, doc.detection.evidence,
-                            doc.language)
-
-        if doc.kind == PAGE_THREAD:
-            yield from self.thread_page(response, doc.thread, site_id, fetched)
-            yield archived(doc.kind, **thread_watermark(doc.thread))
+        for stat, count in result.counts.items():
+            stats.inc_value(stat, count)
+        if result.charset_corrected_from:
+            self.logger.warning("%s: declared %s but bytes are UTF-8; read as UTF-8", response.url,
+                                result.charset_corrected_from)
+        if result.site is not None:
+            self.site_engines[site_id] = result.engine
+            self.logger.info("%s: engine %s (%s)", site_id, result.engine, "; ".join(result.evidence))
+            yield result.site
+        yield from result.items
+        if result.thread is not None:
+            yield from self.follow_thread(response, result)
         else:
-            yield from self.board_page(response, doc.board, site_id, settings_of(site, self.default_settings))
-            yield archived(doc.kind)
+            yield from self.follow_board(response, result, site_id)
+        yield archived(result.kind, **result.watermark())
 
-    def thread_page(self, response: Response, page: ThreadPage, site_id: str,
-                    fetched: datetime) -> Iterator:
-        attach_listing(page, response.meta.get("forumcrawl_listing"))
-        yield from page_items(page, response.url, fetched)
+    def follow_thread(self, response: Response, result: PageResult) -> Iterator[scrapy.Request]:
+        page = result.thread
         meta = {k: response.meta[k] for k in ("forumcrawl_listing", "forumcrawl_no_jump")
                 if k in response.meta}
         jump = None if (self.full or response.meta.get("forumcrawl_no_jump")) else resume_url(
-            site_id, page.thread.thread_id, page.page_number, self.marks)
+            page.thread.site_id, page.thread.thread_id, page.page_number, self.marks)
         if jump:
             # reached from its start, a thread stored before goes on where it was left
             self.crawler.stats.inc_value("forumcrawl/incremental/jumped")
@@ -251,13 +232,11 @@ class ForumSpider(scrapy.Spider):
         for url in page.more_urls:
             yield response.follow(url, callback=self.parse, errback=self.on_error, meta=meta)
 
-    def board_page(self, response: Response, page: BoardPage, site_id: str,
-                   settings: SiteSettings) -> Iterator:
+    def follow_board(self, response: Response, result: PageResult, site_id: str) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
-        yield from board_items(page, response.url)
+        page = result.board
         for board in page.boards:
             yield response.follow(board.url, callback=self.parse, errback=self.on_error)
-        normalise_listing(page, settings, datetime.now(timezone.utc))
         last_action = None
         for link in page.threads:
             plan = plan_thread(site_id, link, self.marks, self.full)

@@ -1,17 +1,18 @@
-"""Forum engines and their detection.
+"""Forum engines: the registry, detection, and engines customised for a site.
 
-:func:`detect` asks each registered engine whether a page is its own, in a fixed order,
-and returns the first that answers with evidence. Every engine module is pure parsing:
-a parsel ``Selector`` in, :class:`~forumcrawl.reading.engines.base.ThreadPage` or
+:func:`detect` asks each registered engine whether a page is its own, in a fixed order
+(the site's previous engine first), and returns the first that answers with evidence.
+Every engine module is pure reading: a :class:`~forumcrawl.reading.document.Document`
+in, a :class:`~forumcrawl.reading.engines.base.ThreadPage` or
 :class:`~forumcrawl.reading.engines.base.BoardPage` out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from parsel import Selector
-
+from forumcrawl.reading.document import Document
 from forumcrawl.reading.engines.base import Engine
 from forumcrawl.reading.engines.discourse import Discourse
 from forumcrawl.reading.engines.flarum import Flarum
@@ -32,8 +33,10 @@ from forumcrawl.reading.engines.xenforo2 import XenForo2
 
 GENERIC = Generic()  # not in the detection order: the fallback when nothing matches
 ENGINES: dict[str, Engine] = {engine.name: engine for engine in (
-    XenForo2(), XenForo1(), VBulletin5(), VBulletin4(), VBulletin3(), MyBB(), PhpBB3(), SMF(), Invision(), Discourse(), Flarum(), Vanilla(), FluxBB(), NodeBB(), Forumotion(), GENERIC,
+    XenForo2(), XenForo1(), VBulletin5(), VBulletin4(), VBulletin3(), MyBB(), PhpBB3(), SMF(),
+    Invision(), Discourse(), Flarum(), Vanilla(), FluxBB(), NodeBB(), Forumotion(), GENERIC,
 )}
+JSON_ENGINES = tuple(e.name for e in ENGINES.values() if type(e).detect_json is not Engine.detect_json)
 
 
 class UnknownEngine(LookupError):
@@ -46,42 +49,41 @@ class Detection:
     evidence: list[str]
 
 
-def detect_json(data: object) -> Detection:
-    """Which engine's API produced this JSON response."""
-    for engine in ENGINES.values():
-        evidence = engine.detect_json(data)
-        if evidence:
-            return Detection(engine, evidence)
-    raise UnknownEngine("a JSON response that no engine's API reader recognises; JSON is read "
-                        f"for {', '.join(e.name for e in ENGINES.values() if type(e).detect_json is not Engine.detect_json)}")
+def get_engine(name: str, selectors: tuple[tuple[str, str], ...] = ()) -> Engine:
+    """The engine called ``name``, with a site's selectors replaced (``sites.toml``)."""
+    if name not in ENGINES:
+        raise UnknownEngine(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
+    return _customised(name, selectors) if selectors else ENGINES[name]
 
 
-def get_engine(name: str) -> Engine:
-    try:
-        return ENGINES[name]
-    except KeyError:
-        raise UnknownEngine(f"unknown engine {name!r}; known: {', '.join(ENGINES)}") from None
+@lru_cache(maxsize=64)
+def _customised(name: str, selectors: tuple[tuple[str, str], ...]) -> Engine:
+    return ENGINES[name].customised(**dict(selectors))
 
 
-def detect(sel: Selector, prefer: str | None = None) -> Detection:
-    """Which engine wrote this page, and why we think so.
+def detect(doc: Document, prefer: str | None = None) -> Detection | None:
+    """Which engine wrote this page, and why we think so; None when none did.
 
     ``prefer`` (the engine of the site's previous page) is asked first: a crawl of one
     forum then pays for one engine's evidence per page, not for every engine's before it.
     """
-    first = [ENGINES[prefer]] if prefer in ENGINES else []
-    for engine in first + [e for name, e in ENGINES.items() if name != prefer]:
-        evidence = engine.detect(sel)
+    first = [ENGINES[prefer]] if prefer in ENGINES and prefer != GENERIC.name else []
+    for engine in first + [e for name, e in ENGINES.items() if name not in (prefer, GENERIC.name)]:
+        evidence = engine.detect(doc)
         if evidence:
             return Detection(engine, evidence)
-    _containers, why = GENERIC.post_containers(sel.root)
-    if why:
-        return Detection(GENERIC, [f"fallback: no engine matched; posts found as {why}"])
-    generator = sel.xpath("//meta[@name='generator']/@content").get()
-    hint = f" (meta generator: {generator!r})" if generator else ""
-    raise UnknownEngine(
-        f"no known forum engine recognised this page{hint}; known engines: {', '.join(ENGINES)}"
-    )
+    return None
 
 
-__all__ = ["ENGINES", "Detection", "Engine", "UnknownEngine", "detect", "detect_json", "get_engine"]
+def detect_json(data: object) -> Detection:
+    """Which engine's API produced this JSON response."""
+    for name in JSON_ENGINES:
+        evidence = ENGINES[name].detect_json(data)
+        if evidence:
+            return Detection(ENGINES[name], evidence)
+    raise UnknownEngine("a JSON response that no engine's API reader recognises; JSON is read "
+                        f"for {', '.join(JSON_ENGINES)}")
+
+
+__all__ = ["ENGINES", "GENERIC", "Detection", "Engine", "UnknownEngine", "detect", "detect_json",
+           "get_engine"]

@@ -1,23 +1,35 @@
-"""What every engine parser returns, and the small helpers they share.
+"""The engine contract: what an engine declares, the page reader it builds, what it returns.
 
-Engine parsers are pure functions of a parsel ``Selector`` and the page URL: no Scrapy,
-no storage, no clock. They return a :class:`ThreadPage` or a :class:`BoardPage` whose
+An :class:`Engine` is stateless and shared: its name, how its pages are recognised
+(``signs``), its quote rule, and its *selectors*, named XPath expressions that say where
+each part of a page sits. Every selector can be replaced for one site from
+``sites.toml`` (:meth:`Engine.customised`), whatever the engine.
+
+Reading one page is the job of a :class:`PageReader`, built by the engine for that page
+(:meth:`Engine.read`): it holds the parsed document, the base URL, the site and thread
+ids and whatever the page's parse caches (an embedded JSON payload, a post's class
+index), so nothing of one page lingers in a shared object. It returns a
+:class:`ThreadPage` or a :class:`BoardPage` whose items carry their site id and whose
 dates are still raw (:class:`~forumcrawl.items.DateField` without ``value``); the
-normalisation step turns them into UTC with the site's language and timezone.
+service (:mod:`forumcrawl.reading.service`) normalises them with the page's context.
+
+Readers are pure: no Scrapy, no storage, no clock.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import ClassVar
-from urllib.parse import urljoin
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from lxml.html import HtmlElement
-from parsel import Selector
+from lxml import etree
 
-from forumcrawl.reading.extract.text import QuoteRule
-from forumcrawl.items import BoardItem, DateField, PostItem, ThreadItem
+from forumcrawl.items import BoardItem, DateField, PostItem, ThreadItem, UserItem
+from forumcrawl.reading.extract.text import Body, QuoteRule
+from forumcrawl.reading.nodes import inline_text, link, text_of
+from forumcrawl.reading.query import ClassIndex, compiled, select, select_first
+
+if TYPE_CHECKING:
+    from forumcrawl.reading.document import Document
 
 PAGE_THREAD = "thread"
 PAGE_BOARD = "board"
@@ -36,6 +48,14 @@ class ThreadLink:
 
 
 @dataclass(slots=True)
+class PostLinks:
+    """The links of a post's own words and of each of its quotes (read, not stored)."""
+
+    body: list[str] = field(default_factory=list)
+    quotes: list[list[str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class ThreadPage:
     thread: ThreadItem
     posts: list[PostItem]
@@ -45,6 +65,7 @@ class ThreadPage:
     timezone: str | None = None  # what the page says its text dates are in
     # Other requests that complete this page's thread (Discourse's post_stream chunks).
     more_urls: list[str] = field(default_factory=list)
+    links: dict[str, PostLinks] = field(default_factory=dict)  # by post id
 
 
 @dataclass(slots=True)
@@ -56,157 +77,155 @@ class BoardPage:
     next_url: str | None = None
     language: str | None = None
     timezone: str | None = None  # what the page says its text dates are in
+    kind: str = PAGE_BOARD  # or PAGE_INDEX: a forum's list of boards
 
 
 class Engine:
-    """One forum engine: how to recognise its pages and read them.
+    """One forum engine: how to recognise its pages, and where their parts are.
 
-    Subclasses set ``name`` and the quote rule, and implement the four methods. Detection
-    returns its evidence (human-readable strings) so a user can see why a page was taken
-    for this engine; an empty list means "not mine".
+    Subclasses set ``name``, ``quote_rule``, ``reader`` (their :class:`PageReader`),
+    ``signs`` and their selectors, listed in ``selectors``. Detection returns its
+    evidence (the labels of the signs found) so a user can see why a page was taken for
+    this engine; an empty list means "not mine".
     """
 
     name: ClassVar[str] = ""
     quote_rule: ClassVar[QuoteRule]
+    reader: ClassVar[type[PageReader]]
+    # (XPath that finds something on the page, what to call it as evidence; a label with
+    # "{}" names the first value found, such as a generator's version)
+    signs: ClassVar[tuple[tuple[str, str], ...]] = ()
+    min_signs: ClassVar[int] = 2
+    # The names of this engine's selectors: every one can be replaced from sites.toml.
+    selectors: ClassVar[tuple[str, ...]] = ("body_chrome", "extra_chrome")
+    body_chrome: ClassVar[str | None] = None  # in-post furniture removed from bodies
+    extra_chrome: ClassVar[str | None] = None  # a site's own additions (sites.toml)
 
-    def detect(self, sel: Selector) -> list[str]:
-        raise NotImplementedError
+    def detect(self, doc: Document) -> list[str]:
+        evidence = []
+        for xpath, label in self.signs:
+            found = doc.first(xpath)
+            if found is not None and found != "":
+                evidence.append(label.format(found) if "{" in label else label)
+        return evidence if len(evidence) >= self.min_signs else []
 
-    def page_kind(self, sel: Selector, url: str) -> str | None:
-        raise NotImplementedError
+    def read(self, doc: Document) -> PageReader:
+        """A reader for one page of this engine."""
+        return self.reader(self, doc.url, doc.site_id, doc)
 
-    def parse_thread(self, sel: Selector, url: str) -> ThreadPage:
-        raise NotImplementedError
-
-    def parse_board(self, sel: Selector, url: str) -> BoardPage:
-        raise NotImplementedError
+    def chrome(self) -> str | None:
+        return " | ".join(x for x in (self.body_chrome, self.extra_chrome) if x) or None
 
     # Engines with a JSON API (Discourse, Flarum) also read its responses.
     def detect_json(self, data: object) -> list[str]:
         """Evidence that a decoded JSON response is this engine's API; empty: not mine."""
         return []
 
-    def read_json(self, data: object, url: str) -> ThreadPage | BoardPage:
+    def read_json(self, data: Any, url: str, site_id: str) -> ThreadPage | BoardPage:
         raise NotImplementedError(f"{self.name} has no JSON API reader")
 
+    def customised(self, **overrides: str) -> Engine:
+        """This engine with some selectors replaced (a site's theme differs).
 
-_INT_RE = re.compile(r"(\d[\d.,\s\u00a0\u202f']*)\s*([kKmM])?")
-
-
-def parse_count(text: str | None) -> int | None:
-    """Read a displayed count: "1,234", "2.206" (German), "1.2K", "22K", "3M"."""
-    if not text:
-        return None
-    m = _INT_RE.search(text)
-    if not m:
-        return None
-    digits, suffix = m.group(1).strip(), m.group(2)
-    if suffix:
-        number = float(digits.replace(",", ".").replace(" ", ""))
-        return int(round(number * (1000 if suffix in "kK" else 1_000_000)))
-    return int(re.sub(r"\D", "", digits))
-
-
-def clean(text: str | None) -> str | None:
-    """Collapse whitespace; empty becomes None."""
-    if text is None:
-        return None
-    text = " ".join(text.split())
-    return text or None
+        Unknown names and expressions that do not compile are errors: a typo in
+        ``sites.toml`` must not pass as a silently empty crawl.
+        """
+        unknown = sorted(set(overrides) - set(self.selectors))
+        if unknown:
+            raise ValueError(f"engine {self.name}: no such selector {', '.join(unknown)}; "
+                             f"its selectors: {', '.join(self.selectors)}")
+        for name, xpath in overrides.items():
+            try:
+                compiled(xpath)
+            except etree.XPathSyntaxError as exc:
+                raise ValueError(f"{name}: not a valid XPath ({exc})") from None
+        variant = type(f"{type(self).__name__}Custom", (type(self),), dict(overrides))
+        return variant()
 
 
-def text_of(sel: Selector | None) -> str | None:
-    """All visible text under a selector, whitespace collapsed."""
-    if sel is None:
-        return None
-    if isinstance(sel, list):  # a SelectorList: the text of all its nodes
-        return clean(" ".join(sel.xpath(".//text()").getall()))
-    root = sel.root
-    if isinstance(root, str):  # an attribute or text node
-        return clean(root)
-    return words(root)
+class PageReader:
+    """One page as one engine reads it.
 
-
-def words(el: HtmlElement | None) -> str | None:
-    """All text under an lxml element, whitespace collapsed (what ``.//text()`` gives)."""
-    return None if el is None else clean(" ".join(el.itertext()))
-
-
-def inline_text(el: Selector | None) -> str | None:
-    """Text of inline markup as a reader sees it: ``<b>+</b>Raze`` is "+Raze" (badges
-    drawn as buttons, such as Invision's "OP", are not part of a name)."""
-    if el is None:
-        return None
-    if isinstance(el.root, str):  # an attribute or text node (e.g. ``@data-username``)
-        return clean(el.root)
-    return clean("".join(el.xpath(".//text()[not(ancestor::button)]").getall()))
-
-
-def first(sels) -> Selector | None:
-    return sels[0] if sels else None
-
-
-Alternatives = str | tuple[str, ...]
-
-
-def preferred_text(sel: Selector, xpaths: Alternatives) -> str | None:
-    """Text of the first match of the first alternative that has one.
-
-    An XPath union answers in document order, so "the thread's title, else any h1"
-    written as one union would pick a site banner's ``h1`` that precedes the title
-    (or the ``h1`` around a labelled title span); alternatives in a tuple are tried
-    in order of preference instead.
+    ``kind`` says what the page is; ``thread`` and ``board`` read it. The ``new_*``
+    constructors stamp items with the page's site (and a post with its page), and keep
+    each post's links beside it for the article recogniser.
     """
-    for xpath in (xpaths,) if isinstance(xpaths, str) else xpaths:
-        text = inline_text(first(sel.xpath(xpath)))
-        if text:
-            return text
-    return None
 
+    def __init__(self, engine: Engine, url: str, site_id: str, doc: Document | None = None) -> None:
+        self.engine = engine
+        self.url = url
+        self.site_id = site_id
+        self.doc = doc
+        self.base = doc.base if doc is not None else url
+        self.links: dict[str, PostLinks] = {}
+        self._index: ClassIndex | None = None
 
-def absolute(base: str, href: str | None) -> str | None:
-    if not href:
-        return None
-    href = href.strip()
-    if href.startswith(("javascript:", "mailto:")):
-        return None
-    return urljoin(base, href)
+    # ------------------------------------------------------------------ what to implement
+    def kind(self) -> str | None:
+        raise NotImplementedError
 
+    def thread(self) -> ThreadPage:
+        raise NotImplementedError
 
-def base_url(sel: Selector, url: str) -> str:
-    """The URL relative links resolve against: ``<base href>`` when the page has one
-    (XenForo 1 relies on it), else the page URL."""
-    base = sel.xpath("/html/head/base/@href").get() or sel.xpath("//base/@href").get()
-    return urljoin(url, base.strip()) if base else url
+    def board(self) -> BoardPage:
+        raise NotImplementedError
 
+    # ------------------------------------------------------------------ selectors
+    def select(self, node, xpath: str | None) -> list:
+        """What a selector finds below ``node`` (elements, or strings)."""
+        return select(node, xpath, self._index)
 
-def unique_posts(posts) -> list[PostItem]:
-    """Drop missing posts and repeats of a post id (some skins render a post twice)."""
-    out: list[PostItem] = []
-    seen: set[str] = set()
-    for post in posts:
-        if post is not None and post.post_id not in seen:
-            seen.add(post.post_id)
-            out.append(post)
-    return out
+    def first(self, node, xpath: str | None):
+        return select_first(node, xpath, self._index)
 
+    def indexed(self, node) -> None:
+        """Answer class-query selectors on ``node`` from one pass over it (a post)."""
+        self._index = ClassIndex(node) if node is not None else None
 
-def node_links(links, base: str, id_of) -> list[BoardItem]:
-    """Boards linked from a forum index or a board's sub-forum list."""
-    boards = []
-    for link in links:
-        href = absolute(base, link.attrib.get("href"))
-        if href:
-            boards.append(BoardItem(site_id="", board_id=id_of(href) or href,
-                                    title=text_of(link), url=href))
-    return boards
+    def text(self, node, xpath: str | None) -> str | None:
+        """Inline text of the first match (see :func:`~forumcrawl.reading.nodes.inline_text`)."""
+        return inline_text(self.first(node, xpath))
 
+    def link(self, href: str | None) -> str | None:
+        """A link of the page, absolute and without session parameters."""
+        return link(self.base, href)
 
-def has_class(name: str) -> str:
-    """An XPath predicate body matching one CSS class exactly.
+    # ------------------------------------------------------------------ items
+    def new_user(self, name: str, **fields) -> UserItem:
+        return UserItem(site_id=self.site_id, name=name, **fields)
 
-    The plain ``contains(@class, ...)`` goes first because libxml2 stops there for
-    almost every element; building the padded, space-normalised string for each
-    element costs more than the rest of a typical post query.
-    """
-    return f"(contains(@class, '{name}') and contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"
+    def new_board(self, board_id: str, title: str | None, url: str) -> BoardItem:
+        return BoardItem(site_id=self.site_id, board_id=board_id, title=title, url=url)
+
+    def new_thread(self, thread_id: str, title: str | None, url: str, **fields) -> ThreadItem:
+        return ThreadItem(site_id=self.site_id, thread_id=thread_id, title=title, url=url, **fields)
+
+    def new_post(self, thread_id: str, post_id: str, body: Body, *, url: str | None,
+                 author: UserItem | None, posted: DateField, page_url: str | None = None,
+                 **fields) -> PostItem:
+        self.links[post_id] = PostLinks(body.links, body.quote_links)
+        return PostItem(site_id=self.site_id, thread_id=thread_id, post_id=post_id, url=url,
+                        page_url=page_url or self.url, author=author, posted=posted,
+                        body_html=body.html, body_text=body.text, quotes=body.quotes, **fields)
+
+    def thread_page(self, thread: ThreadItem, posts, **fields) -> ThreadPage:
+        """The page's posts, each once (some skins render a post twice), and their links."""
+        unique: list[PostItem] = []
+        seen: set[str] = set()
+        for post in posts:
+            if post is not None and post.post_id not in seen:
+                seen.add(post.post_id)
+                unique.append(post)
+        fields.setdefault("language", self.doc.language if self.doc is not None else None)
+        return ThreadPage(thread=thread, posts=unique, links={p.post_id: self.links[p.post_id]
+                                                              for p in unique if p.post_id in self.links},
+                          **fields)
+
+    def board_links(self, links, id_of) -> list[BoardItem]:
+        """Boards linked from a forum index or a board's sub-forum list."""
+        boards = []
+        for a in links:
+            href = self.link(a.get("href"))
+            if href:
+                boards.append(self.new_board(id_of(href) or href, text_of(a), href))
+        return boards

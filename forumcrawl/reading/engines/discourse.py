@@ -26,12 +26,13 @@ from urllib.parse import urlencode, urlsplit
 
 import lxml.html
 from lxml.html import HtmlElement
-from parsel import Selector
 
+from forumcrawl.items import DateField, PostItem
+from forumcrawl.reading.engines.base import BoardPage, PageReader, ThreadLink, ThreadPage
+from forumcrawl.reading.engines.markup import MarkupEngine, MarkupReader, date_of
 from forumcrawl.reading.extract.text import Attribution, QuoteRule, split_body
-from forumcrawl.items import BoardItem, DateField, PostItem, ThreadItem, UserItem
-from forumcrawl.reading.engines.base import BoardPage, ThreadLink, ThreadPage, clean, first, has_class, text_of
-from forumcrawl.reading.engines.markup import MarkupEngine, date_of, digits_in
+from forumcrawl.reading.nodes import clean, digits_in, text_of
+from forumcrawl.reading.query import has_class
 
 _TOPIC_URL = re.compile(r"(/t/[^/]+/\d+).*$")
 _SITE_ROOT = re.compile(r"^(.*?)/(?:t|c|latest|top|new|posts)(?:[/.?]|$)")
@@ -46,6 +47,14 @@ def _attribution(el: HtmlElement) -> Attribution:
 
 class Discourse(MarkupEngine):
     name = "discourse"
+    signs = (
+        # "Discourse 3.2.0.beta2 - https://github.com/...": the release, without the link
+        ("substring-before(concat(//meta[@name='generator'][starts-with(@content, 'Discourse')]/@content,"
+         " ' - '), ' - ')", "meta generator {!r}"),
+        ("//meta[@name='discourse_theme_id' or @name='discourse_current_homepage']"
+         " | //script[contains(@src,'/assets/discourse')]", "discourse meta/assets"),
+        (f"//div[{has_class('crawler-post')}] | //*[{has_class('topic-list')}]", "crawler view markup"),
+    )
     quote_rule = QuoteRule(xpath=f".//aside[{has_class('quote')}]",
                            # A member quote's title is "avatar NAME:" furniture, so only its
                            # blockquote is quoted; a topic quote's title names the quoted
@@ -68,50 +77,43 @@ class Discourse(MarkupEngine):
     board_link = ".//a[contains(@href,'/t/')]"
     board_replies = f".//td[{has_class('replies')}] | .//span[{has_class('posts')}]"
     subboards = f"//div[{has_class('category-list')}]//a[contains(@href,'/c/')]"
+    date = ".//meta[@itemprop='datePublished']/@content"
+    edited = ".//time[@itemprop='dateModified']/@datetime"
 
-    def detect(self, sel: Selector) -> list[str]:
-        evidence = []
-        generator = sel.xpath("//meta[@name='generator']/@content").get() or ""
-        if generator.startswith("Discourse"):
-            evidence.append(f"meta generator {generator.split(' - ')[0]!r}")
-        if sel.xpath("//meta[@name='discourse_theme_id' or @name='discourse_current_homepage']"
-                     " | //script[contains(@src,'/assets/discourse')]"):
-            evidence.append("discourse meta/assets")
-        if sel.xpath(f"//div[{has_class('crawler-post')}] | //*[{has_class('topic-list')}]"):
-            evidence.append("crawler view markup")
-        return evidence if len(evidence) >= 2 else []
+    def thread_url(self, page: MarkupReader) -> str:
+        return re.sub(r"\?page=\d+$", "", super().thread_url(page))
 
-    def thread_url(self, sel: Selector, url: str, base: str) -> str:
-        canonical = super().thread_url(sel, url, base)
-        return re.sub(r"\?page=\d+$", "", canonical)
-
-    def post_id(self, post: Selector) -> str | None:
+    def post_id(self, page: MarkupReader, post: HtmlElement) -> str | None:
         """The post number ("#2"); :meth:`parse_post` prefixes the topic id."""
-        return digits_in(text_of(first(post.xpath(self.position))))
+        return digits_in(text_of(page.first(post, self.position)))
 
     def user_id(self, profile: str | None) -> str | None:
         m = re.search(r"/u/([^/?#]+)", profile or "")
         return m.group(1) if m else None
 
-    def posted(self, post: Selector) -> DateField:
-        shown = date_of(first(post.xpath(".//time")))
-        created = post.xpath(".//meta[@itemprop='datePublished']/@content").get()
+    def posted(self, page: MarkupReader, post: HtmlElement) -> DateField:
+        shown = date_of(page.first(post, ".//time"))
+        created = page.first(post, self.date)
         return DateField(raw=shown.raw, machine=created or shown.machine)
 
-    def parse_post(self, post: Selector, base: str, page_url: str, thread_id: str) -> PostItem | None:
-        item = super().parse_post(post, base, page_url, thread_id)
+    def edited_date(self, page: MarkupReader, post: HtmlElement) -> DateField:
+        modified = page.first(post, self.edited)
+        return DateField(machine=modified) if modified and page.first(post, self.date) != modified else DateField()
+
+    def reaction_count(self, page: MarkupReader, post: HtmlElement) -> int | None:
+        likes = digits_in(text_of(page.first(post, f".//span[{has_class('post-likes')}]")))
+        return int(likes) if likes else None
+
+    def parse_post(self, page: MarkupReader, post: HtmlElement, thread_id: str) -> PostItem | None:
+        number = self.post_id(page, post)
+        item = super().parse_post(page, post, thread_id)
         if item is None:
             return None
-        number = item.post_id
         item.post_id = f"{thread_id}/{number}"
+        page.links[item.post_id] = page.links.pop(number)
         item.position = int(number)
-        topic_url = _TOPIC_URL.sub(r"\1", page_url.split("?")[0])
+        topic_url = _TOPIC_URL.sub(r"\1", page.url.split("?")[0])
         item.url = f"{topic_url}/{number}"
-        modified = post.xpath(".//time[@itemprop='dateModified']/@datetime").get()
-        if modified and post.xpath(".//meta[@itemprop='datePublished']/@content").get() != modified:
-            item.edited = DateField(raw=None, machine=modified)
-        likes = text_of(first(post.xpath(f".//span[{has_class('post-likes')}]")))
-        item.reaction_count = int(digits_in(likes)) if digits_in(likes) else None
         return item
 
     # ------------------------------------------------------------------ JSON API
@@ -124,22 +126,23 @@ class Discourse(MarkupEngine):
             return ["JSON topic_list (latest or category)"]
         return []
 
-    def read_json(self, data: dict, url: str) -> ThreadPage | BoardPage:
+    def read_json(self, data: dict, url: str, site_id: str) -> ThreadPage | BoardPage:
+        page = PageReader(self, url, site_id)
         root = _site_root(url)
         if "topic_list" in data:
-            return self._topic_list(data, url, root)
-        return self._post_stream(data, url, root)
+            return self._topic_list(page, data, url, root)
+        return self._post_stream(page, data, url, root)
 
-    def _post_stream(self, data: dict, url: str, root: str) -> ThreadPage:
+    def _post_stream(self, page: PageReader, data: dict, url: str, root: str) -> ThreadPage:
         posts = data["post_stream"].get("posts") or []
         topic_id = str(data.get("id") or (posts[0].get("topic_id") if posts else ""))
         slug = data.get("slug") or (posts[0].get("topic_slug") if posts else None) or "topic"
         topic_url = f"{root}/t/{slug}/{topic_id}"
-        items = [self._json_post(p, topic_id, topic_url, root, url) for p in posts if p.get("cooked") is not None]
+        items = [self._json_post(page, p, topic_id, topic_url, root) for p in posts if p.get("cooked") is not None]
         count = data.get("posts_count")
         category = data.get("category_id")
-        thread = ThreadItem(
-            site_id="", thread_id=topic_id, title=clean(data.get("title")), url=topic_url,
+        thread = page.new_thread(
+            topic_id, clean(data.get("title")), topic_url,
             board_id=str(category) if category is not None else None,
             board_url=f"{root}/c/{category}" if category is not None else None,  # Discourse redirects /c/ID
             reply_count=count - 1 if isinstance(count, int) else None,
@@ -149,26 +152,23 @@ class Discourse(MarkupEngine):
         missing = [i for i in data["post_stream"].get("stream") or [] if i not in loaded]
         more = [f"{root}/t/{topic_id}/posts.json?" + urlencode([("post_ids[]", i) for i in missing[n:n + CHUNK]])
                 for n in range(0, len(missing), CHUNK)]
-        return ThreadPage(thread=thread, posts=items, more_urls=more)
+        return page.thread_page(thread, items, more_urls=more, language=None)
 
-    def _json_post(self, post: dict, topic_id: str, topic_url: str, root: str, page_url: str) -> PostItem:
+    def _json_post(self, page: PageReader, post: dict, topic_id: str, topic_url: str, root: str) -> PostItem:
         number = post.get("post_number")
         fragment = lxml.html.fragment_fromstring(post["cooked"] or "<p></p>", create_parent="div")
         body = split_body(fragment, self.quote_rule, self.chrome(), root)
         username = post.get("username")
-        author = UserItem(site_id="", name=username, user_id=username,
-                          profile_url=f"{root}/u/{username}", title=clean(post.get("user_title"))) \
-            if username else None
+        author = page.new_user(username, user_id=username, profile_url=f"{root}/u/{username}",
+                               title=clean(post.get("user_title"))) if username else None
         edited = post.get("updated_at") if (post.get("version") or 1) > 1 else None
-        return PostItem(
-            site_id="", thread_id=topic_id, post_id=f"{topic_id}/{number}",
-            url=f"{topic_url}/{number}", page_url=page_url, author=author,
+        return page.new_post(
+            topic_id, f"{topic_id}/{number}", body, url=f"{topic_url}/{number}", author=author,
             posted=DateField(raw=post.get("created_at"), machine=post.get("created_at")),
-            edited=DateField(machine=edited), body_html=body.html, body_text=body.text,
-            position=number, reaction_count=_likes(post), quotes=body.quotes, links=body.links,
+            edited=DateField(machine=edited), position=number, reaction_count=_likes(post),
         )
 
-    def _topic_list(self, data: dict, url: str, root: str) -> BoardPage:
+    def _topic_list(self, page: PageReader, data: dict, url: str, root: str) -> BoardPage:
         links = []
         for topic in data["topic_list"].get("topics") or []:
             count = topic.get("posts_count")
@@ -179,7 +179,7 @@ class Discourse(MarkupEngine):
                 last_post=DateField(machine=topic.get("last_posted_at") or topic.get("bumped_at"))))
         path = urlsplit(url).path.removesuffix(".json")
         board_id = self.id_from_url(path, self.board_id_patterns) or path.strip("/") or "latest"
-        board = BoardItem(site_id="", board_id=board_id, title=None, url=url.split("?")[0])
+        board = page.new_board(board_id, None, url.split("?")[0])
         more = data["topic_list"].get("more_topics_url")
         next_url = None
         if more:  # an HTML path ("/latest?page=1"); ask for its JSON form

@@ -25,25 +25,25 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cached_property
 from typing import Any
 
 import lxml.html
 from lxml.html import HtmlElement
-from parsel import Selector
 
-from forumcrawl.reading.extract.text import Attribution, QuoteRule, split_body
-from forumcrawl.items import BoardItem, DateField, PostItem, ThreadItem, UserItem
+from forumcrawl.items import DateField, PostItem
 from forumcrawl.reading.engines.base import (
     PAGE_BOARD,
     PAGE_THREAD,
     BoardPage,
     Engine,
+    PageReader,
     ThreadLink,
     ThreadPage,
-    clean,
-    has_class,
-    text_of,
 )
+from forumcrawl.reading.extract.text import Attribution, QuoteRule, split_body
+from forumcrawl.reading.nodes import clean, text_of
+from forumcrawl.reading.query import has_class, select_first
 
 PAGE_SIZE = 20  # posts per page of Flarum's server-rendered discussion view
 _LOAD_CALL = re.compile(r"app\.load\((\{.*\})\);", re.S)
@@ -51,42 +51,10 @@ _MENTION = f"a[{has_class('PostMention')}]"
 
 
 def _mention_attribution(el: HtmlElement) -> Attribution:
-    mention = el.xpath(f"preceding-sibling::*[1]/{_MENTION}")
-    if not mention:
+    mention = select_first(el, f"preceding-sibling::*[1]/{_MENTION}")
+    if mention is None:
         return Attribution()
-    return Attribution(author=clean(mention[0].text_content()), post_id=mention[0].get("data-id"))
-
-
-def payload_of(sel: Selector) -> dict | None:
-    """The page's embedded JSON payload, or None.
-
-    The payload is the whole page's data; detection of the page kind and its parse both
-    need it, so the last one read is kept (keyed by the document, which it keeps alive).
-    """
-    global _LAST_PAYLOAD
-    if _LAST_PAYLOAD[0] is sel.root:
-        return _LAST_PAYLOAD[1]
-    payload = _read_payload(sel)
-    _LAST_PAYLOAD = (sel.root, payload)
-    return payload
-
-
-_LAST_PAYLOAD: tuple[object, dict | None] = (None, None)
-
-
-def _read_payload(sel: Selector) -> dict | None:
-    text = sel.xpath("//script[@id='flarum-json-payload']/text()").get()
-    if text is None:
-        call = sel.xpath("//script[contains(., 'app.load(')]/text()").get()
-        m = _LOAD_CALL.search(call or "")
-        text = m.group(1) if m else None
-    if not text:
-        return None
-    try:
-        payload = json.loads(text)
-    except ValueError:
-        return None
-    return payload if isinstance(payload, dict) else None
+    return Attribution(author=clean(mention.text_content()), post_id=mention.get("data-id"))
 
 
 def api_document(data: Any) -> dict | None:
@@ -105,77 +73,125 @@ def api_document(data: Any) -> dict | None:
     return None
 
 
+class FlarumReader(PageReader):
+    """A Flarum page: its embedded API document when it has one, else the noscript view."""
+
+    engine: Flarum
+
+    @cached_property
+    def payload(self) -> dict | None:
+        """The page's embedded JSON payload (the page kind and its parse both need it)."""
+        text = self.doc.first(self.engine.payload_script)
+        if text is None:
+            m = _LOAD_CALL.search(self.doc.first(self.engine.payload_call) or "")
+            text = m.group(1) if m else None
+        if not text:
+            return None
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            return None
+        return payload if isinstance(payload, dict) else None
+
+    @cached_property
+    def api(self) -> dict | None:
+        return api_document(self.payload)
+
+    def kind(self) -> str | None:
+        if self.api is not None:
+            return PAGE_BOARD if isinstance(self.api["data"], list) else PAGE_THREAD
+        if self.doc.first(self.engine.posts) is not None:
+            return PAGE_THREAD
+        if self.doc.first(self.engine.board_links) is not None:
+            return PAGE_BOARD
+        return None
+
+    def thread(self) -> ThreadPage:
+        if self.api is None:
+            return self._thread_from_noscript()
+        page = self.engine.thread_from_api(self, self.api, _forum_base(self.payload, self.url))
+        page.language = self.doc.language
+        page.next_url = self.doc.first("//link[@rel='next']/@href") or page.next_url
+        return page
+
+    def board(self) -> BoardPage:
+        doc = self.doc
+        if self.api is None:
+            links = [ThreadLink(url=a.get("href"), thread_id=_discussion_id(a.get("href")), title=text_of(a))
+                     for a in doc.xpath(self.engine.board_links)]
+            return BoardPage(board=self.new_board(_board_id(self.url), None, self.url), threads=links)
+        page = self.engine.board_from_api(self, self.api, _forum_base(self.payload, self.url))
+        page.language = doc.language
+        page.next_url = (doc.first("//link[@rel='next']/@href")
+                         or doc.first("//noscript[@id='flarum-content']//a[contains(@href,'page=')]"
+                                      "[contains(., '»')]/@href"))
+        return page
+
+    def _thread_from_noscript(self) -> ThreadPage:
+        """No payload: names and bodies only, numbered by their place on the page."""
+        engine, url = self.engine, self.url
+        base = _forum_base(None, url)
+        thread_id = _discussion_id(url) or url
+        number = _page_number(url)
+        posts = []
+        for i, article in enumerate(self.doc.xpath(engine.posts), 1):
+            body_el = select_first(article, engine.body)
+            if body_el is None:
+                continue
+            body = split_body(body_el, engine.quote_rule, engine.chrome(), base)
+            position = (number - 1) * PAGE_SIZE + i
+            name = text_of(select_first(article, engine.author_name))
+            posts.append(self.new_post(
+                thread_id, f"{thread_id}/{position}", body, url=f"{url.split('?')[0]}/{position}",
+                author=self.new_user(name) if name else None, posted=DateField(), position=position))
+        thread = self.new_thread(thread_id, text_of(self.doc.first(engine.title)), url.split("?")[0])
+        return self.thread_page(thread, posts, page_number=number,
+                                next_url=self.doc.first("//link[@rel='next']/@href"))
+
+
 class Flarum(Engine):
     name = "flarum"
+    reader = FlarumReader
     quote_rule = QuoteRule(
         xpath=".//blockquote", attribution=_mention_attribution,
         header=f"preceding-sibling::*[1][self::p][{_MENTION}][normalize-space(.) = normalize-space({_MENTION})]",
     )
-
-    # ------------------------------------------------------------------ detection
-    def detect(self, sel: Selector) -> list[str]:
-        evidence = []
-        if sel.xpath("//script[@id='flarum-json-payload'] | //script[contains(., 'flarum.core.app.load')]"):
-            evidence.append("flarum JSON payload")
-        if sel.xpath("//div[@id='flarum-loading'] | //noscript[@id='flarum-content']"):
-            evidence.append("#flarum-loading / #flarum-content")
-        if sel.xpath("//script[contains(., 'var flarum = {extensions')] | //link[contains(@href,'/assets/forum')]"):
-            evidence.append("flarum assets")
-        return evidence if len(evidence) >= 2 else []
+    signs = (
+        ("//script[@id='flarum-json-payload'] | //script[contains(., 'flarum.core.app.load')]",
+         "flarum JSON payload"),
+        ("//div[@id='flarum-loading'] | //noscript[@id='flarum-content']", "#flarum-loading / #flarum-content"),
+        ("//script[contains(., 'var flarum = {extensions')] | //link[contains(@href,'/assets/forum')]",
+         "flarum assets"),
+    )
+    selectors = (*Engine.selectors, "payload_script", "payload_call", "posts", "body", "author_name",
+                 "title", "board_links")
+    payload_script = "//script[@id='flarum-json-payload']/text()"
+    payload_call = "//script[contains(., 'app.load(')]/text()"
+    # the <noscript> view, read when a page has no payload
+    posts = "//noscript[@id='flarum-content']//article"
+    body = f".//div[{has_class('Post-body')}]"
+    author_name = f".//*[{has_class('PostUser-name')}]"
+    title = "//noscript[@id='flarum-content']//h1"
+    board_links = "//noscript[@id='flarum-content']//li/a[contains(@href,'/d/')]"
 
     def detect_json(self, data: Any) -> list[str]:
         return ["JSON:API document of discussions"] if api_document(data) else []
 
-    def page_kind(self, sel: Selector, url: str) -> str | None:
-        doc = api_document(payload_of(sel))
-        if doc is not None:
-            return PAGE_BOARD if isinstance(doc["data"], list) else PAGE_THREAD
-        if sel.xpath("//noscript[@id='flarum-content']//article"):
-            return PAGE_THREAD
-        if sel.xpath("//noscript[@id='flarum-content']//li/a[contains(@href,'/d/')]"):
-            return PAGE_BOARD
-        return None
-
-    # ------------------------------------------------------------------ pages
-    def parse_thread(self, sel: Selector, url: str) -> ThreadPage:
-        doc = api_document(payload_of(sel))
-        if doc is None:
-            return self._thread_from_noscript(sel, url)
-        page = self.thread_from_api(doc, url, _forum_base(payload_of(sel), url))
-        page.language = sel.xpath("/html/@lang").get()
-        page.next_url = sel.xpath("//link[@rel='next']/@href").get() or page.next_url
-        return page
-
-    def parse_board(self, sel: Selector, url: str) -> BoardPage:
-        doc = api_document(payload_of(sel))
-        base = _forum_base(payload_of(sel), url)
-        if doc is None:
-            links = [ThreadLink(url=a.attrib["href"], thread_id=_discussion_id(a.attrib["href"]),
-                                title=text_of(a))
-                     for a in sel.xpath("//noscript[@id='flarum-content']//li/a[@href]")]
-            board = BoardItem(site_id="", board_id=_board_id(url), title=None, url=url)
-            return BoardPage(board=board, threads=links)
-        page = self.board_from_api(doc, url, base)
-        page.language = sel.xpath("/html/@lang").get()
-        page.next_url = (sel.xpath("//link[@rel='next']/@href").get()
-                         or sel.xpath("//noscript[@id='flarum-content']//a[contains(@href,'page=')]"
-                                      "[contains(., '»')]/@href").get())
-        return page
-
-    def read_json(self, data: Any, url: str) -> ThreadPage | BoardPage:
+    def read_json(self, data: Any, url: str, site_id: str) -> ThreadPage | BoardPage:
         """``/api/discussions/ID`` (a thread) or ``/api/discussions`` (a listing)."""
         doc = api_document(data)
+        page = PageReader(self, url, site_id)
         base = url.split("/api/")[0] if "/api/" in url else url.rstrip("/")
         if isinstance(doc["data"], list):
-            page = self.board_from_api(doc, url, base)
-            page.next_url = (doc.get("links") or {}).get("next")
-            return page
-        page = self.thread_from_api(doc, url, base)
-        page.next_url = None  # the API document of a discussion names every post id already
-        return page
+            board = self.board_from_api(page, doc, base)
+            board.next_url = (doc.get("links") or {}).get("next")
+            return board
+        thread = self.thread_from_api(page, doc, base)
+        thread.next_url = None  # the API document of a discussion names every post id already
+        return thread
 
     # ------------------------------------------------------------------ API documents
-    def thread_from_api(self, doc: dict, url: str, base: str) -> ThreadPage:
+    def thread_from_api(self, page: PageReader, doc: dict, base: str) -> ThreadPage:
         discussion = doc["data"]
         attrs = discussion.get("attributes", {})
         thread_id = str(discussion["id"])
@@ -186,27 +202,27 @@ class Flarum(Engine):
         for resource in included:
             if resource.get("type") != "posts":
                 continue
-            post = self._post(resource, users, thread_id, thread_url, base, url)
+            post = self._post(page, resource, users, thread_id, thread_url, base)
             if post is not None:
                 posts.append(post)
         posts.sort(key=lambda p: p.position or 0)
         tags = [r for r in included if r.get("type") == "tags"]
         tag = tags[-1] if tags else None
-        thread = ThreadItem(
-            site_id="", thread_id=thread_id, title=clean(attrs.get("title")), url=thread_url,
+        thread = page.new_thread(
+            thread_id, clean(attrs.get("title")), thread_url,
             board_id=f"t/{tag['attributes']['slug']}" if tag else None,
             board_title=tag["attributes"].get("name") if tag else None,
             board_url=f"{base}/t/{tag['attributes']['slug']}" if tag else None,
             reply_count=(attrs["commentCount"] - 1) if isinstance(attrs.get("commentCount"), int) else None,
             last_post=DateField(machine=attrs.get("lastPostedAt")),
         )
-        number = _page_number(url)
+        number = _page_number(page.url)
         comments = attrs.get("commentCount")
         next_url = (f"{thread_url}?page={number + 1}"
                     if isinstance(comments, int) and number * PAGE_SIZE < comments else None)
-        return ThreadPage(thread=thread, posts=posts, page_number=number, next_url=next_url)
+        return page.thread_page(thread, posts, page_number=number, next_url=next_url, language=None)
 
-    def board_from_api(self, doc: dict, url: str, base: str) -> BoardPage:
+    def board_from_api(self, page: PageReader, doc: dict, base: str) -> BoardPage:
         links = []
         for discussion in doc["data"]:
             attrs = discussion.get("attributes", {})
@@ -216,12 +232,12 @@ class Flarum(Engine):
             links.append(ThreadLink(url=link_url, thread_id=thread_id, title=clean(attrs.get("title")),
                                     reply_count=count - 1 if isinstance(count, int) else None,
                                     last_post=DateField(machine=attrs.get("lastPostedAt"))))
-        board_url = url.split("?")[0]
-        board = BoardItem(site_id="", board_id=_board_id(board_url), title=None, url=board_url)
-        return BoardPage(board=board, threads=links, page_number=_page_number(url))
+        board_url = page.url.split("?")[0]
+        return BoardPage(board=page.new_board(_board_id(board_url), None, board_url), threads=links,
+                         page_number=_page_number(page.url))
 
-    def _post(self, resource: dict, users: dict, thread_id: str, thread_url: str, base: str,
-              page_url: str) -> PostItem | None:
+    def _post(self, page: PageReader, resource: dict, users: dict, thread_id: str, thread_url: str,
+              base: str) -> PostItem | None:
         attrs = resource.get("attributes", {})
         html = attrs.get("contentHtml")
         if attrs.get("contentType", "comment") != "comment" or html is None:
@@ -231,46 +247,19 @@ class Flarum(Engine):
         if user_ref.get("id") in users:
             user = users[user_ref["id"]]
             handle = user.get("slug") or user.get("username")
-            author = UserItem(site_id="", name=user.get("displayName") or user.get("username"),
-                              user_id=str(user_ref["id"]),
-                              profile_url=f"{base}/u/{handle}" if handle else None,
-                              joined=DateField(machine=user.get("joinTime")),
-                              message_count=user.get("commentCount"))
+            author = page.new_user(user.get("displayName") or user.get("username"),
+                                   user_id=str(user_ref["id"]),
+                                   profile_url=f"{base}/u/{handle}" if handle else None,
+                                   joined=DateField(machine=user.get("joinTime")),
+                                   message_count=user.get("commentCount"))
         fragment = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
-        body = split_body(fragment, self.quote_rule, None, thread_url)
+        body = split_body(fragment, self.quote_rule, self.chrome(), thread_url)
         number = attrs.get("number")
-        return PostItem(
-            site_id="", thread_id=thread_id, post_id=str(resource["id"]),
-            url=f"{thread_url}/{number}" if number else thread_url, page_url=page_url,
+        return page.new_post(
+            thread_id, str(resource["id"]), body, url=f"{thread_url}/{number}" if number else thread_url,
             author=author, posted=DateField(raw=attrs.get("createdAt"), machine=attrs.get("createdAt")),
-            edited=DateField(machine=attrs.get("editedAt")),
-            body_html=body.html, body_text=body.text, position=number,
-            quotes=body.quotes, links=body.links,
+            edited=DateField(machine=attrs.get("editedAt")), position=number,
         )
-
-    def _thread_from_noscript(self, sel: Selector, url: str) -> ThreadPage:
-        """No payload: names and bodies only, numbered by their place on the page."""
-        base = _forum_base(None, url)
-        thread_id = _discussion_id(url) or url
-        number = _page_number(url)
-        posts = []
-        for i, article in enumerate(sel.xpath("//noscript[@id='flarum-content']//article"), 1):
-            body_el = article.xpath(f".//div[{has_class('Post-body')}]")
-            if not body_el:
-                continue
-            body = split_body(body_el[0].root, self.quote_rule, None, base)
-            position = (number - 1) * PAGE_SIZE + i
-            name = text_of(article.xpath(f".//*[{has_class('PostUser-name')}]"))
-            posts.append(PostItem(
-                site_id="", thread_id=thread_id, post_id=f"{thread_id}/{position}",
-                url=f"{url.split('?')[0]}/{position}", page_url=url,
-                author=UserItem(site_id="", name=name) if name else None, posted=DateField(),
-                body_html=body.html, body_text=body.text, position=position,
-                quotes=body.quotes, links=body.links))
-        thread = ThreadItem(site_id="", thread_id=thread_id, url=url.split("?")[0],
-                            title=text_of(sel.xpath("//noscript[@id='flarum-content']//h1")))
-        next_url = sel.xpath("//link[@rel='next']/@href").get()
-        return ThreadPage(thread=thread, posts=posts, page_number=number, next_url=next_url)
 
 
 def _discussion_url(base: str, thread_id: str, slug: str | None) -> str:
@@ -281,6 +270,7 @@ def _discussion_url(base: str, thread_id: str, slug: str | None) -> str:
 
 
 def _forum_base(payload: dict | None, url: str) -> str:
+    """The forum's root URL: the payload's ``forums`` resource says it, else the URL."""
     for resource in (payload or {}).get("resources", []):
         if resource.get("type") == "forums":
             base = (resource.get("attributes") or {}).get("baseUrl")

@@ -7,27 +7,27 @@ board's configured format ("2019-10-06 16:59:52", "Today 09:12:03"). Quotes are
 
 from __future__ import annotations
 
-import re
-
 from lxml.html import HtmlElement
-from parsel import Selector
 
+from forumcrawl.reading.engines.markup import MarkupEngine, MarkupReader
 from forumcrawl.reading.extract.text import Attribution, QuoteRule
-from forumcrawl.reading.engines.base import clean, has_class, text_of
-from forumcrawl.reading.engines.markup import MarkupEngine
-
-_WROTE = re.compile(r"\s*(wrote|a écrit|schrieb|ha scritto|escribió)\s*:?\s*$", re.I)
+from forumcrawl.reading.nodes import text_of
+from forumcrawl.reading.query import has_class, select_first
+from forumcrawl.reading.vocabulary import quoted_name
 
 
 def _attribution(el: HtmlElement) -> Attribution:
-    cite = el.xpath("./cite")
-    if not cite:
-        return Attribution()
-    return Attribution(author=clean(_WROTE.sub("", cite[0].text_content())) or None)
+    cite = select_first(el, "./cite")
+    return Attribution(author=quoted_name(cite.text_content())) if cite is not None else Attribution()
 
 
 class FluxBB(MarkupEngine):
     name = "fluxbb"
+    signs = (
+        ("//div[@id='punwrap'] | //div[starts-with(@id,'pun')]", "div#punwrap"),
+        ("//a[contains(@href,'fluxbb.org') or contains(@href,'punbb')]", "'Powered by FluxBB/PunBB' link"),
+        (f"//div[{has_class('blockpost')}][starts-with(@id,'p')]", "div.blockpost"),
+    )
     quote_rule = QuoteRule(xpath=f".//div[{has_class('quotebox')}]", chrome="./cite",
                            attribution=_attribution)
     posts = f"//div[{has_class('blockpost')}][starts-with(@id,'p')]"
@@ -54,16 +54,6 @@ class FluxBB(MarkupEngine):
     board_title = ("//div[@id='vf']/h2", "//ul[@class='crumbs']/li[last()]//a")
     subboards = "//div[@id='idx1' or starts-with(@id,'idx')]//h3/a[contains(@href,'viewforum')]"
 
-    def detect(self, sel: Selector) -> list[str]:
-        evidence = []
-        if sel.xpath("//div[@id='punwrap'] | //div[starts-with(@id,'pun')]"):
-            evidence.append("div#punwrap")
-        if sel.xpath("//a[contains(@href,'fluxbb.org') or contains(@href,'punbb')]"):
-            evidence.append("'Powered by FluxBB/PunBB' link")
-        if sel.xpath(self.posts):
-            evidence.append("div.blockpost")
-        return evidence if len(evidence) >= 2 else []
-
-    def thread_title(self, sel: Selector) -> str | None:
-        crumb = sel.xpath("(//ul[contains(@class,'crumbs')])[1]/li[last()]//a")
-        return text_of(crumb[0]) if crumb else super().thread_title(sel)
+    def thread_title(self, page: MarkupReader) -> str | None:
+        crumb = page.doc.first("(//ul[contains(@class,'crumbs')])[1]/li[last()]//a")
+        return text_of(crumb) if crumb is not None else super().thread_title(page)

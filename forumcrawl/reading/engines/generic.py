@@ -23,22 +23,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
+from functools import cached_property
 
 from lxml.html import HtmlElement
-from parsel import Selector
 
+from forumcrawl.items import DateField, PostItem
+from forumcrawl.reading.engines.base import PAGE_THREAD, Engine, PageReader, ThreadPage
 from forumcrawl.reading.extract.text import Attribution, QuoteRule, split_body
-from forumcrawl.items import DateField, PostItem, ThreadItem, UserItem
-from forumcrawl.reading.engines.base import (
-    PAGE_THREAD,
-    Engine,
-    ThreadPage,
-    absolute,
-    base_url,
-    clean,
-    unique_posts,
-)
-from forumcrawl.reading.engines.markup import strip_session
+from forumcrawl.reading.nodes import clean, link
+from forumcrawl.reading.vocabulary import QUOTE_VERBS
 
 _ALTERNATION = re.compile(r"^(alt\d?|bg\d|odd|even|row(odd|even)?\d?|windowbg\d?|first|last|"
                           r"old|new|unread|read|online|offline|cBackCouleurTab\d|postbit.*|Role_.*)$",
@@ -71,8 +64,7 @@ def _quote_attribution(el: HtmlElement) -> Attribution:
     if not header:
         return Attribution()
     text = clean(header[0].text_content()) or ""
-    m = re.match(r"^(?:quote from:|zitat von|citation de|quote:?)?\s*(.+?)\s*"
-                 r"(?:said|wrote|a écrit|schrieb|hat geschrieben|ha scritto|escribió)\b", text, re.I)
+    m = re.match(rf"^(?:quote from:|zitat von|citation de|quote:?)?\s*(.+?)\s*(?:{QUOTE_VERBS})\b", text, re.I)
     return Attribution(author=m.group(1).strip(" :@") if m else None)
 
 
@@ -120,18 +112,18 @@ def _date_node(item: HtmlElement) -> tuple[HtmlElement | None, DateField]:
     return fallback
 
 
-def _author(item: HtmlElement, base: str) -> tuple[HtmlElement | None, UserItem | None]:
-    for link in item.xpath(".//*[@itemprop='author']//a[@href] | .//a[@href]"):
-        if link.xpath("ancestor::blockquote"):
+def _author(item: HtmlElement, base: str) -> tuple[HtmlElement | None, tuple[str, str | None] | None]:
+    """The node naming a post's author, and (name, profile URL)."""
+    for a in item.xpath(".//*[@itemprop='author']//a[@href] | .//a[@href]"):
+        if a.xpath("ancestor::blockquote"):
             continue
-        name = clean(link.text_content())
-        if name and len(name) <= 60 and _PROFILE.search(link.get("href", "")):
-            profile = strip_session(absolute(base, link.get("href")))
-            return link, UserItem(site_id="", name=name, profile_url=profile)
+        name = clean(a.text_content())
+        if name and len(name) <= 60 and _PROFILE.search(a.get("href", "")):
+            return a, (name, link(base, a.get("href")))
     for bold in item.xpath(".//b | .//strong"):
         name = clean(bold.text_content())
         if name and len(name) <= 40 and not bold.xpath("ancestor::blockquote"):
-            return bold, UserItem(site_id="", name=name)
+            return bold, (name, None)
     return None, None
 
 
@@ -165,97 +157,94 @@ def _is_listing_row(item: HtmlElement, date_node: HtmlElement | None,
     return len(links) == 1 and clean(links[0].text_content()) == clean(body.text_content())
 
 
-class Generic(Engine):
-    name = "generic"
-    quote_rule = GENERIC_QUOTES
-    body_chrome = f"{SIGNATURE} | {EXPANDERS}"
+class GenericReader(PageReader):
+    """A page read by structure alone."""
 
-    def __init__(self) -> None:
-        self._last: tuple[HtmlElement, tuple[list[HtmlElement], str]] | None = None
+    engine: Generic
 
-    def detect(self, sel: Selector) -> list[str]:
-        return []  # never claims a page first; see document.read_document
+    @cached_property
+    def found(self) -> tuple[list[HtmlElement], str]:
+        """The post containers and why they were chosen (detection, the page kind and the
+        parse all ask; the search walks the whole tree once)."""
+        return post_containers(self.doc.root)
 
-    def page_kind(self, sel: Selector, url: str) -> str | None:
-        return PAGE_THREAD if self.post_containers(sel.root)[0] else None
+    def kind(self) -> str | None:
+        return PAGE_THREAD if self.found[0] else None
 
-    def post_containers(self, root: HtmlElement) -> tuple[list[HtmlElement], str]:
-        """The best group of same-shaped siblings that look like posts, and why.
+    def thread(self) -> ThreadPage:
+        doc = self.doc
+        containers, _why = self.found
+        thread_url = link(self.base, (doc.canonical or self.url).split("#")[0])
+        title = (clean(doc.first("//meta[@property='og:title']/@content"))
+                 or clean(" ".join(doc.xpath("(//h1)[1]//text()")))
+                 or clean(doc.first("//title/text()")))
+        thread = self.new_thread(thread_url, title, thread_url)
+        posts = [self._post(el, thread_url) for el in containers]
+        next_href = doc.first("//link[@rel='next']/@href | //a[@rel='next']/@href")
+        return self.thread_page(thread, posts, next_url=self.link(next_href))
 
-        Detection, the page kind and the parse each ask for one page; the search walks
-        the whole tree, so the answer for the last page is kept.
-        """
-        if self._last is not None and self._last[0] is root:
-            return self._last[1]
-        found = self._search(root)
-        self._last = (root, found)
-        return found
-
-    def _search(self, root: HtmlElement) -> tuple[list[HtmlElement], str]:
-        groups: dict[tuple, list[HtmlElement]] = defaultdict(list)
-        for parent in root.iter():
-            if not isinstance(parent.tag, str) or len(parent) < 2:
-                continue
-            for child in parent:
-                shape = _shape(child)
-                if shape:
-                    groups[(id(parent), shape)].append(child)
-        best: list[HtmlElement] = []
-        best_score = 0.0
-        why = ""
-        for (_parent, shape), members in groups.items():
-            if len(members) < 2:
-                continue
-            # (member, its date node, its author link node, its author)
-            found = [(m, _date_node(m)[0], *_author(m, "")) for m in members]
-            dated = sum(1 for _m, date_node, _n, _a in found if date_node is not None)
-            named = sum(1 for _m, _d, _n, author in found if author is not None)
-            if dated < 0.5 * len(members) or named < 0.5 * len(members):
-                continue
-            if sum(1 for m, date_node, name_node, _a in found
-                   if _is_listing_row(m, date_node, name_node)) >= 0.8 * len(members):
-                continue  # a board's topic list: rows of one title link each, not posts
-            text = sum(_text_len(m) for m in members)
-            score = min(dated, named) * (text / len(members)) ** 0.5
-            if score > best_score:
-                best, best_score = members, score
-                why = f"{len(members)} × <{shape[0]}> {shape[1]}={shape[2]!r}"
-        return best, why
-
-    def parse_thread(self, sel: Selector, url: str) -> ThreadPage:
-        base = base_url(sel, url)
-        containers, _why = self.post_containers(sel.root)
-        canonical = absolute(base, sel.xpath("//link[@rel='canonical']/@href").get())
-        thread_url = strip_session((canonical or url).split("#")[0])
-        title = (clean(sel.xpath("//meta[@property='og:title']/@content").get())
-                 or clean(" ".join(sel.xpath("(//h1)[1]//text()").getall()))
-                 or clean(sel.xpath("//title/text()").get()))
-        thread = ThreadItem(site_id="", thread_id=thread_url, title=title, url=thread_url)
-        posts = unique_posts(self._post(el, i, base, url, thread_url) for i, el in enumerate(containers))
-        next_href = sel.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href").get()
-        return ThreadPage(thread=thread, posts=posts, next_url=strip_session(absolute(base, next_href)),
-                          language=sel.xpath("/html/@lang").get())
-
-    def _post(self, item: HtmlElement, index: int, base: str, page_url: str,
-              thread_id: str) -> PostItem | None:
+    def _post(self, item: HtmlElement, thread_id: str) -> PostItem | None:
         date_node, posted = _date_node(item)
-        name_node, author = _author(item, base)
+        name_node, author = _author(item, self.base)
         body_el = _body(item, [date_node, name_node])
         if body_el is None or author is None:
             return None
-        body = split_body(body_el, self.quote_rule, self.body_chrome, base)
+        body = split_body(body_el, self.engine.quote_rule, self.engine.chrome(), self.base)
         if not body.text and not body.quotes:
             return None
         ident = item.get("id") or next(iter(item.xpath(".//*[@id or @name]/@id | .//a/@name")), "")
         digits = _DIGITS.findall(ident or "")
         post_id = digits[-1] if digits else hashlib.sha1(
-            f"{author.name}|{posted.raw}|{body.text[:200]}".encode()).hexdigest()[:12]
+            f"{author[0]}|{posted.raw}|{body.text[:200]}".encode()).hexdigest()[:12]
         signature = item.xpath(SIGNATURE)
-        return PostItem(
-            site_id="", thread_id=thread_id, post_id=post_id,
-            url=f"{page_url.split('#')[0]}#{ident}" if ident else None, page_url=page_url,
-            author=author, posted=posted, body_html=body.html, body_text=body.text,
-            position=None,
+        return self.new_post(
+            thread_id, post_id, body, url=f"{self.url.split('#')[0]}#{ident}" if ident else None,
+            author=self.new_user(author[0], profile_url=author[1]), posted=posted,
             signature_text=clean(signature[0].text_content()) if signature else None,
-            quotes=body.quotes, links=body.links,
         )
+
+
+def post_containers(root: HtmlElement) -> tuple[list[HtmlElement], str]:
+    """The best group of same-shaped siblings that look like posts, and why."""
+    groups: dict[tuple, list[HtmlElement]] = defaultdict(list)
+    for parent in root.iter():
+        if not isinstance(parent.tag, str) or len(parent) < 2:
+            continue
+        for child in parent:
+            shape = _shape(child)
+            if shape:
+                groups[(id(parent), shape)].append(child)
+    best: list[HtmlElement] = []
+    best_score = 0.0
+    why = ""
+    for (_parent, shape), members in groups.items():
+        if len(members) < 2:
+            continue
+        # (member, its date node, its author link node, its author)
+        found = [(m, _date_node(m)[0], *_author(m, "")) for m in members]
+        dated = sum(1 for _m, date_node, _n, _a in found if date_node is not None)
+        named = sum(1 for _m, _d, _n, author in found if author is not None)
+        if dated < 0.5 * len(members) or named < 0.5 * len(members):
+            continue
+        if sum(1 for m, date_node, name_node, _a in found
+               if _is_listing_row(m, date_node, name_node)) >= 0.8 * len(members):
+            continue  # a board's topic list: rows of one title link each, not posts
+        text = sum(_text_len(m) for m in members)
+        score = min(dated, named) * (text / len(members)) ** 0.5
+        if score > best_score:
+            best, best_score = members, score
+            why = f"{len(members)} × <{shape[0]}> {shape[1]}={shape[2]!r}"
+    return best, why
+
+
+class Generic(Engine):
+    """Never claims a page in detection order: the service falls back to it when no
+    engine recognises a page that still looks like a thread."""
+
+    name = "generic"
+    reader = GenericReader
+    quote_rule = GENERIC_QUOTES
+    body_chrome = f"{SIGNATURE} | {EXPANDERS}"
+
+    def detect(self, doc) -> list[str]:
+        return []

@@ -16,29 +16,35 @@ is a board's topic list.
 
 from __future__ import annotations
 
-import re
-
 from lxml.html import HtmlElement
-from parsel import Selector
 
-from forumcrawl.reading.extract.text import Attribution, QuoteRule
-from forumcrawl.reading.engines.base import clean, has_class
 from forumcrawl.reading.engines.markup import MarkupEngine
+from forumcrawl.reading.extract.text import Attribution, QuoteRule
+from forumcrawl.reading.nodes import text_of
+from forumcrawl.reading.query import has_class, select
+from forumcrawl.reading.vocabulary import quoted_name
 
 
 def _attribution(el: HtmlElement) -> Attribution:
     author = el.get("data-ipsquote-username")
     if not author:
-        citation = el.xpath(f".//div[{has_class('ipsQuote_citation')}]//text()")
-        text = clean(" ".join(citation)) or ""
-        author = re.sub(r"\s*(said|a dit|schrieb|ha detto|dijo)\s*:?\s*$", "", text, flags=re.I) or None
-        author = None if author and author.lower() in {"quote", "zitat", "citation"} else author
+        author = quoted_name(text_of(select(el, f".//div[{has_class('ipsQuote_citation')}]//text()")))
     return Attribution(author=author, user_id=el.get("data-ipsquote-userid"),
                        post_id=el.get("data-ipsquote-contentcommentid"))
 
 
 class Invision(MarkupEngine):
     name = "invision"
+    signs = (
+        ("//script[contains(., 'ips.setString') or contains(., 'ipsDebug')] | //body[@data-pageapp]",
+         "ips.* scripts / body[data-pageapp]"),
+        (f"//article[starts-with(@id,'elComment_')][{has_class('ipsComment')} or {has_class('cPost')}"
+         f" or {has_class('ipsEntry')}]", "article#elComment_N (ipsComment / ipsEntry)"),
+        ("//a[contains(@href,'invisioncommunity.com') or contains(@href,'invisionpower.com')]",
+         "'Powered by Invision Community' link"),
+        ("//*[contains(@class,'ipsLayout_container') or contains(@class,'ipsApp')"
+         " or contains(@class,'ipsLayout__main')]", "ipsLayout/ipsApp classes"),
+    )
     quote_rule = QuoteRule(
         xpath=f".//blockquote[{has_class('ipsQuote')}]",
         content=f"./div[{has_class('ipsQuote_contents')}]",
@@ -89,16 +95,3 @@ class Invision(MarkupEngine):
     # many sites install under /forum/, so "/forum/" alone also matches topic links
     subboards = (f"//h4[{has_class('ipsDataItem_title')}]/a[contains(@href,'/forum/')]"
                  "[not(contains(@href,'/topic/'))]")
-
-    def detect(self, sel: Selector) -> list[str]:
-        evidence = []
-        if sel.xpath("//script[contains(., 'ips.setString') or contains(., 'ipsDebug')] | //body[@data-pageapp]"):
-            evidence.append("ips.* scripts / body[data-pageapp]")
-        if sel.xpath(self.posts):
-            evidence.append("article#elComment_N (ipsComment / ipsEntry)")
-        if sel.xpath("//a[contains(@href,'invisioncommunity.com') or contains(@href,'invisionpower.com')]"):
-            evidence.append("'Powered by Invision Community' link")
-        if sel.xpath("//*[contains(@class,'ipsLayout_container') or contains(@class,'ipsApp')"
-                     " or contains(@class,'ipsLayout__main')]"):
-            evidence.append("ipsLayout/ipsApp classes")
-        return evidence if len(evidence) >= 2 else []

@@ -1,97 +1,72 @@
-"""Engines described by where things are: XPath expressions plus a few hooks.
+"""Engines described by where things are: selectors plus a few hooks.
 
-Most forum engines render a thread the same way: a repeated post container holding a
-user card, a date, a body and a signature. :class:`MarkupEngine` does that walk once;
-an engine module only says where each part lives (class attributes) and overrides a
-hook when an expression cannot say it (phpBB's date is loose text beside the author
-link, vBulletin 3's quotes are tables). Because the parts are plain attributes, a
-per-site override (``sites.toml``) can replace one expression without touching code;
-see :meth:`MarkupEngine.customised`.
+Forum engines render a thread the same way: a repeated post container holding a user
+card, a date, a body and a signature. :class:`MarkupReader` does that walk once; an
+engine module says where each part lives (its selectors, class attributes listed in
+``selectors``) and overrides a hook where an expression cannot say it (phpBB's date is
+loose text beside the author link, vBulletin 3's quotes are tables). Because the parts
+are plain attributes, a site's ``sites.toml`` replaces any of them without code.
+
+Hooks are engine methods taking the page reader and the element in question, so the
+engine stays a shared, stateless description and the page's state stays on the reader.
 """
 
 from __future__ import annotations
 
 import re
 from typing import ClassVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from parsel import Selector
+from lxml.html import HtmlElement
 
-from forumcrawl.reading.extract.text import split_body
-from forumcrawl.items import BoardItem, DateField, PostItem, ThreadItem, UserItem
+from forumcrawl.items import DateField, PostItem, UserItem
 from forumcrawl.reading.engines.base import (
     PAGE_BOARD,
     PAGE_INDEX,
     PAGE_THREAD,
-    Alternatives,
     BoardPage,
     Engine,
+    PageReader,
     ThreadLink,
     ThreadPage,
-    absolute,
-    base_url,
-    clean,
-    first,
-    inline_text,
-    node_links,
-    parse_count,
-    preferred_text,
-    text_of,
-    unique_posts,
 )
 from forumcrawl.reading.engines.userinfo import read_facts
+from forumcrawl.reading.extract.text import split_body
+from forumcrawl.reading.nodes import clean, digits_in, inline_text, parse_count, strip_session, text_of
+from forumcrawl.reading.query import select_first
 
-# Query parameters that carry a visitor's session, not the identity of a page.
-SESSION_PARAMS = frozenset({"sid", "s", "phpsessid", "sessionid", "session_id", "highlight",
-                            "hilit"})
-_DIGITS = re.compile(r"(\d+)")
-
-
-def strip_session(url: str | None) -> str | None:
-    """Drop session and highlight parameters, so one page has one URL across visits."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    if not parts.query:
-        return url
-    kept = [pair for pair in re.split(r"&(?:amp;)?", parts.query)
-            if pair and pair.split("=", 1)[0].lower() not in SESSION_PARAMS]
-    return urlunsplit(parts._replace(query="&".join(kept)))
+Alternatives = str | tuple[str, ...]
 
 
-def date_of(el: Selector | None) -> DateField:
+def date_of(el) -> DateField:
     """A date element: ``<time datetime>`` or an epoch attribute first, its text otherwise."""
     if el is None:
         return DateField()
-    time = el if el.root.tag == "time" else first(el.xpath(".//time[@datetime]"))
-    if time is not None and time.attrib.get("datetime"):
-        return DateField(raw=text_of(time) or clean(time.attrib.get("title")),
-                         machine=time.attrib["datetime"])
+    if isinstance(el, str):
+        return DateField(raw=clean(el))
+    time = el if el.tag == "time" else select_first(el, ".//time[@datetime]")
+    if time is not None and time.get("datetime"):
+        return DateField(raw=text_of(time) or clean(time.get("title")), machine=time.get("datetime"))
     for attr in ("data-time", "data-timestamp", "data-datetime", "data-date"):
-        if el.attrib.get(attr):
-            return DateField(raw=text_of(el) or clean(el.attrib.get("title")),
-                             machine=el.attrib[attr])
-    return DateField(raw=text_of(el) or clean(el.attrib.get("title")))
+        if el.get(attr):
+            return DateField(raw=text_of(el) or clean(el.get("title")), machine=el.get(attr))
+    return DateField(raw=text_of(el) or clean(el.get("title")))
 
 
-def digits_in(text: str | None) -> str | None:
-    m = _DIGITS.search(text or "")
-    return m.group(1) if m else None
-
-
-def next_in_pagination(nav: Selector | None, base: str) -> tuple[str | None, int | None]:
+def next_in_pagination(page: PageReader, nav: HtmlElement | None) -> tuple[str | None, int | None]:
     """(URL of the next page, current page number) from a numbered page list.
 
     The current page is the number that is not a link (``<strong>``, ``<b>``, ``<span>``,
-    ``.active``; SMF 1.1 writes it "[3]"); the next page is the link whose text is that number plus one. This
-    reads every engine's pager without knowing its translated "Next" label.
+    ``.active``; SMF 1.1 writes it "[3]"); the next page is the link whose text is that
+    number plus one. This reads every engine's pager without knowing its translated
+    "Next" label.
     """
     if nav is None:
         return None, None
     current = None
-    for node in nav.xpath(".//strong | .//b | .//span | .//li[contains(@class,'active')]"
-                          " | .//*[contains(@class,'current')]"):
-        if node.xpath("ancestor-or-self::a"):
+    for node in page.select(nav, ".//strong | .//b | .//span | .//li[contains(@class,'active')]"
+                                 " | .//*[contains(@class,'current')]"):
+        if page.select(node, "ancestor-or-self::a"):
             continue
         text = (text_of(node) or "").strip("[]")
         if text.isdigit():
@@ -99,15 +74,70 @@ def next_in_pagination(nav: Selector | None, base: str) -> tuple[str | None, int
             break
     if current is None:
         return None, None
-    for link in nav.xpath(".//a[@href]"):
-        if (text_of(link) or "") == str(current + 1):
-            return absolute(base, link.attrib["href"]), current
+    for a in page.select(nav, ".//a[@href]"):
+        if (text_of(a) or "") == str(current + 1):
+            return page.link(a.get("href")), current
     return None, current
 
 
-class MarkupEngine(Engine):
-    """A thread page is a list of post containers; each part sits at an XPath."""
+class MarkupReader(PageReader):
+    """A page read by a :class:`MarkupEngine`'s selectors and hooks."""
 
+    engine: MarkupEngine
+
+    def kind(self) -> str | None:
+        return self.engine.page_kind(self)
+
+    def thread(self) -> ThreadPage:
+        engine = self.engine
+        thread_url = engine.thread_url(self)
+        thread_id = engine.thread_id(self, thread_url)
+        board_url, board_title = engine.board_link_of(self)
+        next_url, current = engine.next_url(self)
+        thread = self.new_thread(
+            thread_id, engine.thread_title(self), thread_url,
+            board_id=engine.thread_board_id(self, board_url), board_title=board_title,
+            board_url=board_url, page_count=engine.page_count(self),
+        )
+        posts = []
+        for post in self.doc.xpath(engine.posts):
+            self.indexed(post)
+            posts.append(engine.parse_post(self, post, thread_id))
+        self.indexed(None)
+        return self.thread_page(thread, posts, page_number=current or 1, next_url=next_url)
+
+    def board(self) -> BoardPage:
+        engine = self.engine
+        threads = []
+        for row in self.doc.xpath(engine.board_rows) if engine.board_rows else []:
+            a = self.first(row, engine.board_link)
+            href = self.link(a.get("href")) if a is not None else None
+            if not href:
+                continue
+            threads.append(ThreadLink(url=href, thread_id=engine.id_from_url(href, engine.thread_id_patterns),
+                                      title=inline_text(a), reply_count=engine.board_reply_count(self, row),
+                                      last_post=engine.board_last_post(self, row)))
+        boards = self.board_links(self.doc.xpath(engine.subboards), engine.board_id) if engine.subboards else []
+        next_url, current = engine.next_url(self)
+        board = None
+        if threads:
+            board_url = engine.board_url(self)
+            board = self.new_board(engine.board_id(board_url) or board_url,
+                                   engine.preferred_text(self, engine.board_title), board_url)
+        return BoardPage(board=board, threads=threads, boards=boards, page_number=current or 1,
+                         next_url=next_url, language=self.doc.language)
+
+
+class MarkupEngine(Engine):
+    """A thread page is a list of post containers; each part sits at a selector."""
+
+    reader = MarkupReader
+    selectors = (
+        "posts", "post_id_from", "body", "author_link", "author_name", "user_title", "user_facts",
+        "date", "edited", "signature", "permalink", "position", "body_chrome", "extra_chrome",
+        "title", "crumbs", "next_page", "pagination", "board_rows", "board_link", "board_replies",
+        "board_last_date", "board_title", "subboards",
+    )
     # Thread pages. Every expression below ``posts`` is relative to one post container.
     posts: ClassVar[str] = ""
     post_id_from: ClassVar[str] = "@id"
@@ -121,14 +151,12 @@ class MarkupEngine(Engine):
     signature: ClassVar[str | None] = None
     permalink: ClassVar[str | None] = None
     position: ClassVar[str | None] = None
-    body_chrome: ClassVar[str | None] = None
-    extra_chrome: ClassVar[str | None] = None  # per-site additions (sites.toml)
     # Page-level expressions.
     title: ClassVar[Alternatives] = "//h1"  # a tuple: tried in order of preference
     crumbs: ClassVar[str | None] = None
     next_page: ClassVar[str] = "//link[@rel='next']/@href | //a[@rel='next']/@href"
     pagination: ClassVar[str | None] = None
-    thread_id_patterns: ClassVar[tuple[str, ...]] = ()
+    thread_id_patterns: ClassVar[tuple[str, ...]] = ()  # regular expressions on URLs
     board_id_patterns: ClassVar[tuple[str, ...]] = ()
     # Board pages: one row per thread.
     board_rows: ClassVar[str | None] = None
@@ -138,26 +166,14 @@ class MarkupEngine(Engine):
     board_title: ClassVar[Alternatives] = "//h1"
     subboards: ClassVar[str | None] = None
 
-    # ------------------------------------------------------------------ variants
-    def customised(self, **overrides: str) -> MarkupEngine:
-        """This engine with some expressions replaced (a site's theme differs).
-
-        Unknown names are an error: a typo in ``sites.toml`` must not pass silently.
-        """
-        unknown = [key for key in overrides if not hasattr(type(self), key)
-                   or callable(getattr(type(self), key))]
-        if unknown:
-            raise ValueError(f"{self.name}: no such selector setting {', '.join(unknown)}")
-        variant = type(f"{type(self).__name__}Custom", (type(self),), dict(overrides))
-        return variant()
-
     # ------------------------------------------------------------------ pages
-    def page_kind(self, sel: Selector, url: str) -> str | None:
-        if self.posts and sel.xpath(self.posts):
+    def page_kind(self, page: MarkupReader) -> str | None:
+        doc = page.doc
+        if self.posts and doc.xpath(self.posts):
             return PAGE_THREAD
-        if self.board_rows and sel.xpath(self.board_rows):
+        if self.board_rows and doc.xpath(self.board_rows):
             return PAGE_BOARD
-        if self.subboards and sel.xpath(self.subboards):
+        if self.subboards and doc.xpath(self.subboards):
             return PAGE_INDEX
         return None
 
@@ -173,67 +189,72 @@ class MarkupEngine(Engine):
     def board_id(self, url: str | None) -> str | None:
         return self.id_from_url(url, self.board_id_patterns)
 
-    def thread_url(self, sel: Selector, url: str, base: str) -> str:
-        canonical = absolute(base, sel.xpath("//link[@rel='canonical']/@href").get())
-        return strip_session((canonical or url).split("#")[0])
+    def thread_url(self, page: MarkupReader) -> str:
+        """The thread's URL: the page's canonical link (else its own URL), unfragmented."""
+        return strip_session((page.doc.canonical or page.url).split("#")[0])
 
-    def thread_title(self, sel: Selector) -> str | None:
-        return (preferred_text(sel, self.title)
-                or clean(sel.xpath("//meta[@property='og:title']/@content").get())
-                or clean(sel.xpath("//title/text()").get()))
+    def thread_id(self, page: MarkupReader, thread_url: str) -> str:
+        return (self.id_from_url(thread_url, self.thread_id_patterns)
+                or self.id_from_url(page.url, self.thread_id_patterns) or thread_url)
 
-    def board_link_of(self, sel: Selector, base: str) -> tuple[str | None, str | None]:
+    def preferred_text(self, page: MarkupReader, xpaths: Alternatives) -> str | None:
+        """Text of the first match of the first alternative that has one.
+
+        An XPath union answers in document order, so "the thread's title, else any h1"
+        written as one union would pick a site banner's ``h1`` that precedes the title
+        (or the ``h1`` around a labelled title span); alternatives in a tuple are tried
+        in order of preference instead.
+        """
+        for xpath in (xpaths,) if isinstance(xpaths, str) else xpaths:
+            text = inline_text(page.doc.first(xpath))
+            if text:
+                return text
+        return None
+
+    def thread_board_id(self, page: MarkupReader, board_url: str | None) -> str | None:
+        """The id of the board a thread page names (its breadcrumb's link)."""
+        return self.board_id(board_url) or board_url
+
+    def thread_title(self, page: MarkupReader) -> str | None:
+        doc = page.doc
+        return (self.preferred_text(page, self.title)
+                or clean(doc.first("//meta[@property='og:title']/@content"))
+                or clean(doc.first("//title/text()")))
+
+    def board_link_of(self, page: MarkupReader) -> tuple[str | None, str | None]:
+        """(URL, title) of the board the thread is in: the breadcrumb's last link."""
         if not self.crumbs:
             return None, None
-        crumbs = [c for c in sel.xpath(self.crumbs) if c.attrib.get("href")]
+        crumbs = [c for c in page.doc.xpath(self.crumbs) if c.get("href")]
         if not crumbs:
             return None, None
-        last = crumbs[-1]
-        return strip_session(absolute(base, last.attrib["href"])), text_of(last)
+        return page.link(crumbs[-1].get("href")), text_of(crumbs[-1])
 
-    def next_url(self, sel: Selector, base: str) -> tuple[str | None, int | None]:
-        href = sel.xpath(self.next_page).get() if self.next_page else None
+    def next_url(self, page: MarkupReader) -> tuple[str | None, int | None]:
+        href = page.doc.first(self.next_page) if self.next_page else None
         nav_next, current = next_in_pagination(
-            first(sel.xpath(self.pagination)) if self.pagination else None, base)
-        return strip_session(absolute(base, href) if href else nav_next), current
+            page, page.doc.first(self.pagination) if self.pagination else None)
+        return (page.link(href) if href else nav_next), current
 
-    def parse_thread(self, sel: Selector, url: str) -> ThreadPage:
-        base = base_url(sel, url)
-        thread_url = self.thread_url(sel, url, base)
-        thread_id = (self.id_from_url(thread_url, self.thread_id_patterns)
-                     or self.id_from_url(url, self.thread_id_patterns) or thread_url)
-        board_url, board_title = self.board_link_of(sel, base)
-        next_url, current = self.next_url(sel, base)
-        thread = ThreadItem(
-            site_id="", thread_id=thread_id, title=self.thread_title(sel), url=thread_url,
-            board_id=self.board_id(board_url) or board_url,
-            board_title=board_title, board_url=board_url,
-        )
-        posts = unique_posts(self.parse_post(post, base, url, thread_id)
-                             for post in sel.xpath(self.posts))
-        return ThreadPage(thread=thread, posts=posts, page_number=current or 1,
-                          next_url=next_url, language=self.language(sel))
-
-    def language(self, sel: Selector) -> str | None:
-        return (sel.xpath("/html/@lang").get() or sel.xpath("/html/@xml:lang").get()
-                or sel.xpath("//meta[@http-equiv='content-language']/@content").get())
+    def page_count(self, page: MarkupReader) -> int | None:
+        return None
 
     # ------------------------------------------------------------------ posts
-    def post_id(self, post: Selector) -> str | None:
-        return digits_in(post.xpath(self.post_id_from).get())
+    def post_id(self, page: MarkupReader, post: HtmlElement) -> str | None:
+        return digits_in(page.first(post, self.post_id_from))
 
-    def author(self, post: Selector, base: str) -> UserItem | None:
-        link = first(post.xpath(self.author_link)) if self.author_link else None
-        name = inline_text(link)
+    def author(self, page: MarkupReader, post: HtmlElement) -> UserItem | None:
+        a = page.first(post, self.author_link) if self.author_link else None
+        name = inline_text(a)
         if not name and self.author_name:
-            name = inline_text(first(post.xpath(self.author_name)))
+            name = page.text(post, self.author_name)
         if not name:
             return None
-        profile = strip_session(absolute(base, link.attrib.get("href"))) if link is not None else None
-        joined, messages = read_facts(post.xpath(self.user_facts)) if self.user_facts else (None, None)
-        return UserItem(site_id="", name=name, user_id=self.user_id(profile), profile_url=profile,
-                        title=text_of(first(post.xpath(self.user_title))) if self.user_title else None,
-                        joined=DateField(raw=joined), message_count=messages)
+        profile = page.link(a.get("href")) if a is not None and not isinstance(a, str) else None
+        joined, messages = read_facts(page.select(post, self.user_facts)) if self.user_facts else (None, None)
+        return page.new_user(name, user_id=self.user_id(profile), profile_url=profile,
+                             title=text_of(page.first(post, self.user_title)) if self.user_title else None,
+                             joined=DateField(raw=joined), message_count=messages)
 
     def user_id(self, profile: str | None) -> str | None:
         if not profile:
@@ -244,70 +265,51 @@ class MarkupEngine(Engine):
         parts = urlsplit(profile)
         return digits_in(f"{parts.path}?{parts.query}")
 
-    def posted(self, post: Selector) -> DateField:
-        return date_of(first(post.xpath(self.date))) if self.date else DateField()
+    def posted(self, page: MarkupReader, post: HtmlElement) -> DateField:
+        return date_of(page.first(post, self.date)) if self.date else DateField()
 
-    def edited_date(self, post: Selector) -> DateField:
-        return date_of(first(post.xpath(self.edited))) if self.edited else DateField()
+    def edited_date(self, page: MarkupReader, post: HtmlElement) -> DateField:
+        return date_of(page.first(post, self.edited)) if self.edited else DateField()
 
-    def body_element(self, post: Selector) -> Selector | None:
-        return first(post.xpath(self.body))
+    def body_element(self, page: MarkupReader, post: HtmlElement) -> HtmlElement | None:
+        return page.first(post, self.body)
 
-    def post_url(self, post: Selector, base: str, page_url: str, post_id: str) -> str:
-        href = post.xpath(self.permalink).get() if self.permalink else None
-        return strip_session(absolute(base, href)) if href else f"{page_url.split('#')[0]}#{post_id}"
+    def post_url(self, page: MarkupReader, post: HtmlElement, post_id: str) -> str:
+        href = page.first(post, self.permalink) if self.permalink else None
+        return page.link(href) if href else f"{page.url.split('#')[0]}#{post_id}"
 
-    def signature_text(self, post: Selector) -> str | None:
-        return text_of(first(post.xpath(self.signature))) if self.signature else None
+    def signature_text(self, page: MarkupReader, post: HtmlElement) -> str | None:
+        return text_of(page.first(post, self.signature)) if self.signature else None
 
-    def chrome(self) -> str | None:
-        return " | ".join(x for x in (self.body_chrome, self.extra_chrome) if x) or None
+    def position_of(self, page: MarkupReader, post: HtmlElement) -> int | None:
+        return parse_count(text_of(page.first(post, self.position))) if self.position else None
 
-    def parse_post(self, post: Selector, base: str, page_url: str, thread_id: str) -> PostItem | None:
-        post_id = self.post_id(post)
-        body_sel = self.body_element(post)
-        if not post_id or body_sel is None:
+    def reaction_count(self, page: MarkupReader, post: HtmlElement) -> int | None:
+        return None
+
+    def parse_post(self, page: MarkupReader, post: HtmlElement, thread_id: str) -> PostItem | None:
+        post_id = self.post_id(page, post)
+        body_el = self.body_element(page, post)
+        if not post_id or body_el is None:
             return None
-        body = split_body(body_sel.root, self.quote_rule, self.chrome(), base)
-        position = parse_count(text_of(first(post.xpath(self.position)))) if self.position else None
-        signature = self.signature_text(post)
-        return PostItem(
-            site_id="", thread_id=thread_id, post_id=post_id,
-            url=self.post_url(post, base, page_url, post_id), page_url=page_url,
-            author=self.author(post, base), posted=self.posted(post),
-            body_html=body.html, body_text=body.text, position=position,
-            edited=self.edited_date(post),
-            signature_text=signature, quotes=body.quotes, links=body.links,
+        body = split_body(body_el, self.quote_rule, self.chrome(), page.base)
+        return page.new_post(
+            thread_id, post_id, body, url=self.post_url(page, post, post_id),
+            author=self.author(page, post), posted=self.posted(page, post),
+            position=self.position_of(page, post), edited=self.edited_date(page, post),
+            signature_text=self.signature_text(page, post),
+            reaction_count=self.reaction_count(page, post),
         )
 
     # ------------------------------------------------------------------ boards
-    def parse_board(self, sel: Selector, url: str) -> BoardPage:
-        base = base_url(sel, url)
-        threads = []
-        for row in sel.xpath(self.board_rows) if self.board_rows else []:
-            link = first(row.xpath(self.board_link))
-            href = strip_session(absolute(base, link.attrib.get("href"))) if link is not None else None
-            if not href:
-                continue
-            threads.append(ThreadLink(url=href, thread_id=self.id_from_url(href, self.thread_id_patterns),
-                                      title=inline_text(link), reply_count=self.board_reply_count(row),
-                                      last_post=self.board_last_post(row)))
-        boards = node_links(sel.xpath(self.subboards), base, self.board_id) if self.subboards else []
-        for board in boards:
-            board.url = strip_session(board.url)
-        next_url, current = self.next_url(sel, base)
-        board = None
-        if threads:
-            board_url = strip_session(url.split("#")[0])
-            board = BoardItem(site_id="", board_id=self.board_id(board_url) or board_url,
-                              title=preferred_text(sel, self.board_title), url=board_url)
-        return BoardPage(board=board, threads=threads, boards=boards, page_number=current or 1,
-                         next_url=next_url, language=self.language(sel))
+    def board_url(self, page: MarkupReader) -> str:
+        """The URL a board page stands for (its first page's, where an engine says so)."""
+        return strip_session(page.url.split("#")[0])
 
-    def board_reply_count(self, row: Selector) -> int | None:
+    def board_reply_count(self, page: MarkupReader, row: HtmlElement) -> int | None:
         """The number of replies a board row shows."""
-        return parse_count(text_of(first(row.xpath(self.board_replies)))) if self.board_replies else None
+        return parse_count(text_of(page.first(row, self.board_replies))) if self.board_replies else None
 
-    def board_last_post(self, row: Selector) -> DateField:
+    def board_last_post(self, page: MarkupReader, row: HtmlElement) -> DateField:
         """The last-post date a board row shows."""
-        return date_of(first(row.xpath(self.board_last_date))) if self.board_last_date else DateField()
+        return date_of(page.first(row, self.board_last_date)) if self.board_last_date else DateField()

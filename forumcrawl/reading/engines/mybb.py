@@ -21,34 +21,27 @@ from __future__ import annotations
 import re
 
 from lxml.html import HtmlElement
-from parsel import Selector
 
-from forumcrawl.reading.extract.text import Attribution, QuoteRule
 from forumcrawl.items import DateField
-from forumcrawl.reading.engines.base import clean, first, has_class, text_of
-from forumcrawl.reading.engines.markup import MarkupEngine
+from forumcrawl.reading.engines.markup import MarkupEngine, MarkupReader
+from forumcrawl.reading.extract.text import Attribution, QuoteRule
+from forumcrawl.reading.nodes import clean, text_of
+from forumcrawl.reading.query import has_class, select, select_first
+from forumcrawl.reading.vocabulary import BY_WORDS, post_id_in, quoted_name
 
-_WROTE = re.compile(r"\s*(wrote|schrieb|a écrit|ha scritto|escribió|schreef|napisał)\s*:?\s*$", re.I)
-_PID = re.compile(r"[?&#]pid_?=?(\d+)")
-_EDITED = re.compile(r":\s*(.+?)\s+(?:by|von|par|da|por|door)\s", re.I)
+_EDITED = re.compile(rf":\s*(.+?)\s+(?:{BY_WORDS})\s", re.I)
 
 
 def quote_attribution(el: HtmlElement) -> Attribution:
-    """``<cite><span> (date)</span>NAME Wrote: <a class="quick_jump" href="...pid=N"></a></cite>``."""
-    cite = el.xpath("./cite")
-    if not cite:
+    """``<cite><span> (date)</span>NAME Wrote: <a class="quick_jump" href="...pid=N"></a></cite>``;
+    a plain [quote] has no name."""
+    cite = select_first(el, "./cite")
+    if cite is None:
         return Attribution()
-    cite = cite[0]
-    own = " ".join(t for t in cite.xpath("./text()"))
-    author = clean(_WROTE.sub("", own))
-    if author and author.rstrip(":").lower() in {"quote", "zitat", "citation", "citazione", "cita"}:
-        author = None  # a plain [quote] with no name
     post = None
-    for href in cite.xpath(".//a/@href"):
-        m = _PID.search(href)
-        if m:
-            post = m.group(1)
-    return Attribution(author=author, post_id=post)
+    for href in select(cite, ".//a/@href"):
+        post = post_id_in(href, "mybb") or post
+    return Attribution(author=quoted_name(" ".join(select(cite, "./text()"))), post_id=post)
 
 
 AUTHOR = f".//div[{has_class('author_information')}]"
@@ -56,6 +49,14 @@ AUTHOR = f".//div[{has_class('author_information')}]"
 
 class MyBB(MarkupEngine):
     name = "mybb"
+    signs = (
+        ("//script[contains(@src,'jscripts/general.js')]", "jscripts/general.js"),
+        ("//script[contains(., 'my_post_key')] | //input[@name='my_post_key']", "my_post_key"),
+        ("//a[contains(@href,'mybb.com')][normalize-space()='MyBB']", "'Powered By MyBB' link"),
+        (f"//div[{has_class('post')}][starts-with(@id,'post_')][.//div[{has_class('post_body')}]]"
+         f" | //tr[{has_class('inline_row')}][.//span[starts-with(@id,'tid_')]]",
+         "postbit / forumdisplay_thread markup"),
+    )
     quote_rule = QuoteRule(xpath=f".//blockquote[{has_class('mycode_quote')}]", chrome="./cite",
                            attribution=quote_attribution)
     posts = f"//div[{has_class('post')}][starts-with(@id,'post_')][.//div[{has_class('post_body')}]]"
@@ -64,6 +65,8 @@ class MyBB(MarkupEngine):
     author_name = f"{AUTHOR}//span[{has_class('largetext')}]"
     user_title = f"{AUTHOR}/span[{has_class('smalltext')}]"
     user_facts = f".//div[{has_class('author_statistics')}]/text()"
+    date = f".//span[{has_class('post_date')}]"
+    edited = f".//span[{has_class('edited_post')}]"
     signature = f".//div[{has_class('signature')}]"
     permalink = f".//div[{has_class('post_head')}]//a[contains(@href,'pid')]/@href"
     position = f".//div[{has_class('post_head')}]//a[contains(@href,'pid')]"
@@ -86,44 +89,31 @@ class MyBB(MarkupEngine):
     subboards = (f"//td[not({has_class('tcat')}) and not({has_class('thead')})]/strong"
                  "/a[contains(@href,'forumdisplay.php') or starts-with(@href,'Forum-')]")
 
-    def detect(self, sel: Selector) -> list[str]:
-        evidence = []
-        if sel.xpath("//script[contains(@src,'jscripts/general.js')]"):
-            evidence.append("jscripts/general.js")
-        if sel.xpath("//script[contains(., 'my_post_key')] | //input[@name='my_post_key']"):
-            evidence.append("my_post_key")
-        if sel.xpath("//a[contains(@href,'mybb.com')][normalize-space()='MyBB']"):
-            evidence.append("'Powered By MyBB' link")
-        if sel.xpath(f"{self.posts} | {self.board_rows}"):
-            evidence.append("postbit / forumdisplay_thread markup")
-        return evidence if len(evidence) >= 2 else []
-
     def user_id(self, profile: str | None) -> str | None:
         m = re.search(r"[?&]uid=(\d+)|User-[^?#]*?-(\d+)", profile or "")
         return next((g for g in m.groups() if g), None) if m else super().user_id(profile)
 
-    def posted(self, post: Selector) -> DateField:
-        return _mybb_date(first(post.xpath(f".//span[{has_class('post_date')}]")))
+    def posted(self, page: MarkupReader, post: HtmlElement) -> DateField:
+        return _mybb_date(page.first(post, self.date))
 
-    def edited_date(self, post: Selector) -> DateField:
-        note = text_of(first(post.xpath(f".//span[{has_class('edited_post')}]")))
-        m = _EDITED.search(note or "")
+    def edited_date(self, page: MarkupReader, post: HtmlElement) -> DateField:
+        m = _EDITED.search(text_of(page.first(post, self.edited)) or "")
         return DateField(raw=clean(m.group(1))) if m else DateField()
 
-    def board_last_post(self, row: Selector) -> DateField:
-        return _mybb_date(first(row.xpath(self.board_last_date)))
+    def board_last_post(self, page: MarkupReader, row: HtmlElement) -> DateField:
+        return _mybb_date(page.first(row, self.board_last_date))
 
 
-def _mybb_date(el: Selector | None) -> DateField:
+def _mybb_date(el: HtmlElement | None) -> DateField:
     """The element's own text, or the absolute date its relative form keeps in a title."""
     if el is None:
         return DateField()
     # The first text node: on a board row the rest is ": NAME" after a "Last Post" link.
-    own = next((clean(t) for t in el.xpath("./text()").getall() if clean(t)), None)
-    relative = first(el.xpath("./span[@title]"))
+    own = next((clean(t) for t in select(el, "./text()") if clean(t)), None)
+    relative = select_first(el, "./span[@title]")
     if relative is None:
         return DateField(raw=own)
-    stamp = clean(relative.attrib["title"])
+    stamp = clean(relative.get("title"))
     if re.search(r"\d:\d\d", stamp or ""):
         return DateField(raw=stamp)
     time = re.search(r"\d{1,2}:\d\d(?:\s*[AaPp][Mm])?", own or "")

@@ -13,37 +13,39 @@ from __future__ import annotations
 import re
 
 from lxml.html import HtmlElement
-from parsel import Selector
 
-from forumcrawl.reading.extract.text import Attribution, QuoteRule
 from forumcrawl.items import DateField
-from forumcrawl.reading.engines.base import clean, first, has_class, text_of
-from forumcrawl.reading.engines.markup import MarkupEngine, date_of
+from forumcrawl.reading.engines.markup import MarkupEngine, MarkupReader, date_of
+from forumcrawl.reading.extract.text import Attribution, QuoteRule
+from forumcrawl.reading.nodes import clean, text_of
+from forumcrawl.reading.query import has_class, select, select_first
+from forumcrawl.reading.vocabulary import post_id_in, quoted_name
 
-_WROTE = re.compile(r"\s*(wrote|schrieb|hat geschrieben|a écrit|ha scritto|escribió|schreef"
-                    r"|napisał|написал)\s*:?\s*$", re.I)
-_POST_IN_HREF = re.compile(r"[?&#]p=?(\d+)|#p(\d+)")
+
+def digits_after(param: str, href: str | None) -> str | None:
+    """The number a query parameter carries: ``u`` in ``memberlist.php?mode=viewprofile&u=5``."""
+    m = re.search(rf"[?&]{param}=(\d+)", href or "")
+    return m.group(1) if m else None
 
 
 def cite_attribution(el: HtmlElement) -> Attribution:
     """``<cite>NAME wrote:</cite>`` (3.0) or ``<cite><a>NAME</a> wrote: <a href=#p1>↑</a>``."""
-    cite = el.xpath("./cite | ./div/cite")
-    if not cite:
+    cite = select_first(el, "./cite | ./div/cite")
+    if cite is None:
         return Attribution()
-    cite = cite[0]
-    user_link = cite.xpath(".//a[contains(@href,'mode=viewprofile')]")
-    if user_link:
-        author = clean(user_link[0].text_content())
-        user = re.search(r"[?&]u=(\d+)", user_link[0].get("href", ""))
+    user_link = select_first(cite, ".//a[contains(@href,'mode=viewprofile')]")
+    if user_link is not None:
+        author = clean(user_link.text_content())
+        user = digits_after("u", user_link.get("href"))
     else:
-        author = clean(_WROTE.sub("", cite.xpath("string(./text()[1])") or cite.text_content()))
+        author = quoted_name(select_first(cite, "string(./text()[1])") or cite.text_content())
         user = None
     post = None
-    for href in cite.xpath(".//a/@href"):
-        m = _POST_IN_HREF.search(href)
-        if m and "viewprofile" not in href:
-            post = m.group(1) or m.group(2)
-    return Attribution(author=author or None, user_id=user.group(1) if user else None, post_id=post)
+    for href in select(cite, ".//a/@href"):
+        found = post_id_in(href, "phpbb")
+        if found and "viewprofile" not in href:
+            post = found
+    return Attribution(author=author or None, user_id=user, post_id=post)
 
 
 PROFILE = ".//dl[{}]".format(has_class("postprofile"))
@@ -53,6 +55,13 @@ class PhpBB3(MarkupEngine):
     name = "phpbb3"
     quote_rule = QuoteRule(xpath=".//blockquote", chrome="./cite | ./div/cite",
                            attribution=cite_attribution)
+    signs = (
+        ("//body[@id='phpbb']", "body#phpbb"),
+        ("//a[contains(@href,'phpbb.com')][contains(., 'phpBB')]", "'Powered by phpBB' link"),
+        (f"//dl[{has_class('postprofile')}]", "dl.postprofile"),
+        ("//a[contains(@href,'viewtopic.php')] | //a[contains(@href,'viewforum.php')]",
+         "viewtopic.php/viewforum.php links"),
+    )
     posts = f"//div[{has_class('post')}][.//div[{has_class('postbody')}]]"
     post_id_from = f"@id | .//a[{has_class('st-anchor')}]/@id | .//*[starts-with(@id,'post_content')]/@id"
     body = f".//div[{has_class('content')}]"
@@ -63,6 +72,7 @@ class PhpBB3(MarkupEngine):
     user_title = (f"{PROFILE}//*[{has_class('profile-rank')}]"
                   f" | {PROFILE}/dd[not(strong) and not(@class)][string-length(normalize-space(translate(., '\u00a0', ' '))) > 0][1]")
     user_facts = f"{PROFILE}/dd"
+    date = f".//p[{has_class('author')}]"
     signature = f".//div[{has_class('signature')}]"
     permalink = f".//p[{has_class('author')}]/a[contains(@href,'#p')]/@href"
     title = f"//h2[{has_class('topic-title')}] | //div[@id='page-body']/h2 | //h2[a[contains(@href,'viewtopic')]]"
@@ -79,32 +89,20 @@ class PhpBB3(MarkupEngine):
     board_title = f"//h2[{has_class('forum-title')}] | //div[@id='page-body']/h2"
     subboards = f"//a[{has_class('forumtitle')}]"
 
-    def detect(self, sel: Selector) -> list[str]:
-        evidence = []
-        if sel.xpath("//body[@id='phpbb']"):
-            evidence.append("body#phpbb")
-        if sel.xpath("//a[contains(@href,'phpbb.com')][contains(., 'phpBB')]"):
-            evidence.append("'Powered by phpBB' link")
-        if sel.xpath(f"//dl[{has_class('postprofile')}]"):
-            evidence.append("dl.postprofile")
-        if sel.xpath("//a[contains(@href,'viewtopic.php')] | //a[contains(@href,'viewforum.php')]"):
-            evidence.append("viewtopic.php/viewforum.php links")
-        return evidence if len(evidence) >= 2 else []
-
-    def board_last_post(self, row: Selector) -> DateField:
+    def board_last_post(self, page: MarkupReader, row: HtmlElement) -> DateField:
         """3.2+ print the last-post time as ``<time>``; 3.0/3.1 as text after the last ``<br>``."""
-        shown = super().board_last_post(row)
+        shown = super().board_last_post(page, row)
         if shown.raw or shown.machine:
             return shown
-        texts = [t for t in map(clean, row.xpath(f".//dd[{has_class('lastpost')}]/span/text()").getall()) if t]
+        texts = [t for t in map(clean, page.select(row, f".//dd[{has_class('lastpost')}]/span/text()")) if t]
         return DateField(raw=texts[-1] if texts else None)
 
-    def posted(self, post: Selector) -> DateField:
+    def posted(self, page: MarkupReader, post: HtmlElement) -> DateField:
         """3.2+: ``<time datetime>``; before that, the text after "»" in ``p.author``."""
-        author_line = first(post.xpath(f".//p[{has_class('author')}]"))
+        author_line = page.first(post, self.date)
         if author_line is None:
             return DateField()
-        if author_line.xpath(".//time[@datetime]"):
+        if select_first(author_line, ".//time[@datetime]") is not None:
             return date_of(author_line)
         text = text_of(author_line) or ""
         if "»" in text:

@@ -17,20 +17,17 @@ from __future__ import annotations
 import re
 
 from lxml.html import HtmlElement
-from parsel import Selector
 
+from forumcrawl.items import DateField, UserItem
+from forumcrawl.reading.engines.markup import MarkupEngine, MarkupReader
 from forumcrawl.reading.extract.text import Attribution, QuoteRule
-from forumcrawl.items import DateField
-from forumcrawl.reading.engines.base import clean, first, has_class, text_of
-from forumcrawl.reading.engines.markup import MarkupEngine
+from forumcrawl.reading.nodes import clean, text_of
+from forumcrawl.reading.query import has_class, select, select_first
+from forumcrawl.reading.vocabulary import BY_WORDS, QUOTE_FROM, post_id_in
 
-_QUOTE_FROM = re.compile(r"^\s*(?:Quote from|Zitat von|Citation de|Citazione di|Cita de)\s*:\s*(.*?)"
-                         r"(?:\s+(?:on|am|le|il|en)\s+.*)?$", re.I | re.S)
-_MSG = re.compile(r"msg=?(\d+)|#msg(\d+)")
-_TOPIC_PAGE = re.compile(r"topic=(\d+)(?:\.(\d+))?")
 _ON = re.compile(r"^.*?\b(?:on|am|le|il|en)\s*:\s*", re.I)
 # 2.1: "Last Edit: June 05, 2024, 08:00:12 AM by kestrel_ant" (2.0 wraps it in « »)
-_LAST_EDIT = re.compile(r"^.*?:\s*(.*?)(?:\s+(?:by|von|par|da|por)\s+.*)?$", re.S)
+_LAST_EDIT = re.compile(rf"^.*?:\s*(.*?)(?:\s+(?:{BY_WORDS})\s+.*)?$", re.S)
 
 POSTER_CELL = "(.//td[1] | .//div[" + has_class("poster") + "])[1]"
 # 1.1/2.0 print a quote's "Quote from: NAME on DATE" header beside the quote
@@ -43,16 +40,13 @@ def _unframed(text: str | None) -> str:
 
 
 def _attribution(el: HtmlElement) -> Attribution:
-    header = el.xpath(f"{QUOTE_HEADER} | ./cite")  # 2.1: <cite> inside the quote
-    if not header:
+    header = select_first(el, f"{QUOTE_HEADER} | ./cite")  # 2.1: <cite> inside the quote
+    if header is None:
         return Attribution()
-    text = clean(header[0].text_content()) or ""
-    m = _QUOTE_FROM.match(text)
+    m = QUOTE_FROM.match(clean(header.text_content()) or "")
     post = None
-    for href in header[0].xpath(".//a/@href"):
-        found = _MSG.search(href)
-        if found:
-            post = found.group(1) or found.group(2)
+    for href in select(header, ".//a/@href"):
+        post = post_id_in(href, "smf") or post
     return Attribution(author=clean(m.group(1)) if m else None, post_id=post)
 
 
@@ -84,6 +78,11 @@ def _lines_outside_links(el: HtmlElement) -> list[str]:
 
 class SMF(MarkupEngine):
     name = "smf"
+    signs = (
+        ("//script[contains(., 'smf_theme_url') or contains(., 'smf_scripturl')]", "smf_scripturl script"),
+        ("//a[contains(@href,'simplemachines.org')]", "'Powered by SMF' link"),
+        ("//div[starts-with(@id,'subject_')] | //div[@id='forumposts']", "div#subject_N / div#forumposts"),
+    )
     quote_rule = QuoteRule(
         xpath=f".//div[{has_class('quote')}] | .//blockquote[{has_class('bbc_standard_quote')} or {has_class('bbc_alternate_quote')}]",
         header=QUOTE_HEADER,
@@ -102,6 +101,13 @@ class SMF(MarkupEngine):
     author_name = f"{POSTER_CELL}//b | {POSTER_CELL}//h4"
     user_facts = (f"{POSTER_CELL}//div[{has_class('smalltext')}]/text()"
                   f" | {POSTER_CELL}//li[{has_class('postcount')}]")
+    # the poster column's rank line (its first line that is no status or fact)
+    user_title = (f"{POSTER_CELL}//div[{has_class('smalltext')}]/text()"
+                  f" | {POSTER_CELL}//li[{has_class('membergroup')} or {has_class('title')}]//text()")
+    date = f".//div[{has_class('postinfo')}]/a[{has_class('smalltext')}]"
+    date_line = (".//div[starts-with(@id,'subject_')]/following-sibling::div[1]"
+                 f" | .//div[{has_class('keyinfo')}]//div[{has_class('smalltext')}]")
+    edited = ".//*[starts-with(@id,'modified_')]"
     signature = f".//div[{has_class('signature')}]"
     permalink = ".//div[starts-with(@id,'subject_')]//a/@href"
     position = f".//span[{has_class('page_number')}]"
@@ -124,55 +130,46 @@ class SMF(MarkupEngine):
     board_title = (f"//div[{has_class('navigate_section')}]//li[last()]//a"
                    " | //div[@id='linktree']//li[last()]//a"
                    f" | //div[{has_class('nav')}][not(ancestor::div[@id='linktree'])]/b[last()]/a")
+    board_last_date = f".//*[{has_class('lastpost')}] | ./td[.//img[contains(@src,'last_post')]]"
     subboards = (f"//a[starts-with(@name,'b')][contains(@href,'board=')]"
                  f" | //a[{has_class('subject')}][contains(@href,'board=')]")
+    selectors = (*MarkupEngine.selectors, "date_line")
 
-    def detect(self, sel: Selector) -> list[str]:
-        evidence = []
-        if sel.xpath("//script[contains(., 'smf_theme_url') or contains(., 'smf_scripturl')]"):
-            evidence.append("smf_scripturl script")
-        if sel.xpath("//a[contains(@href,'simplemachines.org')]"):
-            evidence.append("'Powered by SMF' link")
-        if sel.xpath("//div[starts-with(@id,'subject_')] | //div[@id='forumposts']"):
-            evidence.append("div#subject_N / div#forumposts")
-        return evidence if len(evidence) >= 2 else []
-
-    def author(self, post: Selector, base: str):
-        user = super().author(post, base)
+    def author(self, page: MarkupReader, post: HtmlElement) -> UserItem | None:
+        user = super().author(page, post)
         if user is not None:
-            user.title = self._member_group(post)
+            user.title = self._member_group(page, post)
         return user
 
-    def _member_group(self, post: Selector) -> str | None:
+    def _member_group(self, page: MarkupReader, post: HtmlElement) -> str | None:
         """The first line of the poster column that is a rank, not a status or a fact."""
-        lines = post.xpath(f"{POSTER_CELL}//div[{has_class('smalltext')}]/text()"
-                           f" | {POSTER_CELL}//li[{has_class('membergroup')} or {has_class('title')}]//text()").getall()
+        lines = page.select(post, self.user_title)
         for line in lines:
             line = clean(line)
             if line and ":" not in line and line.lower() not in {"online", "offline", "ignore"}:
                 return line if len(line) <= 60 else None
         return None
 
-    def posted(self, post: Selector) -> DateField:
+    def posted(self, page: MarkupReader, post: HtmlElement) -> DateField:
         # 2.1 keeps the date alone in a link; 2.0 and 1.1 print it as "on: DATE »" in
         # the block after the subject, which in 2.1 also holds the "Last Edit" note.
-        line = (first(post.xpath(f".//div[{has_class('postinfo')}]/a[{has_class('smalltext')}]"))
-                or first(post.xpath(".//div[starts-with(@id,'subject_')]/following-sibling::div[1]"
-                                    f" | .//div[{has_class('keyinfo')}]//div[{has_class('smalltext')}]")))
+        line = page.first(post, self.date)
+        if line is None:
+            line = page.first(post, self.date_line)
         return DateField(raw=clean(_unframed(_ON.sub("", text_of(line) or ""))))
 
-    def board_last_post(self, row: Selector) -> DateField:
+    def board_last_post(self, page: MarkupReader, row: HtmlElement) -> DateField:
         """2.1 links the last-post time; 2.0 and 1.1 print it as text after an icon link."""
-        cell = first(row.xpath(f".//*[{has_class('lastpost')}] | ./td[.//img[contains(@src,'last_post')]]"))
+        cell = page.first(row, self.board_last_date)
         if cell is None:
             return DateField()
-        link = first(cell.xpath(".//a[contains(@href,'topic=')][normalize-space()]"))
+        link = select_first(cell, ".//a[contains(@href,'topic=')][normalize-space()]")
         if link is not None:
             return DateField(raw=text_of(link))
-        lines = [clean(line) for line in _lines_outside_links(cell.root)]
+        lines = [clean(line) for line in _lines_outside_links(cell)]
         return DateField(raw=next((t for t in lines if t and any(c.isdigit() for c in t)), None))
 
-    def edited_date(self, post: Selector) -> DateField:
-        note = text_of(first(post.xpath(".//*[starts-with(@id,'modified_')]")))
+    def edited_date(self, page: MarkupReader, post: HtmlElement) -> DateField:
+        note = text_of(page.first(post, self.edited))
         m = _LAST_EDIT.match(_unframed(note))
         return DateField(raw=clean(m.group(1))) if note and m else DateField()

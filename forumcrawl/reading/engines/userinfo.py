@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 
 from lxml import etree
-from parsel import SelectorList
 
-from forumcrawl.reading.engines.base import clean, parse_count, text_of, words
+from forumcrawl.reading.nodes import clean, parse_count, text_of
 
 _JOINED = re.compile(
     r"^(joined|join date|registered|member since|mitglied seit|dabei seit|registriert"
@@ -32,10 +31,10 @@ _COUNT_FIRST = re.compile(r"^([\d.,\s]+[kKmM]?)\s+(posts|beiträge|messages|mess
 
 def _pairs(node) -> list[tuple[str, str | None]]:
     """(label, value) pairs held by one user-card node."""
-    if isinstance(node.root, str):  # a text node: "Posts: 16"
-        label, sep, value = node.root.partition(":")
+    if isinstance(node, str):  # a text node: "Posts: 16"
+        label, sep, value = node.partition(":")
         return [(clean(label) or "", clean(value))] if sep else []
-    root = node.root
+    root = node
     # ./dt | ./*/dt, in document order
     dts = [] if root.tag == "dt" else [
         dt for dt in root.iterdescendants("dt")
@@ -43,9 +42,9 @@ def _pairs(node) -> list[tuple[str, str | None]]:
     if dts:
         out = []
         for dt in dts:
-            label = words(dt) or clean(dt.get("title"))
+            label = text_of(dt) or clean(dt.get("title"))
             dd = next(dt.itersiblings(etree.Element), None)  # following-sibling::*[1]
-            out.append((label or "", words(dd) if dd is not None and dd.tag == "dd" else None))
+            out.append((label or "", text_of(dd) if dd is not None and dd.tag == "dd" else None))
         return out
     text = text_of(node) or ""
     count = _COUNT_FIRST.match(text)
@@ -55,8 +54,9 @@ def _pairs(node) -> list[tuple[str, str | None]]:
     return [(label, clean(value))] if sep else []
 
 
-def read_facts(nodes: SelectorList) -> tuple[str | None, int | None]:
-    """The join date text and the message count from a post's user card."""
+def read_facts(nodes: list) -> tuple[str | None, int | None]:
+    """The join date text and the message count from a post's user card (elements or
+    text nodes, as a selector returns them)."""
     joined: str | None = None
     messages: int | None = None
     for node in nodes:

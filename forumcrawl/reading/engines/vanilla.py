@@ -11,25 +11,24 @@ from __future__ import annotations
 import re
 
 from lxml.html import HtmlElement
-from parsel import Selector
 
-from forumcrawl.reading.extract.text import Attribution, QuoteRule
-from forumcrawl.reading.engines.base import clean, has_class
 from forumcrawl.reading.engines.markup import MarkupEngine
+from forumcrawl.reading.extract.text import Attribution, QuoteRule
+from forumcrawl.reading.nodes import clean
+from forumcrawl.reading.query import has_class, select, select_first
 
 _QUOTED = re.compile(r"/discussion/comment/(\d+)|#Comment_(\d+)|/discussion/(\d+)")
 HEADER = f"./div[{has_class('blockquote-content')}][a[{has_class('QuoteLink')}] or contains(., 'wrote:')][1]"
 
 
 def _attribution(el: HtmlElement) -> Attribution:
-    header = el.xpath(HEADER)
-    if not header:
-        author = el.xpath(f".//*[{has_class('QuoteAuthor')}]//a/text()")
-        return Attribution(author=clean(author[0]) if author else None)
-    names = header[0].xpath(".//a[not(contains(@class,'QuoteLink'))]/text()")
-    author = clean(names[0]) if names else clean(re.sub(r"\s*wrote:.*$", "", header[0].text_content()))
+    header = select_first(el, HEADER)
+    if header is None:
+        return Attribution(author=clean(select_first(el, f".//*[{has_class('QuoteAuthor')}]//a/text()")))
+    name = select_first(header, ".//a[not(contains(@class,'QuoteLink'))]/text()")
+    author = clean(name) if name is not None else clean(re.sub(r"\s*wrote:.*$", "", header.text_content()))
     post = None
-    for href in header[0].xpath(f".//a[{has_class('QuoteLink')}]/@href"):
+    for href in select(header, f".//a[{has_class('QuoteLink')}]/@href"):
         m = _QUOTED.search(href)
         if m and (m.group(1) or m.group(2)):
             post = m.group(1) or m.group(2)
@@ -38,6 +37,15 @@ def _attribution(el: HtmlElement) -> Attribution:
 
 class Vanilla(MarkupEngine):
     name = "vanilla"
+    signs = (
+        ("//script[contains(., 'gdn.meta') or contains(., 'gdn = ')] | //body[contains(@class,'Vanilla')]",
+         "gdn script / body.Vanilla"),
+        # a discussion's posts, or a category's discussion list
+        (f"//div[{has_class('ItemDiscussion')}] | //li[{has_class('ItemComment')}]"
+         f" | //li[{has_class('ItemDiscussion')}] | //tr[{has_class('ItemDiscussion')}]",
+         "div.ItemDiscussion / li.ItemComment / ItemDiscussion rows"),
+        ("//a[contains(@href,'vanillaforums.com')] | //*[contains(@class,'MessageList')]", "Vanilla MessageList"),
+    )
     quote_rule = QuoteRule(
         xpath=f".//blockquote[{has_class('Quote')} or {has_class('UserQuote')}]",
         chrome=f"{HEADER} | .//*[{has_class('QuoteAuthor')}]",
@@ -64,18 +72,6 @@ class Vanilla(MarkupEngine):
     board_replies = f".//span[{has_class('CommentCount')}]"
     board_last_date = f".//*[{has_class('LastCommentDate')}]//time"
     subboards = f"//*[{has_class('ItemCategory')} or {has_class('CategoryName')}]//a[contains(@href,'/categories/')]"
-
-    def detect(self, sel: Selector) -> list[str]:
-        evidence = []
-        if sel.xpath("//script[contains(., 'gdn.meta') or contains(., 'gdn = ')] | //body[contains(@class,'Vanilla')]"):
-            evidence.append("gdn script / body.Vanilla")
-        if sel.xpath(self.posts):
-            evidence.append("div.ItemDiscussion / li.ItemComment")
-        elif sel.xpath(self.board_rows):  # a category's discussion list
-            evidence.append("li.ItemDiscussion rows")
-        if sel.xpath("//a[contains(@href,'vanillaforums.com')] | //*[contains(@class,'MessageList')]"):
-            evidence.append("Vanilla MessageList")
-        return evidence if len(evidence) >= 2 else []
 
     def user_id(self, profile: str | None) -> str | None:
         m = re.search(r"/profile/(?:\d+/)?([^/?#]+)", profile or "")

@@ -9,34 +9,35 @@ a row of underscores.
 
 from __future__ import annotations
 
-import re
-
 from lxml.html import HtmlElement
-from parsel import Selector
 
-from forumcrawl.reading.extract.text import Attribution, QuoteRule
 from forumcrawl.items import DateField
-from forumcrawl.reading.engines.base import clean, first, has_class, text_of
-from forumcrawl.reading.engines.markup import MarkupEngine
-from forumcrawl.reading.engines.vbulletin4 import BOARD_IDS, THREAD_IDS, vbulletin_generator
-
-_POST_LINK = re.compile(r"[?&]p=(\d+)|#post(\d+)")
+from forumcrawl.reading.engines.markup import MarkupEngine, MarkupReader
+from forumcrawl.reading.engines.vbulletin4 import BOARD_IDS, THREAD_IDS, generator_sign
+from forumcrawl.reading.extract.text import Attribution, QuoteRule
+from forumcrawl.reading.nodes import clean, text_of
+from forumcrawl.reading.query import has_class, select, select_first
+from forumcrawl.reading.vocabulary import post_id_in
 
 
 def _attribution(el: HtmlElement) -> Attribution:
-    header = el.xpath(".//td/div[strong][1]")
-    if not header:
+    header = select_first(el, ".//td/div[strong][1]")
+    if header is None:
         return Attribution()
     post = None
-    for href in header[0].xpath(".//a/@href"):
-        m = _POST_LINK.search(href)
-        if m:
-            post = m.group(1) or m.group(2)
-    return Attribution(author=clean(" ".join(header[0].xpath("./strong//text()"))), post_id=post)
+    for href in select(header, ".//a/@href"):
+        post = post_id_in(href, "vbulletin") or post
+    return Attribution(author=text_of(select(header, "./strong//text()")), post_id=post)
 
 
 class VBulletin3(MarkupEngine):
     name = "vbulletin3"
+    signs = (
+        generator_sign("3"),
+        ("//table[starts-with(@id,'post')][.//div[starts-with(@id,'post_message_')]]",
+         "table#postN with div#post_message_N"),
+        ("//script[contains(., 'vbmenu_register')]", "vbmenu_register script"),
+    )
     quote_rule = QuoteRule(
         xpath=f".//div[div[{has_class('smallfont')}] and table]",
         content=".//td",
@@ -49,6 +50,7 @@ class VBulletin3(MarkupEngine):
     author_name = ".//div[starts-with(@id,'postmenu_')]"
     user_title = f".//div[starts-with(@id,'postmenu_')]/following-sibling::div[{has_class('smallfont')}][1]"
     user_facts = f".//div[starts-with(@id,'postmenu_')]/following-sibling::div[{has_class('smallfont')}][2]/div"
+    date = f".//td[{has_class('thead')}][1]"
     signature = ".//div[starts-with(normalize-space(), '__________________')]"
     permalink = ".//a[starts-with(@id,'postcount')]/@href"
     position = ".//a[starts-with(@id,'postcount')]"
@@ -63,31 +65,24 @@ class VBulletin3(MarkupEngine):
     board_rows = "//tr[td[starts-with(@id,'td_threadtitle_')]]"
     board_link = ".//a[starts-with(@id,'thread_title_')]"
     board_replies = ".//a[contains(@href,'do=whoposted')]"
+    board_last_date = ".//td[.//a[contains(@href,'find=lastposter')]]/div"
     board_title = "//td[@class='navbar']/strong"
     # forumbit cells are td#fN; the pager's "Last <strong>»</strong>" is a forumdisplay link too
     subboards = "//td[starts-with(@id,'f')]//a[starts-with(@href,'forumdisplay.php')][strong]"
 
-    def detect(self, sel: Selector) -> list[str]:
-        evidence = vbulletin_generator(sel, "3")
-        if sel.xpath(self.posts):
-            evidence.append("table#postN with div#post_message_N")
-        if sel.xpath("//script[contains(., 'vbmenu_register')]"):
-            evidence.append("vbmenu_register script")
-        return evidence if len(evidence) >= 2 else []
-
-    def board_last_post(self, row: Selector) -> DateField:
+    def board_last_post(self, page: MarkupReader, row: HtmlElement) -> DateField:
         """"09-04-2005 <span class=time>02:54 PM</span><br>by NAME": the words before
         the line break."""
-        cell = first(row.xpath(".//td[.//a[contains(@href,'find=lastposter')]]/div"))
+        cell = page.first(row, self.board_last_date)
         if cell is None:
             return DateField()
-        before_break = cell.xpath("./text()[following-sibling::br] | ./*[following-sibling::br]//text()")
-        return DateField(raw=clean(" ".join(before_break.getall())))
+        before_break = select(cell, "./text()[following-sibling::br] | ./*[following-sibling::br]//text()")
+        return DateField(raw=clean(" ".join(before_break)))
 
-    def posted(self, post: Selector) -> DateField:
-        header = first(post.xpath(f".//td[{has_class('thead')}][1]"))
+    def posted(self, page: MarkupReader, post: HtmlElement) -> DateField:
+        header = page.first(post, self.date)
         return DateField(raw=text_of(header)) if header is not None else DateField()
 
-    def signature_text(self, post: Selector) -> str | None:
-        text = text_of(first(post.xpath(self.signature)))
+    def signature_text(self, page: MarkupReader, post: HtmlElement) -> str | None:
+        text = text_of(page.first(post, self.signature))
         return clean(text.lstrip("_")) if text else None

@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 
 from lxml.html import HtmlElement
-from parsel import Selector
 
-from forumcrawl.reading.extract.text import Attribution, QuoteRule
-from forumcrawl.reading.engines.base import clean, has_class
 from forumcrawl.reading.engines.markup import MarkupEngine
+from forumcrawl.reading.extract.text import Attribution, QuoteRule
+from forumcrawl.reading.nodes import text_of
+from forumcrawl.reading.query import has_class, select, select_first
+from forumcrawl.reading.vocabulary import post_id_in
 
-_POST_LINK = re.compile(r"[?&]p=(\d+)|#post(\d+)")
 _USER_LINK = re.compile(r"member\.php\?(?:u=)?(\d+)|/members?/(\d+)")
 
 THREAD_IDS = (r"showthread\.php\?(?:t=)?(\d+)", r"showthread\.php/(\d+)", r"/threads/(\d+)",
@@ -30,16 +30,13 @@ BOARD_IDS = (r"forumdisplay\.php\?(?:f=)?(\d+)", r"forumdisplay\.php/(\d+)", r"/
 
 def bbcode_attribution(el: HtmlElement) -> Attribution:
     """``div.bbcode_postedby``: "Originally Posted by <strong>NAME</strong> <a href=...p=ID>"."""
-    by = el.xpath(".//div[contains(@class,'bbcode_postedby')]")
-    if not by:
+    by = select_first(el, ".//div[contains(@class,'bbcode_postedby')]")
+    if by is None:
         return Attribution()
-    name = clean(" ".join(by[0].xpath(".//strong//text()")))
     post = None
-    for href in by[0].xpath(".//a/@href"):
-        m = _POST_LINK.search(href)
-        if m:
-            post = m.group(1) or m.group(2)
-    return Attribution(author=name, post_id=post)
+    for href in select(by, ".//a/@href"):
+        post = post_id_in(href, "vbulletin") or post
+    return Attribution(author=text_of(select(by, ".//strong//text()")), post_id=post)
 
 
 BBCODE_QUOTES = QuoteRule(
@@ -50,13 +47,21 @@ BBCODE_QUOTES = QuoteRule(
 )
 
 
-def vbulletin_generator(sel: Selector, major: str) -> list[str]:
-    generator = sel.xpath("//meta[@name='generator']/@content").get() or ""
-    return [f"meta generator {generator!r}"] if generator.startswith(f"vBulletin {major}") else []
+def generator_sign(major: str) -> tuple[str, str]:
+    """The sign of a vBulletin major version: its ``<meta name=generator>``."""
+    return (f"//meta[@name='generator'][starts-with(@content, 'vBulletin {major}')]/@content",
+            "meta generator {!r}")
 
 
 class VBulletin4(MarkupEngine):
     name = "vbulletin4"
+    signs = (
+        generator_sign("4"),
+        (f"//li[{has_class('postcontainer')} or {has_class('postbitlegacy')}][starts-with(@id,'post_')]",
+         "li.postcontainer#post_N"),
+        ("//script[contains(., 'SIMPLEVERSION')] | //link[contains(@href,'clientscript/vbulletin')]",
+         "vBulletin clientscript"),
+    )
     quote_rule = BBCODE_QUOTES
     posts = (f"//li[{has_class('postcontainer')} or {has_class('postbitlegacy')}]"
              "[starts-with(@id,'post_')]")
@@ -87,14 +92,6 @@ class VBulletin4(MarkupEngine):
     board_title = (f"//div[@id='pagetitle']/h1/span[{has_class('forumtitle')}]"
                    f" | //div[@id='pagetitle'][not(h1/span[{has_class('forumtitle')}])]/h1")
     subboards = f"//h2[{has_class('forumtitle')}]/a"
-
-    def detect(self, sel: Selector) -> list[str]:
-        evidence = vbulletin_generator(sel, "4")
-        if sel.xpath(self.posts):
-            evidence.append("li.postcontainer#post_N")
-        if sel.xpath("//script[contains(., 'SIMPLEVERSION')] | //link[contains(@href,'clientscript/vbulletin')]"):
-            evidence.append("vBulletin clientscript")
-        return evidence if len(evidence) >= 2 else []
 
     def user_id(self, profile: str | None) -> str | None:
         m = _USER_LINK.search(profile or "")

@@ -7,15 +7,19 @@ rendered with the vB4 ``bbcode_container`` markup.
 
 from __future__ import annotations
 
-from parsel import Selector
-
-from forumcrawl.reading.engines.base import has_class
 from forumcrawl.reading.engines.markup import MarkupEngine
-from forumcrawl.reading.engines.vbulletin4 import BBCODE_QUOTES, vbulletin_generator
+from forumcrawl.reading.engines.vbulletin4 import BBCODE_QUOTES, generator_sign
+from forumcrawl.reading.query import has_class
 
 
 class VBulletin5(MarkupEngine):
     name = "vbulletin5"
+    signs = (
+        generator_sign("5"),
+        (f"//li[{has_class('b-post')}][.//div[{has_class('js-post__content-text')}]]",
+         "li.b-post with js-post__content-text"),
+        ("//script[contains(., 'vBulletin')] | //*[contains(@class,'b-userinfo')]", "vBulletin 5 b-* markup"),
+    )
     quote_rule = BBCODE_QUOTES
     posts = f"//li[{has_class('b-post')}][.//div[{has_class('js-post__content-text')}]]"
     post_id_from = f"@data-node-id | .//a[{has_class('anchor')}]/@id"
@@ -38,11 +42,3 @@ class VBulletin5(MarkupEngine):
     board_last_date = f".//td[{has_class('cell-lastpost')}]//span[{has_class('post-date')}]"
     # the forum list's rows, and a channel's "Sub-Forums" strip above its topics
     subboards = f"//a[{has_class('forum-title')} or {has_class('subforum-title')}]"
-
-    def detect(self, sel: Selector) -> list[str]:
-        evidence = vbulletin_generator(sel, "5")
-        if sel.xpath(self.posts):
-            evidence.append("li.b-post with js-post__content-text")
-        if sel.xpath("//script[contains(., 'vBulletin')] | //*[contains(@class,'b-userinfo')]"):
-            evidence.append("vBulletin 5 b-* markup")
-        return evidence if len(evidence) >= 2 else []

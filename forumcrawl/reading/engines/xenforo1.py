@@ -12,54 +12,42 @@ from __future__ import annotations
 import re
 
 from lxml.html import HtmlElement
-from parsel import Selector
 
-from forumcrawl.reading.extract.text import Attribution, QuoteRule, split_body
-from forumcrawl.items import BoardItem, DateField, PostItem, ThreadItem, UserItem
-from forumcrawl.reading.engines.base import (
-    PAGE_BOARD,
-    PAGE_INDEX,
-    PAGE_THREAD,
-    BoardPage,
-    Engine,
-    ThreadLink,
-    ThreadPage,
-    absolute,
-    base_url,
-    clean,
-    first,
-    has_class,
-    node_links,
-    parse_count,
-    text_of,
-    unique_posts,
-)
+from forumcrawl.items import DateField, UserItem
+from forumcrawl.reading.document import Document
+from forumcrawl.reading.engines.base import PAGE_BOARD, PAGE_INDEX, PAGE_THREAD
+from forumcrawl.reading.engines.markup import MarkupEngine, MarkupReader
 from forumcrawl.reading.engines.userinfo import read_facts
 from forumcrawl.reading.engines.xenforo2 import route_id
+from forumcrawl.reading.extract.text import Attribution, QuoteRule
+from forumcrawl.reading.nodes import absolute, clean, parse_count, text_of
+from forumcrawl.reading.query import has_class, select, select_first
+from forumcrawl.reading.vocabulary import post_id_in
 
-_GOTO_POST = re.compile(r"(?:goto/post\?id=|posts/|post-)(\d+)")
 _POSITION = re.compile(r"#\s*([\d.,]+)")
 _PAGE = re.compile(r"page-\d+/?$")
+_OUTSIDE_BODY = "[not(ancestor::*[contains(@class,'messageContent')])]"
 
 
 def _quote_attribution(el: HtmlElement) -> Attribution:
-    href = el.xpath(".//a[contains(@class,'AttributionLink')]/@href")
-    post = _GOTO_POST.search(href[0]) if href else None
-    return Attribution(author=el.get("data-author"), post_id=post.group(1) if post else None)
+    href = select_first(el, ".//a[contains(@class,'AttributionLink')]/@href")
+    return Attribution(author=el.get("data-author"), post_id=post_id_in(href, "xenforo"))
 
 
-def _datetime(sel: Selector | None) -> DateField:
-    if sel is None:
+def _datetime(el) -> DateField:
+    if el is None:
         return DateField()
-    if sel.attrib.get("data-time"):
-        raw = " ".join(filter(None, [sel.attrib.get("data-datestring"),
-                                     sel.attrib.get("data-timestring")])) or text_of(sel)
-        return DateField(raw=clean(raw), machine=sel.attrib["data-time"])
-    return DateField(raw=clean(sel.attrib.get("title") or text_of(sel)))
+    if el.get("data-time"):
+        raw = " ".join(filter(None, [el.get("data-datestring"), el.get("data-timestring")])) or text_of(el)
+        return DateField(raw=clean(raw), machine=el.get("data-time"))
+    return DateField(raw=clean(el.get("title") or text_of(el)))
 
 
-class XenForo1(Engine):
+class XenForo1(MarkupEngine):
     name = "xenforo1"
+    signs = (("/html[@id='XenForo']", "html#XenForo"),
+             ("//div[@id='content']/@class", "div#content.{}"))
+    min_signs = 1
     quote_rule = QuoteRule(
         xpath=f".//*[{has_class('bbCodeQuote')}]",
         content=f".//*[{has_class('quote')}]",
@@ -70,149 +58,127 @@ class XenForo1(Engine):
         f".//*[{has_class('messageTextEndMarker')} or {has_class('quoteExpand')}"
         f" or {has_class('SpoilerTitle')}]"
     )
+    selectors = (*MarkupEngine.selectors, "date_fallback", "reactions", "info", "permalink_fallback")
+    posts = (f"//ol[@id='messageList']/li[{has_class('message')}]"
+             f" | //*[@id='messageList']//li[{has_class('message')}][starts-with(@id,'post-')]")
+    author_link = f".//*[{has_class('messageUserInfo')}]//a[{has_class('username')}]"
+    user_title = f".//*[{has_class('messageUserInfo')}]//*[{has_class('userTitle')}]"
+    user_facts = f".//*[{has_class('extraUserInfo')}]//dl"
+    info = f".//*[{has_class('messageInfo')}]"
+    # the post's own time stamp, in its messageInfo (else anywhere outside the body)
+    date = f"(.//*[{has_class('messageInfo')}])[1]//*[{has_class('DateTime')}]{_OUTSIDE_BODY}"
+    date_fallback = f".//*[{has_class('DateTime')}]{_OUTSIDE_BODY}"
+    edited = f".//*[{has_class('editDate')}]//*[{has_class('DateTime')}]"
+    body = f".//blockquote[{has_class('messageText')}]"
+    signature = f".//*[{has_class('signature')}]"
+    position = f".//*[{has_class('postNumber')}]"
+    permalink = f"(.//*[{has_class('postNumber')}])[1]/@href"
+    permalink_fallback = f".//a[{has_class('datePermalink')}]/@href"
+    reactions = f".//*[{has_class('LikeText')}]"
+    title = f"//*[{has_class('titleBar')}]//h1"
+    crumbs = f"//*[{has_class('breadcrumb')}]//a[{has_class('crumb')}]"
+    pagination = f"//*[{has_class('PageNav')}]"
+    board_rows = f"//li[{has_class('discussionListItem')}]"
+    board_link = (f".//h3[{has_class('title')}]//a[not({has_class('prefixLink')})]"
+                  f"[not({has_class('unreadLink')})]")
+    board_replies = f".//*[{has_class('stats')}]//*[{has_class('major')}]//dd"
+    board_last_date = f".//*[{has_class('lastPost')}]//*[{has_class('DateTime')}]"
+    board_title = title
+    subboards = f"//*[{has_class('nodeList')}]//*[{has_class('nodeTitle')}]//a"
 
-    def detect(self, sel: Selector) -> list[str]:
-        if not sel.xpath("/html[@id='XenForo']"):
-            return []
-        evidence = ["html#XenForo"]
-        kind = sel.xpath("//div[@id='content']/@class").get()
-        if kind:
-            evidence.append(f"div#content.{kind.split()[0]}")
-        return evidence
+    def detect(self, doc: Document) -> list[str]:
+        return super().detect(doc) if doc.first(self.signs[0][0]) is not None else []
 
-    def page_kind(self, sel: Selector, url: str) -> str | None:
-        content = sel.xpath("//div[@id='content']/@class").get() or ""
-        if "thread_view" in content or sel.css("ol#messageList li.message"):
+    def page_kind(self, page: MarkupReader) -> str | None:
+        doc = page.doc
+        content = doc.first("//div[@id='content']/@class") or ""
+        if "thread_view" in content or doc.first(f"//ol[@id='messageList']//li[{has_class('message')}]") is not None:
             return PAGE_THREAD
-        if "forum_view" in content or sel.css("li.discussionListItem"):
+        if "forum_view" in content or doc.first(self.board_rows) is not None:
             return PAGE_BOARD
-        if "forum_list" in content or sel.css(".nodeList .nodeTitle a"):
+        if "forum_list" in content or doc.first(self.subboards) is not None:
             return PAGE_INDEX
         return None
 
-    def parse_thread(self, sel: Selector, url: str) -> ThreadPage:
-        base = base_url(sel, url)
-        canonical = absolute(base, sel.css("link[rel=canonical]::attr(href)").get())
-        thread_url = _PAGE.sub("", (canonical or url).split("#")[0])
-        thread_id = route_id(thread_url) or thread_url
-        crumbs = sel.css(".breadcrumb a.crumb")
-        board_sel = crumbs[-1] if len(crumbs) > 1 else None
-        board_url = absolute(base, board_sel.attrib.get("href")) if board_sel else None
-        nav = first(sel.css(".PageNav"))
-        page_number = parse_count(nav.attrib.get("data-page")) if nav else None
-        last_page = parse_count(nav.attrib.get("data-last")) if nav else None
-        thread = ThreadItem(
-            site_id="",
-            thread_id=thread_id,
-            title=text_of(first(sel.css(".titleBar h1"))),
-            url=thread_url,
-            board_id=route_id(board_url) or board_url,
-            board_title=text_of(board_sel),
-            board_url=board_url,
-            page_count=last_page or page_number or 1,
-        )
-        posts = unique_posts(self._post(post, base, url, thread_id) for post in
-                             sel.css("ol#messageList > li.message, #messageList li.message[id^=post-]"))
-        return ThreadPage(thread=thread, posts=posts, page_number=page_number or 1,
-                          next_url=_next(nav, base, page_number),
-                          language=sel.xpath("/html/@lang").get())
+    # ------------------------------------------------------------------ pages
+    def thread_url(self, page: MarkupReader) -> str:
+        return _PAGE.sub("", (page.doc.canonical or page.url).split("#")[0])
 
-    def _post(self, post: Selector, base: str, page_url: str, thread_id: str) -> PostItem | None:
-        m = re.search(r"(\d+)", post.attrib.get("id") or "")
-        if not m:
+    def thread_id(self, page: MarkupReader, thread_url: str) -> str:
+        return route_id(thread_url) or thread_url
+
+    def thread_title(self, page: MarkupReader) -> str | None:
+        return text_of(page.doc.first(self.title))
+
+    def board_link_of(self, page: MarkupReader) -> tuple[str | None, str | None]:
+        crumbs = page.doc.xpath(self.crumbs)
+        if len(crumbs) < 2:  # the first crumb is the forum's home
+            return None, None
+        return absolute(page.base, crumbs[-1].get("href")), text_of(crumbs[-1])
+
+    def board_id(self, url: str | None) -> str | None:
+        return route_id(url)
+
+    def board_url(self, page: MarkupReader) -> str:
+        return _PAGE.sub("", page.doc.canonical or page.url)
+
+    def next_url(self, page: MarkupReader) -> tuple[str | None, int | None]:
+        """The link to ``page + 1`` in a PageNav (its "Next >" text is translated)."""
+        nav = page.doc.first(self.pagination)
+        current = parse_count(nav.get("data-page")) if nav is not None else None
+        if nav is None or not current:
+            return None, current
+        last = parse_count(nav.get("data-last")) or 0
+        if current >= last:
+            return None, current
+        for a in select(nav, ".//a[@href]"):
+            m = re.search(r"page-(\d+)", a.get("href"))
+            if m and int(m.group(1)) == current + 1:
+                return absolute(page.base, a.get("href")), current
+        template = nav.get("data-baseurl")
+        sentinel = nav.get("data-sentinel") or "{{sentinel}}"
+        return (absolute(page.base, template.replace(sentinel, str(current + 1))) if template else None), current
+
+    def page_count(self, page: MarkupReader) -> int | None:
+        nav = page.doc.first(self.pagination)
+        if nav is None:
+            return 1
+        return parse_count(nav.get("data-last")) or parse_count(nav.get("data-page")) or 1
+
+    # ------------------------------------------------------------------ posts
+    def author(self, page: MarkupReader, post: HtmlElement) -> UserItem | None:
+        name_link = page.first(post, self.author_link)
+        name = post.get("data-author") or text_of(name_link)
+        if not name:
             return None
-        post_id = m.group(1)
-        name_link = first(post.css(".messageUserInfo a.username"))
-        name = post.attrib.get("data-author") or text_of(name_link)
-        author = None
-        if name:
-            joined, messages = read_facts(post.css(".extraUserInfo dl"))
-            profile = absolute(base, name_link.attrib.get("href")) if name_link is not None else None
-            author = UserItem(site_id="", name=name, user_id=route_id(profile),
-                              profile_url=profile,
-                              title=text_of(first(post.css(".messageUserInfo .userTitle"))),
-                              joined=DateField(raw=joined), message_count=messages)
-        info = first(post.css(".messageInfo")) or post
-        outside_body = "[not(ancestor::*[contains(@class,'messageContent')])]"
-        stamp = first(info.xpath(f".//*[{has_class('DateTime')}]{outside_body}"))
-        number = first(post.css("a.postNumber, .postNumber"))
-        position = None
-        if number is not None:
-            pos = _POSITION.search(text_of(number) or "")
-            position = parse_count(pos.group(1)) if pos else None
-        permalink = absolute(base, (number.attrib.get("href") if number is not None else None)
-                             or post.css("a.datePermalink::attr(href)").get())
-        body_sel = first(post.css("blockquote.messageText"))
-        if body_sel is None:
+        joined, messages = read_facts(page.select(post, self.user_facts))
+        profile = absolute(page.base, name_link.get("href")) if name_link is not None else None
+        return page.new_user(name, user_id=route_id(profile), profile_url=profile,
+                             title=text_of(page.first(post, self.user_title)),
+                             joined=DateField(raw=joined), message_count=messages)
+
+    def posted(self, page: MarkupReader, post: HtmlElement) -> DateField:
+        has_info = page.first(post, self.info) is not None
+        return _datetime(page.first(post, self.date if has_info else self.date_fallback))
+
+    def edited_date(self, page: MarkupReader, post: HtmlElement) -> DateField:
+        return _datetime(page.first(post, self.edited))
+
+    def position_of(self, page: MarkupReader, post: HtmlElement) -> int | None:
+        found = _POSITION.search(text_of(page.first(post, self.position)) or "")
+        return parse_count(found.group(1)) if found else None
+
+    def post_url(self, page: MarkupReader, post: HtmlElement, post_id: str) -> str:
+        href = page.first(post, self.permalink) or page.first(post, self.permalink_fallback)
+        return absolute(page.base, href) or f"{page.url.split('#')[0]}#post-{post_id}"
+
+    def reaction_count(self, page: MarkupReader, post: HtmlElement) -> int | None:
+        like_text = page.first(post, self.reactions)
+        if like_text is None:
             return None
-        body = split_body(body_sel.root, self.quote_rule, self.body_chrome, base)
-        return PostItem(
-            site_id="",
-            thread_id=thread_id,
-            post_id=post_id,
-            url=permalink or f"{page_url.split('#')[0]}#post-{post_id}",
-            page_url=page_url,
-            author=author,
-            posted=_datetime(stamp),
-            body_html=body.html,
-            body_text=body.text,
-            position=position,
-            edited=_datetime(first(post.css(".editDate .DateTime"))),
-            signature_text=text_of(first(post.css(".signature"))),
-            reaction_count=_likes(first(post.css(".LikeText"))),
-            quotes=body.quotes,
-            links=body.links,
-        )
+        names = len(select(like_text, f".//a[{has_class('username')}]"))
+        others = re.search(r"(\d[\d,.]*)\s+(?:others|andere|autres|altri)", text_of(like_text) or "")
+        return names + (parse_count(others.group(1)) if others else 0)
 
-    def parse_board(self, sel: Selector, url: str) -> BoardPage:
-        base = base_url(sel, url)
-        threads = []
-        for row in sel.css("li.discussionListItem"):
-            # the title link: not a thread prefix ("a.prefixLink", first when present)
-            # nor the "a.unreadLink" jump after it
-            link = first(row.css("h3.title a:not(.prefixLink):not(.unreadLink)"))
-            href = absolute(base, link.attrib.get("href")) if link is not None else None
-            if not href:
-                continue
-            threads.append(ThreadLink(
-                url=href, thread_id=route_id(href), title=text_of(link),
-                reply_count=parse_count(text_of(first(row.css(".stats .major dd")))),
-                last_post=_datetime(first(row.css(".lastPost .DateTime"))),
-            ))
-        boards = node_links(sel.css(".nodeList .nodeTitle a"), base, route_id)
-        nav = first(sel.css(".PageNav"))
-        page_number = parse_count(nav.attrib.get("data-page")) if nav else None
-        board = None
-        if threads:
-            canonical = absolute(base, sel.css("link[rel=canonical]::attr(href)").get()) or url
-            board_url = _PAGE.sub("", canonical)
-            board = BoardItem(site_id="", board_id=route_id(board_url) or board_url,
-                              title=text_of(first(sel.css(".titleBar h1"))), url=board_url)
-        return BoardPage(board=board, threads=threads, boards=boards,
-                         page_number=page_number or 1, next_url=_next(nav, base, page_number),
-                         language=sel.xpath("/html/@lang").get())
-
-
-def _next(nav: Selector | None, base: str, page: int | None) -> str | None:
-    """The link to ``page + 1`` in a PageNav (its "Next >" text is translated)."""
-    if nav is None or not page:
-        return None
-    last = parse_count(nav.attrib.get("data-last")) or 0
-    if page >= last:
-        return None
-    for link in nav.css("a[href]"):
-        href = link.attrib["href"]
-        m = re.search(r"page-(\d+)", href)
-        if m and int(m.group(1)) == page + 1:
-            return absolute(base, href)
-    template = nav.attrib.get("data-baseurl")
-    sentinel = nav.attrib.get("data-sentinel") or "{{sentinel}}"
-    return absolute(base, template.replace(sentinel, str(page + 1))) if template else None
-
-
-def _likes(like_text: Selector | None) -> int | None:
-    if like_text is None:
-        return None
-    names = len(like_text.css("a.username"))
-    others = re.search(r"(\d[\d,.]*)\s+(?:others|andere|autres|altri)", text_of(like_text) or "")
-    return names + (parse_count(others.group(1)) if others else 0)
+    def board_last_post(self, page: MarkupReader, row: HtmlElement) -> DateField:
+        return _datetime(page.first(row, self.board_last_date))

@@ -4,6 +4,9 @@ Markup read from the saved pages in ``fixtures/xenforo2`` (xenforo.com, statcoun
 macrumors, computerbase, wordreference, katzen-forum, villagersandheroes). XenForo 2
 writes every date as ``<time datetime=... data-time=...>``, so its pages never need
 dateparser except for join dates in the user card, which are plain text.
+
+Its post selectors are class queries (:func:`~forumcrawl.reading.query.classes`):
+XPath text like any other selector, answered from one class index per post.
 """
 
 from __future__ import annotations
@@ -11,38 +14,23 @@ from __future__ import annotations
 import re
 
 from lxml.html import HtmlElement
-from parsel import Selector
 
-from forumcrawl.reading.extract.text import Attribution, QuoteRule, split_body
-from forumcrawl.items import BoardItem, DateField, PostItem, ThreadItem, UserItem
-from forumcrawl.reading.engines.base import (
-    PAGE_BOARD,
-    PAGE_INDEX,
-    PAGE_THREAD,
-    BoardPage,
-    Engine,
-    ThreadLink,
-    ThreadPage,
-    absolute,
-    base_url,
-    clean,
-    first,
-    has_class,
-    node_links,
-    parse_count,
-    text_of,
-    unique_posts,
-)
-from forumcrawl.reading.engines.classes import ClassIndex, descendant
+from forumcrawl.items import DateField, UserItem
+from forumcrawl.reading.document import Document
+from forumcrawl.reading.engines.base import PAGE_BOARD, PAGE_INDEX, PAGE_THREAD, BoardPage, ThreadLink
+from forumcrawl.reading.engines.markup import MarkupEngine, MarkupReader
 from forumcrawl.reading.engines.userinfo import read_facts
+from forumcrawl.reading.extract.text import Attribution, QuoteRule
+from forumcrawl.reading.nodes import absolute, clean, parse_count, text_of
+from forumcrawl.reading.query import classes, has_class, select, select_first
+from forumcrawl.reading.vocabulary import post_id_in, quoted_name
 
 _TRAILING_ID = re.compile(r"\.(\d+)/?(?:page-\d+)?/?(?:[?#].*)?$")
-_POST_ID = re.compile(r"(\d+)")
 _SOURCE_POST = re.compile(r"post:\s*(\d+)")
 _SOURCE_MEMBER = re.compile(r"member:\s*(\d+)")
-_GOTO_POST = re.compile(r"(?:goto/post\?id=|posts/|post-)(\d+)")
 _POSITION = re.compile(r"#\s*([\d.,]+)")
 _PAGE = re.compile(r"/page-(\d+)")
+_WIDGET = "[not(ancestor::*[@data-widget-key or @data-widget-definition])]"
 
 
 def route_id(url: str | None) -> str | None:
@@ -54,38 +42,72 @@ def route_id(url: str | None) -> str | None:
 
 
 def _quote_attribution(el: HtmlElement) -> Attribution:
-    source = el.get("data-source") or ""
-    member = el.get("data-attributes") or ""
-    post = _SOURCE_POST.search(source)
-    user = _SOURCE_MEMBER.search(member)
-    author = el.get("data-quote")
-    if not post:
-        href = el.xpath(".//*[contains(@class,'bbCodeBlock-sourceJump')]/@href")
-        post = _GOTO_POST.search(href[0]) if href else None
-    if not author:
-        title = el.xpath(".//*[contains(@class,'bbCodeBlock-title')]//text()")
-        text = clean(" ".join(title))
-        if text:
-            author = re.sub(r"\s*(said|hat gesagt|a dit|ha detto|dijo|zei)\W*$", "", text,
-                            flags=re.I) or None
-    return Attribution(
-        author=author,
-        user_id=user.group(1) if user else None,
-        post_id=post.group(1) if post else None,
-    )
+    post = _SOURCE_POST.search(el.get("data-source") or "")
+    user = _SOURCE_MEMBER.search(el.get("data-attributes") or "")
+    post_id = post.group(1) if post else None
+    if not post_id:
+        href = select_first(el, ".//*[contains(@class,'bbCodeBlock-sourceJump')]/@href")
+        post_id = post_id_in(href, "xenforo")
+    author = el.get("data-quote") or quoted_name(
+        text_of(select(el, ".//*[contains(@class,'bbCodeBlock-title')]//text()")))
+    return Attribution(author=author, user_id=user.group(1) if user else None, post_id=post_id)
 
 
-def _time(sel: Selector | None) -> DateField:
-    """A XenForo 2 ``<time>``: the ISO value for machines, the title as the reader's text."""
-    if sel is None:
+def xf_time(el) -> DateField:
+    """A XenForo ``<time>``: the ISO value for machines, the title as the reader's text."""
+    if el is None:
         return DateField()
-    machine = sel.attrib.get("datetime") or sel.attrib.get("data-time")
-    raw = sel.attrib.get("title") or text_of(sel)
-    return DateField(raw=clean(raw), machine=machine)
+    machine = el.get("datetime") or el.get("data-time")
+    return DateField(raw=clean(el.get("title") or text_of(el)), machine=machine)
 
 
-class XenForo2(Engine):
+def _container_id(doc: Document, prefix: str) -> str | None:
+    """``<html data-content-key="thread-345">`` / ``data-container-key="node-12"``."""
+    key = doc.first(f"/html/@data-{'content' if prefix == 'thread' else 'container'}-key") or ""
+    return key.split("-", 1)[1] if key.startswith(f"{prefix}-") else None
+
+
+class XenForo2Reader(MarkupReader):
+    engine: XenForo2
+
+    def board(self) -> BoardPage:
+        """Thread rows of the page's main content (not the sidebar's "latest" widgets)."""
+        engine, doc = self.engine, self.doc
+        main = doc.first(engine.content)
+        main = doc.root if main is None else main
+        threads = []
+        for row in select(main, engine.board_rows):
+            a = self.first(row, engine.board_link)
+            if a is None:
+                titled = [x for x in select(row, f".//*[{has_class('structItem-title')}]//a")
+                          if "labelLink" not in (x.get("class") or "").split()]
+                a = titled[-1] if titled else None
+            href = absolute(self.base, a.get("href")) if a is not None else None
+            if not href:
+                continue
+            threads.append(ThreadLink(url=href, thread_id=route_id(href), title=text_of(a),
+                                      reply_count=engine.board_reply_count(self, row),
+                                      last_post=engine.board_last_post(self, row)))
+        boards = self.board_links(select(main, engine.subboards), route_id)
+        board = None
+        if (doc.first("/html/@data-template") or "").startswith("forum_view") or threads:
+            board_url = _PAGE.sub("/", doc.canonical or self.url).rstrip("/") + "/"
+            board = self.new_board(_container_id(doc, "node") or route_id(board_url) or board_url,
+                                   text_of(doc.first(engine.board_title)), board_url)
+        next_url, current = engine.next_url(self)
+        return BoardPage(board=board, threads=threads, boards=boards, page_number=current or 1,
+                         next_url=next_url, language=doc.language)
+
+
+class XenForo2(MarkupEngine):
     name = "xenforo2"
+    reader = XenForo2Reader
+    signs = (
+        ("/html[@id='XF']", "html#XF"),
+        ("/html/@data-template", "html[data-template]"),  # the same on every page kind
+        (f"//article[{has_class('message--post')}] | //div[{has_class('p-body-pageContent')}]",
+         "XenForo 2 layout classes (.message--post / .p-body-pageContent)"),
+    )
     quote_rule = QuoteRule(
         xpath=f".//*[{has_class('bbCodeBlock--quote')}]",
         content=f"./*[{has_class('bbCodeBlock-content')}]",
@@ -97,207 +119,144 @@ class XenForo2(Engine):
         f" or {has_class('lbContainer-zoomer')} or {has_class('bbCodeSpoiler-button')}"
         f" or {has_class('bbMediaWrapper')} or {has_class('js-unfurl-favicon')}]"
     )
+    selectors = (*MarkupEngine.selectors, "date_fallback", "body_fallback", "reactions", "content")
+    posts = f"//*[{has_class('message--post')}]"
+    post_id_from = "@data-content | @id"
+    author_link = classes("username", inside="message-name")
+    user_title = classes("message-userTitle")
+    user_facts = classes("message-userExtras", then="dl")
+    date = classes("message-attribution-main", inside="message-attribution", then="time")
+    date_fallback = f".//*[{has_class('message-date')}]//time | .//time[{has_class('u-dt')}]"
+    edited = classes("message-lastEdit", then="time")
+    body = classes("bbWrapper", inside="message-body")
+    body_fallback = classes("message-body")
+    signature = classes("message-signature")
+    permalink = classes("message-attribution", tag="header", then="a")
+    position = classes("message-attribution-opposite", inside="message-attribution")
+    reactions = classes("reactionsBar", "likesBar")
+    title = f"//h1[{has_class('p-title-value')}]"
+    crumbs = f"//*[{has_class('p-breadcrumbs')}]//li//a"
+    next_page = f"//*[{has_class('pageNav-jump--next')}]/@href"
+    pagination = f"//*[{has_class('pageNav-page--current')}]"
+    # board and index pages: rows and node links inside the main content (else the page)
+    content = f"//*[{has_class('p-body-pageContent')}]"
+    board_rows = f".//*[{has_class('structItem--thread')}]{_WIDGET}"
+    board_link = f".//*[{has_class('structItem-title')}]//a[@data-tp-primary]"
+    board_replies = f".//*[{has_class('structItem-cell--meta')}]//dl//dd"
+    board_last_date = (f".//*[{has_class('structItem-latestDate')}]"
+                       f" | .//*[{has_class('structItem-cell--latest')}]//time")
+    board_title = f"//h1[{has_class('p-title-value')}]"
+    subboards = f".//*[{has_class('node-title')}]//a"
 
-    def detect(self, sel: Selector) -> list[str]:
-        if not sel.xpath("/html[@id='XF']"):
-            return []
-        evidence = ["html#XF"]
-        if sel.xpath("/html/@data-template"):  # the same on every page kind: a site has one
-            evidence.append("html[data-template]")
-        if sel.xpath(f"//article[{has_class('message--post')}] | //div[{has_class('p-body-pageContent')}]"):
-            evidence.append("XenForo 2 layout classes (.message--post / .p-body-pageContent)")
-        return evidence
+    def detect(self, doc: Document) -> list[str]:
+        # html#XF decides; the other signs only add to the evidence
+        return super().detect(doc) if doc.first(self.signs[0][0]) is not None else []
 
-    def page_kind(self, sel: Selector, url: str) -> str | None:
-        template = sel.xpath("/html/@data-template").get() or ""
-        if template == "thread_view" or sel.css(".message--post"):
+    min_signs = 1
+
+    def page_kind(self, page: MarkupReader) -> str | None:
+        doc = page.doc
+        template = doc.first("/html/@data-template") or ""
+        if template == "thread_view" or doc.first(self.posts) is not None:
             return PAGE_THREAD
-        if template in ("forum_view", "forum_view_type_discussion") or sel.css(
-            ".js-threadList .structItem--thread"
-        ):
+        if template in ("forum_view", "forum_view_type_discussion") or doc.first(
+                f"//*[{has_class('js-threadList')}]//*[{has_class('structItem--thread')}]") is not None:
             return PAGE_BOARD
-        if template in ("forum_list", "category_view") or sel.css(".node-title a"):
+        if template in ("forum_list", "category_view") or doc.first(
+                f"//*[{has_class('node-title')}]//a") is not None:
             return PAGE_INDEX
         return None
 
-    # ---------------------------------------------------------------- threads
-    def parse_thread(self, sel: Selector, url: str) -> ThreadPage:
-        base = base_url(sel, url)
-        canonical = absolute(base, sel.css("link[rel=canonical]::attr(href)").get())
-        thread_url = re.sub(r"/+$", "/", _PAGE.sub("/", (canonical or url).split("#")[0]))
-        content_key = sel.xpath("/html/@data-content-key").get() or ""
-        thread_id = content_key.split("-", 1)[1] if content_key.startswith("thread-") else None
-        thread_id = thread_id or route_id(thread_url) or thread_url
+    # ------------------------------------------------------------------ threads
+    def thread_url(self, page: MarkupReader) -> str:
+        return re.sub(r"/+$", "/", _PAGE.sub("/", (page.doc.canonical or page.url).split("#")[0]))
 
-        crumbs = sel.css(".p-breadcrumbs li a")
-        board_sel = crumbs[-1] if crumbs else None
-        board_url = absolute(base, board_sel.attrib.get("href")) if board_sel else None
-        container = sel.xpath("/html/@data-container-key").get() or ""
-        board_id = container.split("-", 1)[1] if container.startswith("node-") else route_id(board_url)
+    def thread_id(self, page: MarkupReader, thread_url: str) -> str:
+        return _container_id(page.doc, "thread") or route_id(thread_url) or thread_url
 
-        title = text_of(first(sel.css("h1.p-title-value")))
-        prefix = text_of(first(sel.css("h1.p-title-value .label, h1.p-title-value .labelLink")))
+    def thread_title(self, page: MarkupReader) -> str | None:
+        h1 = page.doc.first(self.title)
+        title = text_of(h1)
+        prefix = text_of(select_first(h1, f".//*[{has_class('label')} or {has_class('labelLink')}]")) \
+            if h1 is not None else None
         if title and prefix and title.startswith(prefix):
             title = title[len(prefix):].strip() or title
+        return title
 
-        page_number = parse_count(text_of(first(sel.css(".pageNav-page--current")))) or 1
-        last_page = max(
-            [parse_count(t) or 0 for t in sel.css(".pageNav-main .pageNav-page a::text").getall()]
-            or [page_number]
-        )
-        thread = ThreadItem(
-            site_id="",  # stamped by normalize.page_items, which knows the site
-            thread_id=thread_id,
-            title=title,
-            url=thread_url,
-            board_id=board_id,
-            board_title=text_of(board_sel),
-            board_url=board_url,
-            page_count=max(last_page, page_number),
-        )
-        posts = unique_posts(self._post(post, base, url, thread_id)
-                             for post in sel.xpath(f"//*[{has_class('message--post')}]"))
-        next_url = absolute(base, sel.css(".pageNav-jump--next::attr(href)").get())
-        return ThreadPage(
-            thread=thread,
-            posts=posts,
-            page_number=page_number,
-            next_url=next_url,
-            language=sel.xpath("/html/@lang").get(),
-        )
+    def board_link_of(self, page: MarkupReader) -> tuple[str | None, str | None]:
+        crumbs = page.doc.xpath(self.crumbs)
+        if not crumbs:
+            return None, None
+        return absolute(page.base, crumbs[-1].get("href")), text_of(crumbs[-1])
 
-    def _post(self, post: Selector, base: str, page_url: str, thread_id: str) -> PostItem | None:
-        content = post.attrib.get("data-content") or post.attrib.get("id") or ""
-        m = _POST_ID.search(content)
-        if not m:
+    def thread_board_id(self, page: MarkupReader, board_url: str | None) -> str | None:
+        return _container_id(page.doc, "node") or route_id(board_url)
+
+    def board_id(self, url: str | None) -> str | None:
+        return route_id(url)
+
+    def next_url(self, page: MarkupReader) -> tuple[str | None, int | None]:
+        current = parse_count(text_of(page.doc.first(self.pagination)))
+        return absolute(page.base, page.doc.first(self.next_page)), current
+
+    def page_count(self, page: MarkupReader) -> int | None:
+        """The highest page number the page navigation shows (or this page's)."""
+        current = parse_count(text_of(page.doc.first(self.pagination))) or 1
+        shown = [parse_count(text_of(a)) or 0 for a in page.doc.xpath(
+            f"//*[{has_class('pageNav-main')}]//*[{has_class('pageNav-page')}]//a")]
+        return max([*shown, current])
+
+    # ------------------------------------------------------------------ posts
+    def author(self, page: MarkupReader, post: HtmlElement) -> UserItem | None:
+        name_link = page.first(post, self.author_link)
+        name = post.get("data-author") or text_of(name_link)
+        if not name:
             return None
-        post_id = m.group(1)
+        joined, messages = read_facts(page.select(post, self.user_facts))
+        user_id = name_link.get("data-user-id") if name_link is not None else None
+        if not user_id:
+            user_id = next((el.get("data-user-id") for el in select(
+                post, f".//*[{has_class('message-avatar')}]//*[@data-user-id]")), None)
+        return page.new_user(clean(name) or name, user_id=user_id,
+                             profile_url=absolute(page.base, name_link.get("href")) if name_link is not None else None,
+                             title=text_of(page.first(post, self.user_title)),
+                             joined=DateField(raw=joined), message_count=messages)
 
-        parts = ClassIndex(post.root)
-        name_link = parts.first("username", inside="message-name")
-        name = post.attrib.get("data-author") or text_of(name_link)
-        author = None
-        if name:
-            joined, messages = read_facts(
-                [Selector(root=dl) for extras in parts.elements("message-userExtras")
-                 for dl in extras.iterdescendants("dl")])
-            user_id = (name_link.attrib.get("data-user-id") if name_link is not None else None) or next(
-                (el.get("data-user-id") for avatar in parts.elements("message-avatar")
-                 for el in avatar.iterdescendants() if el.get("data-user-id")), None)
-            author = UserItem(
-                site_id="",
-                name=clean(name) or name,
-                user_id=user_id,
-                profile_url=absolute(base, name_link.attrib.get("href")) if name_link is not None else None,
-                title=text_of(parts.first("message-userTitle")),
-                joined=DateField(raw=joined),
-                message_count=messages,
-            )
+    def posted(self, page: MarkupReader, post: HtmlElement) -> DateField:
+        posted = xf_time(page.first(post, self.date))
+        return posted if posted else xf_time(page.first(post, self.date_fallback))
 
-        header = parts.first("message-attribution", tag="header")
-        posted = DateField()
-        if header is not None:
-            posted = _time(descendant(parts.first("message-attribution-main", inside="message-attribution"),
-                                      "time"))
-        if not posted:
-            posted = _time(first(post.css(".message-date time, time.u-dt")))
-        permalink = None
-        position = None
-        if header is not None:
-            for link in header.root.iter("a"):
-                href = link.get("href") or ""
-                if "post-" in href or "/posts/" in href:
-                    permalink = absolute(base, href)
-                    break
-            opposite = parts.first("message-attribution-opposite", inside="message-attribution")
-            pos = _POSITION.search(text_of(opposite) or "")
-            position = parse_count(pos.group(1)) if pos else None
-        if permalink is None:
-            permalink = f"{page_url.split('#')[0]}#post-{post_id}"
+    def edited_date(self, page: MarkupReader, post: HtmlElement) -> DateField:
+        return xf_time(page.first(post, self.edited))
 
-        body_sel = parts.first("bbWrapper", inside="message-body") or parts.first("message-body")
-        if body_sel is None:
+    def body_element(self, page: MarkupReader, post: HtmlElement) -> HtmlElement | None:
+        body = page.first(post, self.body)
+        return body if body is not None else page.first(post, self.body_fallback)
+
+    def post_url(self, page: MarkupReader, post: HtmlElement, post_id: str) -> str:
+        for found in page.select(post, self.permalink):
+            href = found if isinstance(found, str) else found.get("href") or ""
+            if "post-" in href or "/posts/" in href:
+                return absolute(page.base, href)
+        return f"{page.url.split('#')[0]}#post-{post_id}"
+
+    def position_of(self, page: MarkupReader, post: HtmlElement) -> int | None:
+        found = _POSITION.search(text_of(page.first(post, self.position)) or "")
+        return parse_count(found.group(1)) if found else None
+
+    def reaction_count(self, page: MarkupReader, post: HtmlElement) -> int | None:
+        """"A, B and 8 others" -> 10. XenForo lists up to three names, then a remainder."""
+        bar = page.first(post, self.reactions)
+        if bar is None:
             return None
-        body = split_body(body_sel.root, self.quote_rule, self.body_chrome, base)
+        a = select_first(bar, ".//a")
+        if a is None:
+            return 0
+        names = len(select(a, ".//bdi"))
+        others = re.search(r"(\d[\d,.]*)\s+\w+\s*$", text_of(a) or "")
+        extra = parse_count(others.group(1)) if others and names else 0
+        return names + (extra or 0) if names else None
 
-        signature = parts.first("message-signature")
-        reactions = parts.first("reactionsBar", "likesBar")
-        return PostItem(
-            site_id="",
-            thread_id=thread_id,
-            post_id=post_id,
-            url=permalink,
-            page_url=page_url,
-            author=author,
-            posted=posted,
-            body_html=body.html,
-            body_text=body.text,
-            position=position,
-            edited=_time(descendant(parts.first("message-lastEdit"), "time")),
-            signature_text=text_of(signature),
-            reaction_count=_reaction_count(reactions),
-            quotes=body.quotes,
-            links=body.links,
-        )
-
-    # ---------------------------------------------------------------- boards
-    def parse_board(self, sel: Selector, url: str) -> BoardPage:
-        base = base_url(sel, url)
-        main = first(sel.css(".p-body-pageContent")) or sel
-        threads = []
-        for row in main.xpath(
-            f".//*[{has_class('structItem--thread')}]"
-            f"[not(ancestor::*[@data-widget-key or @data-widget-definition])]"
-        ):
-            link = first(row.css(".structItem-title a[data-tp-primary]")) or (
-                row.css(".structItem-title a:not(.labelLink)")[-1:] or [None]
-            )[0]
-            href = absolute(base, link.attrib.get("href")) if link is not None else None
-            if not href:
-                continue
-            latest = first(row.css(".structItem-latestDate, .structItem-cell--latest time"))
-            replies = first(row.css(".structItem-cell--meta dl dd"))
-            threads.append(
-                ThreadLink(
-                    url=href,
-                    thread_id=route_id(href),
-                    title=text_of(link),
-                    reply_count=parse_count(text_of(replies)),
-                    last_post=_time(latest),
-                )
-            )
-        boards = node_links(main.css(".node-title a"), base, route_id)
-        container = sel.xpath("/html/@data-container-key").get() or ""
-        board = None
-        template = sel.xpath("/html/@data-template").get() or ""
-        if template.startswith("forum_view") or threads:
-            canonical = absolute(base, sel.css("link[rel=canonical]::attr(href)").get()) or url
-            board_url = _PAGE.sub("/", canonical).rstrip("/") + "/"
-            board = BoardItem(
-                site_id="",
-                board_id=container.split("-", 1)[1] if container.startswith("node-")
-                else (route_id(board_url) or board_url),
-                title=text_of(first(sel.css("h1.p-title-value"))),
-                url=board_url,
-            )
-        return BoardPage(
-            board=board,
-            threads=threads,
-            boards=boards,
-            page_number=parse_count(text_of(first(sel.css(".pageNav-page--current")))) or 1,
-            next_url=absolute(base, sel.css(".pageNav-jump--next::attr(href)").get()),
-            language=sel.xpath("/html/@lang").get(),
-        )
-
-
-def _reaction_count(bar: Selector | None) -> int | None:
-    """"A, B and 8 others" -> 10. XenForo lists up to three names, then a remainder."""
-    if bar is None:
-        return None
-    link = first(bar.css("a"))
-    if link is None:
-        return 0
-    names = len(link.css("bdi"))
-    others = re.search(r"(\d[\d,.]*)\s+\w+\s*$", text_of(link) or "")
-    extra = parse_count(others.group(1)) if others and names else 0
-    return names + (extra or 0) if names else None
+    # ------------------------------------------------------------------ boards
+    def board_last_post(self, page: MarkupReader, row: HtmlElement) -> DateField:
+        return xf_time(page.first(row, self.board_last_date))

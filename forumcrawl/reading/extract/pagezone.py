@@ -19,7 +19,9 @@ import re
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from parsel import Selector
+from lxml.html import HtmlElement
+
+from forumcrawl.reading.query import select
 
 _LEADS = ("All times are", "Alle Zeitangaben in", "Alle Zeiten sind", "Toutes les heures sont",
           "Tutti gli orari sono", "Todas las horas son")
@@ -36,7 +38,7 @@ def _statement_xpath(leads: tuple[str, ...]) -> str:
     return "//*[text()[" + " or ".join(f"contains(., \"{lead}\")" for lead in leads) + "]]"
 
 
-def page_timezone(sel: Selector, source: str | None = None) -> str | None:
+def page_timezone(root: HtmlElement, source: str | None = None) -> str | None:
     """The zone a page's text dates are in, as a name both :mod:`zoneinfo` and
     dateparser read ("Europe/Berlin", "UTC-05:00"), or None when the page does not say.
 
@@ -46,11 +48,11 @@ def page_timezone(sel: Selector, source: str | None = None) -> str | None:
     leads = _LEADS if source is None else tuple(lead for lead in _LEADS if lead in source)
     if not leads:
         return None
-    for element in sel.xpath(_statement_xpath(leads)):
-        named = element.xpath(".//span/@title").get()
+    for element in select(root, _statement_xpath(leads)):
+        named = next(iter(select(element, ".//span/@title")), None)
         if named and _is_zone(named):
             return named
-        zone = stated_offset(" ".join(element.xpath(".//text()").getall()))
+        zone = stated_offset(" ".join(select(element, ".//text()")))
         if zone:
             return zone
     return None

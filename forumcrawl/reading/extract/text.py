@@ -51,10 +51,14 @@ class QuoteRule:
 
 @dataclass(slots=True)
 class Body:
+    """A post body taken apart: its own words (HTML and text), its quotes, and the
+    links of each, which article recognition reads (links are not stored)."""
+
     html: str
     text: str
     quotes: list[QuoteItem] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    quote_links: list[list[str]] = field(default_factory=list)  # per quote, in order
 
 
 _BLANK_LINES = re.compile(r"\n\s*\n(\s*\n)+")
@@ -144,6 +148,7 @@ def split_body(
     quote_nodes = root.xpath(rule.xpath)
     quote_set = set(quote_nodes)
     quotes: list[QuoteItem] = []
+    quote_links: list[list[str]] = []
     for position, node in enumerate(quote_nodes):
         depth = 1 + sum(1 for anc in node.iterancestors() if anc in quote_set)
         who = rule.attribution(node)
@@ -156,7 +161,7 @@ def split_body(
         _remove(content, rule.chrome)
         for nested in content.xpath(rule.xpath):
             _drop_quote(nested, rule)
-        links = _links(content, base)  # before the text: cleaning for it drops embeds
+        quote_links.append(_links(content, base))  # before the text: cleaning for it drops embeds
         quotes.append(
             QuoteItem(
                 position=position,
@@ -165,7 +170,6 @@ def split_body(
                 author=who.author,
                 author_user_id=who.user_id,
                 post_id=who.post_id,
-                links=links,
             )
         )
 
@@ -174,4 +178,5 @@ def split_body(
             _drop_quote(node, rule)
 
     html, links = inner_html(root), _links(root, base)
-    return Body(html=html, text=element_text(root, owned=True), quotes=quotes, links=links)
+    return Body(html=html, text=element_text(root, owned=True), quotes=quotes, links=links,
+                quote_links=quote_links)

@@ -1,4 +1,4 @@
-"""Score extraction against gold: ``forumcrawl eval`` and ``bench/accuracy.py``.
+"""Score extraction against gold: ``bench/accuracy.py`` and the corpus tests.
 
 Gold files (``*.expected.json`` beside a saved page) come in three kinds, and each is
 scored for what it can honestly say:
@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
 
-from forumcrawl.cli import extract_records
-from forumcrawl.reading.engines.markup import strip_session
-from forumcrawl.reading.normalize import SiteSettings
-from forumcrawl.crawl.pipelines.store import CHROME_MARKERS
+from forumcrawl.reading.context import PageContext
+from forumcrawl.reading.nodes import strip_session
+from forumcrawl.reading.validate import CHROME_MARKERS
+from forumcrawl.storage.records import records_for
 
 # Quote furniture that gold keeps inline ("X said: ... Click to expand...").
 QUOTE_FURNITURE = re.compile(
@@ -153,7 +153,7 @@ def score_page(page: FixturePage, engine: str | None = None) -> PageScore:
     score = PageScore(page=page.path.name, engine=engine or page.engine,
                       expected=page.expected_posts)
     try:
-        records = extract_records(page.path.read_bytes(), page.url, SiteSettings(), engine=engine)
+        records = records_for(page.path.read_bytes(), page.url, PageContext(engine=engine))
     except Exception as exc:  # a scored failure, not a crash of the evaluation
         score.error = f"{type(exc).__name__}: {exc}"
         return score

@@ -1,0 +1,201 @@
+"""The page-reading service: bytes, a URL and a page context in; a page result out.
+
+Every way a page arrives comes through :func:`read_page`: the spider, ``forumcrawl
+reparse`` (the page archive), ``forumcrawl extract`` (a saved page), and WARC import.
+So what ``extract`` shows is what a crawl stores, and a re-parse gives the crawl's rows.
+
+The steps, once each:
+
+1. decode: truncation, charset (a lying single-byte label on UTF-8 bytes), JSON or HTML;
+2. detect: the forced engine, else the site's previous engine, else every engine's
+   signs, else the generic reader when the page still shows repeated posts;
+3. read: the engine's page reader says what the page is and reads it;
+4. normalise: dates to UTC against the fetch time, the listing attached, articles found;
+5. validate: items that would be wrong in the database are dropped, gaps counted.
+
+Nothing here knows Scrapy or SQLite; the caller turns the result into requests, items
+and rows.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from forumcrawl.items import BoardItem, PostItem, SiteItem, ThreadItem
+from forumcrawl.reading.context import PageContext, language_code, site_id_for, site_root
+from forumcrawl.reading.decode import PageError, check_complete, decode_page, parse_html
+from forumcrawl.reading.document import Document
+from forumcrawl.reading.engines import (
+    ENGINES,
+    GENERIC,
+    Detection,
+    UnknownEngine,
+    detect,
+    detect_json,
+    get_engine,
+)
+from forumcrawl.reading.engines.base import PAGE_BOARD, PAGE_INDEX, PAGE_THREAD, BoardPage, ThreadPage
+from forumcrawl.reading.extract.pagezone import page_timezone
+from forumcrawl.reading.normalize import normalise_board, normalise_thread
+from forumcrawl.reading.validate import Invalid, validate
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class PageResult:
+    """What one page holds, read, normalised and validated.
+
+    ``items`` are in storing order (a thread page: its thread, then its posts; a board
+    page: its board and the boards it lists). ``site`` is the site's row, on the first
+    page the caller reads of a site. ``counts`` are the page's stats (page kind, date
+    sources, quotes, articles, what was missing or refused).
+    """
+
+    url: str
+    kind: str
+    engine: str
+    evidence: list[str]
+    thread: ThreadPage | None = None
+    board: BoardPage | None = None
+    site: SiteItem | None = None
+    items: list[BoardItem | ThreadItem | PostItem] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    charset_corrected_from: str | None = None  # the label the page declared, if wrong
+
+    @property
+    def posts(self) -> list[PostItem]:
+        return [item for item in self.items if isinstance(item, PostItem)]
+
+    def watermark(self) -> dict:
+        """What the page's archive record needs to move its thread's watermark (the
+        thread, the page number, and the forum's ids of the posts it showed)."""
+        if self.thread is None:
+            return {}
+        return {"thread_id": self.thread.thread.thread_id, "page_number": self.thread.page_number,
+                "post_ids": [post.post_id for post in self.thread.posts]}
+
+
+def read_page(body: bytes, url: str, context: PageContext | None = None) -> PageResult:
+    """Read one page; raises :class:`PageError` (with a ``reason``) or :class:`UnknownEngine`.
+
+    A thread page that yields no post raises ``PageError("no_posts")``: a forum thread
+    always has at least one post, so an empty result means the reader no longer fits the
+    markup, and that must not pass for success.
+    """
+    context = context or PageContext()
+    site_id = site_id_for(url)
+    if _is_json(body, context.content_type):
+        detection, page, doc = *_read_json(body, url, site_id, context), None
+        corrected_from = None
+    else:
+        check_complete(body)
+        decoded = decode_page(body, context.content_type)
+        doc = Document(url, site_id, parse_html(decoded.text), decoded.text)
+        corrected_from = decoded.corrected_from
+        detection, page = _read_html(doc, context)
+    result = PageResult(url=url, kind=PAGE_THREAD if isinstance(page, ThreadPage) else page.kind,
+                        engine=detection.engine.name, evidence=detection.evidence,
+                        charset_corrected_from=corrected_from)
+    result.counts[f"forumcrawl/pages/{result.kind}"] += 1
+    if corrected_from:
+        result.counts["forumcrawl/charset_corrected"] += 1
+    if context.site_engine is None:
+        result.site = SiteItem(site_id=site_id, base_url=site_root(url), engine=detection.engine.name,
+                               engine_evidence=detection.evidence,
+                               name=doc.site_name if doc is not None else None,
+                               language=language_code(page.language))
+    if isinstance(page, ThreadPage):
+        result.thread = page
+        normalise_thread(page, context)
+        _count_thread(page, result.counts)
+        candidates = [page.thread, *page.posts]
+    else:
+        result.board = page
+        normalise_board(page, context)
+        candidates = ([page.board] if page.board else []) + list(page.boards)
+    for item in candidates:
+        try:
+            validate(item, result.counts)
+        except Invalid as exc:
+            logger.warning("%s", exc)
+            continue
+        result.items.append(item)
+    return result
+
+
+def _read_html(doc: Document, context: PageContext) -> tuple[Detection, ThreadPage | BoardPage]:
+    if context.engine:
+        engine = get_engine(context.engine, context.selectors)
+        detection = Detection(engine, [f"forced: engine={engine.name}"])
+    else:
+        detection = detect(doc, prefer=context.site_engine)
+    reader = (detection.engine if detection else GENERIC).read(doc)
+    if detection is None:
+        _containers, why = reader.found
+        if not why:
+            generator = doc.first("//meta[@name='generator']/@content")
+            hint = f" (meta generator: {generator!r})" if generator else ""
+            raise UnknownEngine(f"no known forum engine recognised this page{hint}; "
+                                f"known engines: {', '.join(ENGINES)}")
+        detection = Detection(GENERIC, [f"fallback: no engine matched; posts found as {why}"])
+    name = detection.engine.name
+    kind = reader.kind()
+    if kind == PAGE_THREAD:
+        page = reader.thread()
+        if not page.posts:
+            raise PageError("no_posts", f"{name} thread page with zero posts: {doc.url}")
+    elif kind in (PAGE_BOARD, PAGE_INDEX):
+        page = reader.board()
+        page.kind = kind
+    else:
+        raise PageError("unknown_page_kind",
+                        f"{name} page that is neither a thread, a board nor a forum index: {doc.url}")
+    page.timezone = page_timezone(doc.root, doc.source)
+    return detection, page
+
+
+def _is_json(body: bytes, content_type: str | None) -> bool:
+    if content_type and "json" in content_type.lower():
+        return True
+    return body.lstrip()[:1] in (b"{", b"[")
+
+
+def _read_json(body: bytes, url: str, site_id: str,
+               context: PageContext) -> tuple[Detection, ThreadPage | BoardPage]:
+    """An API response (Discourse ``/t/ID.json``, Flarum ``/api/discussions/ID``)."""
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        # A cut-off download is the usual cause; say so rather than "bad JSON".
+        raise PageError("bad_json", f"JSON response that does not parse ({exc}); "
+                        f"truncated download? {url}") from None
+    if context.engine:
+        engine = get_engine(context.engine, context.selectors)
+        detection = Detection(engine, [f"forced: engine={engine.name}"])
+        if not engine.detect_json(data):
+            raise PageError("unknown_page_kind", f"{engine.name} cannot read this JSON response: {url}")
+    else:
+        detection = detect_json(data)
+    page = detection.engine.read_json(data, url, site_id)
+    if isinstance(page, ThreadPage):
+        if not page.posts:
+            raise PageError("no_posts", f"{detection.engine.name} thread (JSON) with zero posts: {url}")
+    else:
+        page.kind = PAGE_BOARD
+    return detection, page
+
+
+def _count_thread(page: ThreadPage, counts: Counter) -> None:
+    for post in page.posts:
+        for date in (post.posted, post.edited, post.author.joined if post.author else None):
+            if date is not None and date.source:
+                counts[f"forumcrawl/dates/{date.source}"] += 1
+        counts["forumcrawl/quotes"] += len(post.quotes)
+        counts["forumcrawl/articles"] += len(post.articles)
+
+
+__all__ = ["PageContext", "PageError", "PageResult", "UnknownEngine", "read_page"]

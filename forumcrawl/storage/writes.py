@@ -1,0 +1,126 @@
+"""Writing a :class:`~forumcrawl.storage.rows.Batch`: one transaction, parents first.
+
+Writing a row twice with the same content leaves the database unchanged (volatile facts
+such as fetch times live only in ``crawl_runs`` and the page archive). A post's quotes
+and articles are replaced as a set, so a re-parse that finds fewer of them leaves no
+stale rows behind. A post whose content changed keeps its previous version in
+``post_revisions``; a post missing from a page that showed it before is marked
+``vanished_at``, never deleted. Both are dated by the fetch time of the page that
+showed the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from forumcrawl.storage.database import now_iso
+from forumcrawl.storage.rows import Batch
+
+
+@dataclass
+class Written:
+    """What a batch changed beyond plain upserts, for the run's stats."""
+
+    revisions: int = 0
+    vanished: int = 0
+
+
+def write_batch(db: sqlite_utils.Database, batch: Batch, keep_revisions: bool = True) -> Written:
+    """Upsert one batch in a single transaction, parents before children.
+
+    ``keep_revisions=False`` is for re-parsing stored pages, where a changed row means a
+    changed parser, not an edited post.
+    """
+    written = Written()
+    with db.atomic():
+        if batch.pages:
+            _archive_pages(db, list(batch.pages.values()))
+        if batch.posts and keep_revisions:  # before the upsert replaces what they keep
+            written.revisions = _keep_revisions(db, batch)
+        for name in ("sites", "boards", "threads", "users", "posts"):
+            rows: Iterable[dict] = getattr(batch, name).values()
+            if rows:
+                db[name].upsert_all(list(rows), pk="id")
+            if name == "boards" and batch.board_stubs:
+                db["boards"].insert_all(list(batch.board_stubs.values()), pk="id", ignore=True)
+        post_ids = list(batch.posts)
+        for child in ("quotes", "articles"):
+            for chunk in _chunks(post_ids):
+                marks = ",".join("?" * len(chunk))
+                db.execute(f"delete from {child} where post_id in ({marks})", chunk)
+            rows = [row for per_post in getattr(batch, child).values() for row in per_post]
+            if rows:
+                db[child].insert_all(rows, pk="id", replace=True)
+        for thread_id, page_number, url, native_ids, fetched_at in batch.thread_pages:
+            # The watermark moves forward, or to the thread's last page (a thread that shrank);
+            # never back to an earlier page read late (a shared crawl's worker took it over).
+            db.execute("update threads set last_page = ?, last_page_url = ? where id = ? and (? is null"
+                       " or ? >= coalesce(page_count, 0) or coalesce(last_page, 0) <= ?)",
+                       [page_number, url, thread_id, page_number, page_number, page_number])
+            written.vanished += _mark_vanished(db, thread_id, native_ids, fetched_at)
+    return written
+
+
+def _chunks(values: list, size: int = 500) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _archive_pages(db: sqlite_utils.Database, rows: list[dict]) -> None:
+    """New bytes become a new row; bytes seen before only move ``fetched_at`` on."""
+    for row in rows:
+        if isinstance(row["body"], Future):
+            row["body"] = row["body"].result()
+    db["pages"].insert_all(rows, pk="id", ignore=True)
+    db.conn.executemany("update pages set fetched_at = ? where id = ? and fetched_at < ?",
+                        [(r["fetched_at"], r["id"], r["fetched_at"]) for r in rows])
+
+
+def _keep_revisions(db: sqlite_utils.Database, batch: Batch) -> int:
+    """Copy the stored version of every post whose content hash is about to change."""
+    kept = 0
+    posts = batch.posts
+    for chunk in _chunks(list(posts)):
+        marks = ",".join("?" * len(chunk))
+        stored = db.execute(
+            f"select id, content_hash, body_text, body_html, edited_at, edited_raw from posts"
+            f" where id in ({marks})", chunk).fetchall()
+        revisions = []
+        for post_id, old_hash, body_text, body_html, edited_at, edited_raw in stored:
+            new = posts[post_id]
+            if old_hash is None or old_hash == new["content_hash"]:
+                continue
+            revisions.append({
+                "id": f"{post_id}:{old_hash[:16]}", "post_id": post_id, "content_hash": old_hash,
+                "body_text": body_text, "body_html": body_html, "edited_at": edited_at,
+                "edited_raw": edited_raw,
+                "replaced_at": batch.fetched.get(new["page_url"]) or now_iso()})
+        if revisions:
+            db["post_revisions"].insert_all(revisions, pk="id", ignore=True)
+            kept += len(revisions)
+    return kept
+
+
+def _mark_vanished(db: sqlite_utils.Database, thread_id: str, native_ids: list[str],
+                   fetched_at: str) -> int:
+    """Mark posts of this thread that the page should show, by their ids, but does not.
+
+    A page spans a range of post ids (ids grow with time on every engine read here). A
+    stored post inside that range that the page no longer shows was deleted or moved;
+    posts outside it may just have moved to a neighbouring page, so they are left alone.
+    Ids that are not plain numbers (Discourse's ``topic/number``) give no such range.
+    """
+    if not native_ids or not all(i.isdigit() for i in native_ids):
+        return 0
+    numbers = [int(i) for i in native_ids]
+    marks = ",".join("?" * len(native_ids))
+    cursor = db.execute(
+        f"update posts set vanished_at = ? where thread_id = ? and vanished_at is null"
+        f" and native_id not glob '*[^0-9]*' and cast(native_id as integer) between ? and ?"
+        f" and native_id not in ({marks})",
+        [fetched_at, thread_id, min(numbers), max(numbers), *native_ids])
+    return cursor.rowcount
