@@ -31,15 +31,15 @@ import random
 import re
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 sys.path.insert(0, str(ROOT))
 
-from forumcrawl.reading.validate import CHROME_MARKERS  # noqa: E402
-from forumcrawl.crawl.middlewares.replay import ReplayDirectory  # noqa: E402
+from forumcrawl.crawl.middlewares.replay import ReplayDirectory
+from forumcrawl.reading.validate import CHROME_MARKERS
 
 _spec = importlib.util.spec_from_file_location("build_demo", FIXTURES / "site" / "build_demo.py")
 demo = importlib.util.module_from_spec(_spec)
@@ -85,11 +85,18 @@ class FarmThread:
     pages: list[list[FarmPost]]
 
 
-def plan(threads: int, pages: int, posts: int, members: int, seed: int, first_id: int,
-         paragraphs: tuple[int, int] = (1, 5)) -> list[FarmThread]:
+def plan(
+    threads: int,
+    pages: int,
+    posts: int,
+    members: int,
+    seed: int,
+    first_id: int,
+    paragraphs: tuple[int, int] = (1, 5),
+) -> list[FarmThread]:
     rng = random.Random(seed)
     pool = sentence_pool()
-    start = datetime(2016, 1, 4, 8, 0, tzinfo=timezone.utc)
+    start = datetime(2016, 1, 4, 8, 0, tzinfo=UTC)
     out = []
     post_id = first_id * 100
     for i in range(threads):
@@ -101,14 +108,17 @@ def plan(threads: int, pages: int, posts: int, members: int, seed: int, first_id
             for k in range(posts):
                 post_id += 1
                 at += timedelta(minutes=rng.randint(3, 400))
-                text = [" ".join(rng.choice(pool) for _ in range(rng.randint(1, 5)))
-                        for _ in range(rng.randint(*paragraphs))]
+                text = [
+                    " ".join(rng.choice(pool) for _ in range(rng.randint(1, 5)))
+                    for _ in range(rng.randint(*paragraphs))
+                ]
                 quoted = previous if previous and (k % 4 == 3) else None
-                page.append(FarmPost(post_id, rng.randrange(members), at, text,
-                                     quoted.post_id if quoted else None))
+                page.append(
+                    FarmPost(post_id, rng.randrange(members), at, text, quoted.post_id if quoted else None)
+                )
                 previous = page[-1]
             thread_pages.append(page)
-        title = " ".join(rng.choice(pool).split()[:rng.randint(4, 9)]).rstrip(".,;:!?")
+        title = " ".join(rng.choice(pool).split()[: rng.randint(4, 9)]).rstrip(".,;:!?")
         out.append(FarmThread(first_id + i, title, thread_pages))
     return out
 
@@ -133,10 +143,17 @@ class PageWriter:
 def xenforo_members(n: int) -> list:
     titles = ["New Member", "Member", "Full Member", "Senior Member", "Moderator"]
     rng = random.Random(7)
-    return [demo.Member(1000 + i, f"member{i:03d}", titles[i % len(titles)],
-                        f"{['Jan', 'Mar', 'Jul', 'Oct'][i % 4]} {1 + i % 27}, {2005 + i % 10}",
-                        rng.randint(1, 20000),
-                        "Views are my own." if i % 3 == 0 else None) for i in range(n)]
+    return [
+        demo.Member(
+            1000 + i,
+            f"member{i:03d}",
+            titles[i % len(titles)],
+            f"{['Jan', 'Mar', 'Jul', 'Oct'][i % 4]} {1 + i % 27}, {2005 + i % 10}",
+            rng.randint(1, 20000),
+            "Views are my own." if i % 3 == 0 else None,
+        )
+        for i in range(n)
+    ]
 
 
 def write_xenforo(out: Path, host: str, farm: list[FarmThread], members: list) -> int:
@@ -153,8 +170,11 @@ def write_xenforo(out: Path, host: str, farm: list[FarmThread], members: list) -
                 body = demo.p(*map(html.escape, fp.text))
                 if fp.quotes:
                     quoted = by_id[fp.quotes]
-                    body = demo.quote(members[quoted.author], quoted.post_id,
-                                      html.escape(quoted.text[0][:200])) + "<br />\n" + body
+                    body = (
+                        demo.quote(members[quoted.author], quoted.post_id, html.escape(quoted.text[0][:200]))
+                        + "<br />\n"
+                        + body
+                    )
                 rendered.append(demo.Post(fp.post_id, members[fp.author], fp.at.astimezone(demo.TZ), body))
             pages.append(rendered)
         slug = re.sub(r"[^a-z0-9]+", "-", ft.title.lower()).strip("-")[:60] or "thread"
@@ -162,11 +182,13 @@ def write_xenforo(out: Path, host: str, farm: list[FarmThread], members: list) -
     save = PageWriter(out, host)
     listing = sorted(threads, key=lambda t: t.pages[-1][-1].at, reverse=True)
     per_board = 20
-    pages = [listing[i:i + per_board] for i in range(0, len(listing), per_board)]
+    pages = [listing[i : i + per_board] for i in range(0, len(listing), per_board)]
     latest = listing[:10]  # the sidebar's "latest" widgets
     save("/forums/", demo.index_page(latest))
     for n in range(1, len(pages) + 1):
-        save("/forums/global-defence.12/" + ("" if n == 1 else f"page-{n}"), demo.board_page(pages, n, latest))
+        save(
+            "/forums/global-defence.12/" + ("" if n == 1 else f"page-{n}"), demo.board_page(pages, n, latest)
+        )
     for thread in threads:
         for n in range(1, len(thread.pages) + 1):
             save(thread.page_url(n), demo.thread_page(thread, n, latest))
@@ -193,10 +215,13 @@ def _pagination(kind: str, base: str, current: int, pages: int, total: int, per:
         else:
             start = "" if n == 1 else f"&amp;start={(n - 1) * per}"
             links.append(f'<a href="{base}{start}">{n}</a>')
-    return (f'<div class="pagination">\n\t\t\t{total} {kind} &bull; <a href="#" onclick="jumpto(); '
-            f'return false;" title="Click to jump to page…">Page <strong>{current}</strong> of '
-            f'<strong>{pages}</strong></a> &bull; <span>'
-            + '<span class="page-sep">, </span>'.join(links) + "</span>\n\t\t</div>")
+    return (
+        f'<div class="pagination">\n\t\t\t{total} {kind} &bull; <a href="#" onclick="jumpto(); '
+        f'return false;" title="Click to jump to page…">Page <strong>{current}</strong> of '
+        f"<strong>{pages}</strong></a> &bull; <span>"
+        + '<span class="page-sep">, </span>'.join(links)
+        + "</span>\n\t\t</div>"
+    )
 
 
 _PAGINATION = re.compile(r'<div class="pagination">.*?</div>', re.S)
@@ -209,7 +234,7 @@ def write_phpbb(out: Path, host: str, farm: list[FarmThread], member_names: list
     tail = rest[last_marker:]
     board_html = SID.sub("", PHPBB_BOARD.read_text(encoding="utf-8"))
     b_head, b_row, b_rest = _cut(board_html, '<li class="row bg1">', "</li>")
-    b_tail = b_rest[b_rest.rindex("</li>") + len("</li>"):]
+    b_tail = b_rest[b_rest.rindex("</li>") + len("</li>") :]
     save = PageWriter(out, host)
     per = len(farm[0].pages[0])
 
@@ -225,16 +250,26 @@ def write_phpbb(out: Path, host: str, farm: list[FarmThread], member_names: list
                 content = "<br /><br />".join(map(html.escape, fp.text))
                 if fp.quotes:
                     q = by_id[fp.quotes]
-                    content = (f"<blockquote><div><cite>{html.escape(member_names[q.author])} wrote:</cite>"
-                               f"{html.escape(q.text[0][:200])}</div></blockquote><br />" + content)
-                block = first_post.replace("380430", str(fp.post_id)).replace("u=84642", f"u={5000 + fp.author}")
+                    content = (
+                        f"<blockquote><div><cite>{html.escape(member_names[q.author])} wrote:</cite>"
+                        f"{html.escape(q.text[0][:200])}</div></blockquote><br />" + content
+                    )
+                block = first_post.replace("380430", str(fp.post_id)).replace(
+                    "u=84642", f"u={5000 + fp.author}"
+                )
                 block = block.replace("Wesley Pearce", html.escape(name))
                 block = block.replace("post bg2", f"post bg{2 - k % 2}")
                 block = block.replace("Sun Mar 06, 2016 5:45 am", _phpbb_date(fp.at))
-                block = block.replace("Compatibility with Microsoft Office",
-                                      html.escape(ft.title if n == 1 and k == 0 else f"Re: {ft.title}"))
-                block = block.replace("Will Microsoft office users be able to edit OpenOffice documents ?", content)
-                block = block.replace("OpenOffice 3.1 on Windows 10", f"{name}'s setup: LibreOffice 7 on Linux")
+                block = block.replace(
+                    "Compatibility with Microsoft Office",
+                    html.escape(ft.title if n == 1 and k == 0 else f"Re: {ft.title}"),
+                )
+                block = block.replace(
+                    "Will Microsoft office users be able to edit OpenOffice documents ?", content
+                )
+                block = block.replace(
+                    "OpenOffice 3.1 on Windows 10", f"{name}'s setup: LibreOffice 7 on Linux"
+                )
                 posts.append(block)
             page_text = head.replace("Compatibility with Microsoft Office", html.escape(ft.title))
             page_text = page_text.replace("t=82202", f"t={ft.thread_id}")
@@ -245,7 +280,9 @@ def write_phpbb(out: Path, host: str, farm: list[FarmThread], member_names: list
             save(f"/viewtopic.php?f=5&t={ft.thread_id}{start}", page_text + "\n\n".join(posts) + tail_text)
 
     listing = sorted(farm, key=lambda t: t.pages[-1][-1].at, reverse=True)
-    board_pages = [listing[i:i + TOPICS_PER_BOARD_PAGE] for i in range(0, len(listing), TOPICS_PER_BOARD_PAGE)]
+    board_pages = [
+        listing[i : i + TOPICS_PER_BOARD_PAGE] for i in range(0, len(listing), TOPICS_PER_BOARD_PAGE)
+    ]
     for n, chunk in enumerate(board_pages, 1):
         rows = []
         for k, ft in enumerate(chunk):
@@ -258,17 +295,28 @@ def write_phpbb(out: Path, host: str, farm: list[FarmThread], member_names: list
             row = row.replace(">keme<", f">{html.escape(member_names[last.author])}<")
             row = re.sub(r'<strong class="pagination">.*?</strong>', _row_pages(ft, per), row, flags=re.S)
             rows.append(row)
-        nav = _pagination("topics", "./viewforum.php?f=5", n, len(board_pages), len(farm), TOPICS_PER_BOARD_PAGE)
+        nav = _pagination(
+            "topics", "./viewforum.php?f=5", n, len(board_pages), len(farm), TOPICS_PER_BOARD_PAGE
+        )
         start = "" if n == 1 else f"&start={(n - 1) * TOPICS_PER_BOARD_PAGE}"
-        save(f"/viewforum.php?f=5{start}",
-             _PAGINATION.sub(nav, b_head) + "\n\n\t".join(rows) + _PAGINATION.sub(nav, b_tail))
+        save(
+            f"/viewforum.php?f=5{start}",
+            _PAGINATION.sub(nav, b_head) + "\n\n\t".join(rows) + _PAGINATION.sub(nav, b_tail),
+        )
     return save.written
 
 
 def _row_pages(ft: FarmThread, per: int) -> str:
-    links = [f'<a href="./viewtopic.php?f=5&amp;t={ft.thread_id}'
-             f'{"" if n == 1 else f"&amp;start={(n - 1) * per}"}">{n}</a>' for n in range(1, len(ft.pages) + 1)]
-    return '<strong class="pagination"><span>' + '<span class="page-sep">, </span>'.join(links) + "</span></strong>"
+    links = [
+        f'<a href="./viewtopic.php?f=5&amp;t={ft.thread_id}'
+        f'{"" if n == 1 else f"&amp;start={(n - 1) * per}"}">{n}</a>'
+        for n in range(1, len(ft.pages) + 1)
+    ]
+    return (
+        '<strong class="pagination"><span>'
+        + '<span class="page-sep">, </span>'.join(links)
+        + "</span></strong>"
+    )
 
 
 # ---------------------------------------------------------------- the farm
@@ -282,15 +330,29 @@ def build(out: Path, threads: int, pages: int, posts: int, xenforo_host: str, ph
     sizes = [p.stat().st_size for p in out.rglob("*.html")]
     manifest = {
         "sites": {
-            "xenforo2": {"host": xenforo_host, "start": f"http://{xenforo_host}/forums/global-defence.12/",
-                         "threads": threads, "thread_pages": threads * pages, "posts": threads * pages * posts,
-                         "pages": xf_pages},
-            "phpbb3": {"host": phpbb_host, "start": f"http://{phpbb_host}/viewforum.php?f=5",
-                       "threads": threads, "thread_pages": threads * pages, "posts": threads * pages * posts,
-                       "pages": bb_pages},
+            "xenforo2": {
+                "host": xenforo_host,
+                "start": f"http://{xenforo_host}/forums/global-defence.12/",
+                "threads": threads,
+                "thread_pages": threads * pages,
+                "posts": threads * pages * posts,
+                "pages": xf_pages,
+            },
+            "phpbb3": {
+                "host": phpbb_host,
+                "start": f"http://{phpbb_host}/viewforum.php?f=5",
+                "threads": threads,
+                "thread_pages": threads * pages,
+                "posts": threads * pages * posts,
+                "pages": bb_pages,
+            },
         },
-        "page_bytes": {"min": min(sizes), "median": sorted(sizes)[len(sizes) // 2], "max": max(sizes),
-                       "total": sum(sizes)},
+        "page_bytes": {
+            "min": min(sizes),
+            "median": sorted(sizes)[len(sizes) // 2],
+            "max": max(sizes),
+            "total": sum(sizes),
+        },
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return manifest
@@ -305,8 +367,12 @@ def main() -> None:
     parser.add_argument("--xenforo-host", default="localhost:8711")
     parser.add_argument("--phpbb-host", default="127.0.0.1:8711")
     args = parser.parse_args()
-    print(json.dumps(build(args.out, args.threads, args.pages, args.posts, args.xenforo_host,
-                           args.phpbb_host), indent=2))
+    print(
+        json.dumps(
+            build(args.out, args.threads, args.pages, args.posts, args.xenforo_host, args.phpbb_host),
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -11,13 +11,14 @@ built on Scrapy could reach on this machine with these pages.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import scrapy
 
 
 class FloorSpider(scrapy.Spider):
     name = "floor"
-    custom_settings = {"ROBOTSTXT_OBEY": False, "COOKIES_ENABLED": False}
+    custom_settings: ClassVar[dict] = {"ROBOTSTXT_OBEY": False, "COOKIES_ENABLED": False}
 
     def __init__(self, urls_file: str, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -41,7 +41,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import CRAWL_SETTINGS, Farm, crawl, free_port, run_measured, summary  # noqa: E402
+from run import CRAWL_SETTINGS, Farm, crawl, free_port, run_measured, summary
 
 
 def forum_dl(exe: str, farm: Farm, work: Path, starts: list[str]) -> dict:
@@ -57,8 +57,21 @@ def forumscraper(exe: str, farm: Farm, work: Path, starts: list[str], threads: i
     out = work / "forumscraper"
     out.mkdir()
     before = farm.requests()
-    wall, cpu, rss, _ = run_measured([exe, "-t", str(threads), "-d", str(out), "-l", str(work / "fs.log"),
-                                      "-F", str(work / "fs.failed"), *starts], work)
+    wall, cpu, rss, _ = run_measured(
+        [
+            exe,
+            "-t",
+            str(threads),
+            "-d",
+            str(out),
+            "-l",
+            str(work / "fs.log"),
+            "-F",
+            str(work / "fs.failed"),
+            *starts,
+        ],
+        work,
+    )
     posts = sum(len(json.loads(f.read_text(encoding="utf-8"))["posts"]) for f in out.iterdir())
     return measured(farm, starts, wall, cpu, rss, posts, farm.requests() - before)
 
@@ -66,17 +79,38 @@ def forumscraper(exe: str, farm: Farm, work: Path, starts: list[str], threads: i
 def forumcrawl(farm: Farm, work: Path, starts: list[str]) -> dict:
     before = farm.requests()
     got = crawl(farm, work, starts=starts)
-    return measured(farm, starts, got["wall_s"], got["cpu_s_per_1000_pages"] * got["pages"] / 1000,
-                    got["peak_rss_mb"] * 1024, got["posts_stored"], farm.requests() - before)
+    return measured(
+        farm,
+        starts,
+        got["wall_s"],
+        got["cpu_s_per_1000_pages"] * got["pages"] / 1000,
+        got["peak_rss_mb"] * 1024,
+        got["posts_stored"],
+        farm.requests() - before,
+    )
 
 
 def forumcrawl_shared(farm: Farm, work: Path, starts: list[str], workers: int) -> dict:
     """``workers`` crawler processes sharing the crawl through a local redis-server, then
     ``forumcrawl merge``; timed from the first start to the end of the merge."""
     port = free_port()
-    redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no", "--dir", str(work)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    redis = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(work),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(0.5)
     (work / "urls.txt").write_text("\n".join(starts) + "\n", encoding="utf-8")
     before = farm.requests()
@@ -86,17 +120,36 @@ def forumcrawl_shared(farm: Farm, work: Path, starts: list[str], workers: int) -
 
         def one(n: int) -> None:
             results[n] = run_measured(
-                [sys.executable, "-m", "scrapy", "crawl", "forum", "-a", "urls_file=urls.txt",
-                 "-s", f"FORUMCRAWL_DB={work / f'shard-{n}.db'}", "-s", f"FORUMCRAWL_REDIS_URL=redis://127.0.0.1:{port}/0",
-                 *CRAWL_SETTINGS], work)
+                [
+                    sys.executable,
+                    "-m",
+                    "scrapy",
+                    "crawl",
+                    "forum",
+                    "-a",
+                    "urls_file=urls.txt",
+                    "-s",
+                    f"FORUMCRAWL_DB={work / f'shard-{n}.db'}",
+                    "-s",
+                    f"FORUMCRAWL_REDIS_URL=redis://127.0.0.1:{port}/0",
+                    *CRAWL_SETTINGS,
+                ],
+                work,
+            )
 
         threads = [threading.Thread(target=one, args=(n,)) for n in range(workers)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        merge_cmd = [sys.executable, "-m", "forumcrawl.cli", "merge", str(work / "merged.db"),
-                     *(str(work / f"shard-{n}.db") for n in range(workers))]
+        merge_cmd = [
+            sys.executable,
+            "-m",
+            "forumcrawl.cli",
+            "merge",
+            str(work / "merged.db"),
+            *(str(work / f"shard-{n}.db") for n in range(workers)),
+        ]
         subprocess.run(merge_cmd, check=True, capture_output=True)
         wall = time.perf_counter() - start
     finally:
@@ -104,53 +157,82 @@ def forumcrawl_shared(farm: Farm, work: Path, starts: list[str], workers: int) -
         redis.wait()
     with sqlite3.connect(work / "merged.db") as conn:
         posts = conn.execute("select count(*) from posts").fetchone()[0]
-    return measured(farm, starts, wall, sum(r[1] for r in results), sum(r[2] for r in results), posts,
-                    farm.requests() - before)
+    return measured(
+        farm,
+        starts,
+        wall,
+        sum(r[1] for r in results),
+        sum(r[2] for r in results),
+        posts,
+        farm.requests() - before,
+    )
 
 
-def measured(farm: Farm, starts: list[str], wall: float, cpu: float, rss_kb: int, posts: int,
-             requests: int) -> dict:
+def measured(
+    farm: Farm, starts: list[str], wall: float, cpu: float, rss_kb: int, posts: int, requests: int
+) -> dict:
     pages = farm.pages_of(starts)
-    return {"wall_s": wall, "pages_s": pages / wall, "cpu_s": cpu, "requests": requests,
-            "posts": posts, "posts_expected": farm.posts_of(starts), "peak_rss_mb": rss_kb / 1024}
+    return {
+        "wall_s": wall,
+        "pages_s": pages / wall,
+        "cpu_s": cpu,
+        "requests": requests,
+        "posts": posts,
+        "posts_expected": farm.posts_of(starts),
+        "peak_rss_mb": rss_kb / 1024,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--forum-dl", required=True, help="the forum-dl executable")
     parser.add_argument("--forumscraper", required=True, help="the forumscraper executable")
-    parser.add_argument("--forumscraper-threads", type=int, default=1,
-                        help="forumscraper's -t (default 1, its own default)")
+    parser.add_argument(
+        "--forumscraper-threads", type=int, default=1, help="forumscraper's -t (default 1, its own default)"
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=200)
     parser.add_argument("--pages", type=int, default=5)
     parser.add_argument("--posts", type=int, default=20)
-    parser.add_argument("--shared-workers", type=int, default=0,
-                        help="also run forumcrawl as this many workers sharing the crawl through a"
-                             " local redis-server (forumcrawl[shared]), merge time included")
-    parser.add_argument("--only-shared", action="store_true",
-                        help="run forumcrawl (one process and shared) and forumscraper on both forums only")
+    parser.add_argument(
+        "--shared-workers",
+        type=int,
+        default=0,
+        help="also run forumcrawl as this many workers sharing the crawl through a"
+        " local redis-server (forumcrawl[shared]), merge time included",
+    )
+    parser.add_argument(
+        "--only-shared",
+        action="store_true",
+        help="run forumcrawl (one process and shared) and forumscraper on both forums only",
+    )
     parser.add_argument("--json", type=Path, help="write the results here too")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="forumcrawl-peers-"))
-    results: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-                     "runs": args.runs, "forumscraper_threads": args.forumscraper_threads}
+    results: dict = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "runs": args.runs,
+        "forumscraper_threads": args.forumscraper_threads,
+    }
     tools = {
         "xenforo": {
             "forumcrawl": lambda farm, work, starts: forumcrawl(farm, work, starts),
             "forum-dl": lambda farm, work, starts: forum_dl(args.forum_dl, farm, work, starts),
-            "forumscraper": lambda farm, work, starts: forumscraper(args.forumscraper, farm, work, starts,
-                                                                    args.forumscraper_threads),
+            "forumscraper": lambda farm, work, starts: forumscraper(
+                args.forumscraper, farm, work, starts, args.forumscraper_threads
+            ),
         },
         "both": {
             "forumcrawl": lambda farm, work, starts: forumcrawl(farm, work, starts),
-            "forumscraper": lambda farm, work, starts: forumscraper(args.forumscraper, farm, work, starts,
-                                                                    args.forumscraper_threads),
+            "forumscraper": lambda farm, work, starts: forumscraper(
+                args.forumscraper, farm, work, starts, args.forumscraper_threads
+            ),
         },
     }
     if args.shared_workers:
-        tools["both"][f"forumcrawl_x{args.shared_workers}"] = (
-            lambda farm, work, starts: forumcrawl_shared(farm, work, starts, args.shared_workers))
+        tools["both"][f"forumcrawl_x{args.shared_workers}"] = lambda farm, work, starts: forumcrawl_shared(
+            farm, work, starts, args.shared_workers
+        )
     if args.only_shared:
         del tools["xenforo"]
     rounds: list[dict] = []
@@ -166,9 +248,12 @@ def main() -> None:
                         work.mkdir()
                         one[f"{set_name}/{tool}"] = got = run(farm, work, sets[set_name])
                         shutil.rmtree(work)
-                        print(f"round {i + 1} {set_name:8} {tool:12} {got['pages_s']:6.1f} pages/s "
-                              f"{got['wall_s']:6.1f} s  {got['posts']}/{got['posts_expected']} posts  "
-                              f"{got['requests']} requests  {got['peak_rss_mb']:.0f} MB", flush=True)
+                        print(
+                            f"round {i + 1} {set_name:8} {tool:12} {got['pages_s']:6.1f} pages/s "
+                            f"{got['wall_s']:6.1f} s  {got['posts']}/{got['posts_expected']} posts  "
+                            f"{got['requests']} requests  {got['peak_rss_mb']:.0f} MB",
+                            flush=True,
+                        )
                 rounds.append(one)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -177,13 +262,17 @@ def main() -> None:
     for key in rounds[0]:
         results["summary"][key] = {
             measure: summary([r[key][measure] for r in rounds])
-            for measure in ("pages_s", "wall_s", "peak_rss_mb", "requests", "posts")}
-        results["summary"][key]["all_posts"] = all(r[key]["posts"] == r[key]["posts_expected"] for r in rounds)
+            for measure in ("pages_s", "wall_s", "peak_rss_mb", "requests", "posts")
+        }
+        results["summary"][key]["all_posts"] = all(
+            r[key]["posts"] == r[key]["posts_expected"] for r in rounds
+        )
         set_name, tool = key.split("/")
         if not tool.startswith("forumcrawl"):
             for ours in (k.split("/")[1] for k in rounds[0] if k.startswith(f"{set_name}/forumcrawl")):
                 results["summary"][f"{set_name}/{ours}_over_{tool}"] = summary(
-                    [r[f"{set_name}/{ours}"]["pages_s"] / r[key]["pages_s"] for r in rounds])
+                    [r[f"{set_name}/{ours}"]["pages_s"] / r[key]["pages_s"] for r in rounds]
+                )
     print(json.dumps(results["summary"], indent=2))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")

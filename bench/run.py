@@ -41,14 +41,24 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-import farm as farm_builder  # noqa: E402
+import farm as farm_builder
 
-from forumcrawl.reading.context import PageContext  # noqa: E402
-from forumcrawl.reading.service import read_page  # noqa: E402
-from forumcrawl.crawl.middlewares.replay import ReplayDirectory  # noqa: E402
+from forumcrawl.crawl.middlewares.replay import ReplayDirectory
+from forumcrawl.reading.context import PageContext
+from forumcrawl.reading.service import read_page
 
-CRAWL_SETTINGS = ("-s", "LOG_LEVEL=WARNING", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
-                  "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16")
+CRAWL_SETTINGS = (
+    "-s",
+    "LOG_LEVEL=WARNING",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "CONCURRENT_REQUESTS=32",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+)
 
 
 def free_port() -> int:
@@ -58,18 +68,31 @@ def free_port() -> int:
 
 
 class Farm:
-    def __init__(self, root: Path, threads: int, pages: int, posts: int, phpbb_host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, root: Path, threads: int, pages: int, posts: int, phpbb_host: str = "127.0.0.1"
+    ) -> None:
         self.root = root
         self.port = free_port()
-        self.manifest = farm_builder.build(root, threads, pages, posts, f"localhost:{self.port}",
-                                           f"{phpbb_host}:{self.port}")
+        self.manifest = farm_builder.build(
+            root, threads, pages, posts, f"localhost:{self.port}", f"{phpbb_host}:{self.port}"
+        )
         self.log = root / "requests.log"
         self.server = None
 
     def __enter__(self) -> Farm:
-        self.server = subprocess.Popen([sys.executable, str(HERE / "serve_farm.py"), str(self.root),
-                                        "--port", str(self.port), "--log", str(self.log)],
-                                       stdout=subprocess.PIPE, text=True)
+        self.server = subprocess.Popen(
+            [
+                sys.executable,
+                str(HERE / "serve_farm.py"),
+                str(self.root),
+                "--port",
+                str(self.port),
+                "--log",
+                str(self.log),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         self.server.stdout.readline()  # "serving ..."
         return self
 
@@ -113,11 +136,12 @@ class Farm:
 def url_of(host: str, name: str) -> str:
     """The URL a replay-layout file name stands for (the inverse of ``path_for``)."""
     from urllib.parse import unquote
+
     if name.endswith("/index.html"):
-        return f"http://{host}/{name[:-len('index.html')]}"
+        return f"http://{host}/{name[: -len('index.html')]}"
     if "%3F" in name:
-        return f"http://{host}/" + unquote(name[:-len(".html")])
-    return f"http://{host}/{name[:-len('.html')]}"
+        return f"http://{host}/" + unquote(name[: -len(".html")])
+    return f"http://{host}/{name[: -len('.html')]}"
 
 
 def parse_only(pages: list[tuple[str, bytes]]) -> dict:
@@ -138,8 +162,9 @@ def peak_rss_kb(pid: int) -> int | None:
     return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")), None)
 
 
-def run_measured(cmd: list[str], cwd: Path, watch=None,
-                 settings_module: str | None = "forumcrawl.settings") -> tuple[float, float, int, object]:
+def run_measured(
+    cmd: list[str], cwd: Path, watch=None, settings_module: str | None = "forumcrawl.settings"
+) -> tuple[float, float, int, object]:
     """Run ``cmd``; its wall seconds, CPU seconds, peak RSS (KB) and what ``watch`` saw.
 
     The peak RSS is polled from ``/proc`` while the command runs: ``ru_maxrss`` from
@@ -150,7 +175,9 @@ def run_measured(cmd: list[str], cwd: Path, watch=None,
     if settings_module:
         env["SCRAPY_SETTINGS_MODULE"] = settings_module
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     peak = [0]
 
     def poll() -> None:
@@ -174,22 +201,48 @@ def run_measured(cmd: list[str], cwd: Path, watch=None,
     return wall, usage.ru_utime + usage.ru_stime, peak[0], seen
 
 
-def crawl(farm: Farm, work: Path, watch=None, starts: list[str] | None = None,
-          settings: tuple[str, ...] = CRAWL_SETTINGS) -> dict:
+def crawl(
+    farm: Farm,
+    work: Path,
+    watch=None,
+    starts: list[str] | None = None,
+    settings: tuple[str, ...] = CRAWL_SETTINGS,
+) -> dict:
     starts = starts or farm.starts
     work.mkdir(parents=True, exist_ok=True)
     (work / "urls.txt").write_text("\n".join(starts) + "\n", encoding="utf-8")
     before = farm.requests()
     wall, cpu, rss, seen = run_measured(
-        [sys.executable, "-m", "scrapy", "crawl", "forum", "-a", "urls_file=urls.txt",
-         "-s", f"FORUMCRAWL_DB={work / 'forumcrawl.db'}", *settings], work, watch)
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "forum",
+            "-a",
+            "urls_file=urls.txt",
+            "-s",
+            f"FORUMCRAWL_DB={work / 'forumcrawl.db'}",
+            *settings,
+        ],
+        work,
+        watch,
+    )
     hosts = {start.split("/")[2] for start in starts}
     pages = farm.requests() - before - len(hosts)  # robots.txt, once per host
     with sqlite3.connect(work / "forumcrawl.db") as conn:
         stored = conn.execute("select count(*) from posts").fetchone()[0]
-    return {"pages": pages, "wall_s": wall, "pages_s": pages / wall, "posts_s": stored / wall,
-            "cpu_s_per_1000_pages": cpu / pages * 1000, "peak_rss_mb": rss / 1024,
-            "posts_stored": stored, "posts_expected": farm.posts_of(starts), "seen": seen}
+    return {
+        "pages": pages,
+        "wall_s": wall,
+        "pages_s": pages / wall,
+        "posts_s": stored / wall,
+        "cpu_s_per_1000_pages": cpu / pages * 1000,
+        "peak_rss_mb": rss / 1024,
+        "posts_stored": stored,
+        "posts_expected": farm.posts_of(starts),
+        "seen": seen,
+    }
 
 
 def floor(farm: Farm, work: Path) -> dict:
@@ -198,16 +251,38 @@ def floor(farm: Farm, work: Path) -> dict:
     urls = [url for url, _body in farm.thread_pages()]
     (work / "floor-urls.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
     wall, cpu, _rss, _ = run_measured(
-        [sys.executable, "-m", "scrapy", "runspider", str(HERE / "floor_spider.py"),
-         "-a", f"urls_file={work / 'floor-urls.txt'}", *CRAWL_SETTINGS], work, settings_module=None)
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "runspider",
+            str(HERE / "floor_spider.py"),
+            "-a",
+            f"urls_file={work / 'floor-urls.txt'}",
+            *CRAWL_SETTINGS,
+        ],
+        work,
+        settings_module=None,
+    )
     return {"pages": len(urls), "pages_s": len(urls) / wall, "cpu_s_per_1000_pages": cpu / len(urls) * 1000}
 
 
 def reparse(work: Path) -> dict:
     out = work / "reparsed.db"
     out.unlink(missing_ok=True)
-    wall, cpu, _rss, _ = run_measured([sys.executable, "-m", "forumcrawl.cli", "reparse", "--db",
-                                       str(work / "forumcrawl.db"), "--out", str(out)], work)
+    wall, cpu, _rss, _ = run_measured(
+        [
+            sys.executable,
+            "-m",
+            "forumcrawl.cli",
+            "reparse",
+            "--db",
+            str(work / "forumcrawl.db"),
+            "--out",
+            str(out),
+        ],
+        work,
+    )
     with sqlite3.connect(work / "forumcrawl.db") as conn:
         pages = conn.execute("select count(*) from pages").fetchone()[0]
     return {"pages": pages, "pages_s": pages / cpu, "wall_pages_s": pages / wall}
@@ -220,6 +295,7 @@ def summary(values: list[float]) -> dict:
 def high_water_at(farm: Farm, fraction: float):
     """A watcher: the crawler's peak RSS (VmHWM) once the server has served ``fraction``
     of the farm's pages."""
+
     def watch(proc: subprocess.Popen) -> dict:
         target = farm.pages * fraction
         while (kb := peak_rss_kb(proc.pid)) is not None:
@@ -227,6 +303,7 @@ def high_water_at(farm: Farm, fraction: float):
                 return {"fraction": fraction, "peak_rss_mb": kb / 1024, "requests": farm.requests()}
             time.sleep(0.2)
         return {}
+
     return watch
 
 
@@ -240,8 +317,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write the results here too")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="forumcrawl-bench-"))
-    results: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-                     "runs": args.runs}
+    results: dict = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "runs": args.runs,
+    }
     try:
         with Farm(tmp / "farm", args.threads, args.pages, args.posts) as farm:
             results["farm"] = farm.manifest
@@ -252,16 +331,21 @@ def main() -> None:
                 one["reparse"] = reparse(tmp / f"run{i}")
                 one["floor"] = floor(farm, tmp / f"run{i}")
                 rounds.append(one)
-                print(f"round {i + 1}: parse-only {one['parse_only']['pages_s']:.1f} pages/s, "
-                      f"end to end {one['e2e']['pages_s']:.1f} pages/s "
-                      f"({one['e2e']['posts_stored']}/{one['e2e']['posts_expected']} posts), "
-                      f"re-parse {one['reparse']['pages_s']:.1f} pages/s, "
-                      f"Scrapy floor {one['floor']['pages_s']:.1f} pages/s", flush=True)
+                print(
+                    f"round {i + 1}: parse-only {one['parse_only']['pages_s']:.1f} pages/s, "
+                    f"end to end {one['e2e']['pages_s']:.1f} pages/s "
+                    f"({one['e2e']['posts_stored']}/{one['e2e']['posts_expected']} posts), "
+                    f"re-parse {one['reparse']['pages_s']:.1f} pages/s, "
+                    f"Scrapy floor {one['floor']['pages_s']:.1f} pages/s",
+                    flush=True,
+                )
                 shutil.rmtree(tmp / f"run{i}")
             results["rounds"] = rounds
             ratios = {
                 "e2e_over_parse_only": [r["e2e"]["pages_s"] / r["parse_only"]["pages_s"] for r in rounds],
-                "reparse_over_parse_only": [r["reparse"]["pages_s"] / r["parse_only"]["pages_s"] for r in rounds],
+                "reparse_over_parse_only": [
+                    r["reparse"]["pages_s"] / r["parse_only"]["pages_s"] for r in rounds
+                ],
                 "e2e_over_scrapy_floor": [r["e2e"]["pages_s"] / r["floor"]["pages_s"] for r in rounds],
             }
             results["summary"] = {
@@ -272,19 +356,29 @@ def main() -> None:
                 "e2e_peak_rss_mb": summary([r["e2e"]["peak_rss_mb"] for r in rounds]),
                 "reparse_pages_s": summary([r["reparse"]["pages_s"] for r in rounds]),
                 "scrapy_floor_pages_s": summary([r["floor"]["pages_s"] for r in rounds]),
-                "scrapy_floor_cpu_s_per_1000_pages": summary([r["floor"]["cpu_s_per_1000_pages"] for r in rounds]),
+                "scrapy_floor_cpu_s_per_1000_pages": summary(
+                    [r["floor"]["cpu_s_per_1000_pages"] for r in rounds]
+                ),
                 **{k: summary(v) for k, v in ratios.items()},
-                "all_posts_stored": all(r["e2e"]["posts_stored"] == r["e2e"]["posts_expected"] for r in rounds),
+                "all_posts_stored": all(
+                    r["e2e"]["posts_stored"] == r["e2e"]["posts_expected"] for r in rounds
+                ),
             }
         if args.memory:
             with Farm(tmp / "farm10", args.threads * 10, args.pages, args.posts) as big:
                 run = crawl(big, tmp / "big", watch=high_water_at(big, 0.1))
-                results["memory"] = {"tenth_peak_rss_mb": run["seen"].get("peak_rss_mb"),
-                                     "whole_peak_rss_mb": run["peak_rss_mb"], "pages": run["pages"],
-                                     "posts_stored": run["posts_stored"], "posts_expected": run["posts_expected"],
-                                     "one_x_peak_rss_mb": results["summary"]["e2e_peak_rss_mb"]["median"]}
+                results["memory"] = {
+                    "tenth_peak_rss_mb": run["seen"].get("peak_rss_mb"),
+                    "whole_peak_rss_mb": run["peak_rss_mb"],
+                    "pages": run["pages"],
+                    "posts_stored": run["posts_stored"],
+                    "posts_expected": run["posts_expected"],
+                    "one_x_peak_rss_mb": results["summary"]["e2e_peak_rss_mb"]["median"],
+                }
                 results["memory"]["whole_over_tenth"] = run["peak_rss_mb"] / run["seen"]["peak_rss_mb"]
-                results["memory"]["ten_x_over_one_x"] = run["peak_rss_mb"] / results["memory"]["one_x_peak_rss_mb"]
+                results["memory"]["ten_x_over_one_x"] = (
+                    run["peak_rss_mb"] / results["memory"]["one_x_peak_rss_mb"]
+                )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps({k: v for k, v in results.items() if k not in ("rounds", "farm")}, indent=2))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from forumcrawl.crawl.middlewares.replay import ReplayDirectory  # noqa: E402
+from forumcrawl.crawl.middlewares.replay import ReplayDirectory
 
 
 def make_handler(farm: ReplayDirectory, log):
@@ -40,8 +40,11 @@ def make_handler(farm: ReplayDirectory, log):
                     status, kind = 200, "text/html; charset=utf-8"
                 except OSError:
                     body, status, kind = b"<html><body>Not found</body></html>", 404, "text/html"
-                    if "?" not in self.path and not self.path.endswith("/") \
-                            and farm.path_for(f"http://{host}{self.path}/").exists():
+                    if (
+                        "?" not in self.path
+                        and not self.path.endswith("/")
+                        and farm.path_for(f"http://{host}{self.path}/").exists()
+                    ):
                         status = 301  # as nginx (and XenForo's canonical URLs) answer a bare directory
             if log is not None:
                 with lock:

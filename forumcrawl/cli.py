@@ -24,7 +24,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from forumcrawl.archive.reparse import reparse
@@ -47,15 +47,18 @@ def cmd_extract(args: argparse.Namespace) -> int:
         print(f"forumcrawl extract: cannot read {path}: {exc}", file=sys.stderr)
         return 2
     url = args.url or path.resolve().as_uri()
-    defaults = SiteSettings(timezone=args.timezone, date_order=args.date_order,
-                            languages=tuple(args.language) if args.language else None)
+    defaults = SiteSettings(
+        timezone=args.timezone,
+        date_order=args.date_order,
+        languages=tuple(args.language) if args.language else None,
+    )
     try:
         sites = Sites.load(args.sites, defaults, args.engine)
     except SitesFileError as exc:
         print(f"forumcrawl extract: {exc}", file=sys.stderr)
         return 2
     try:
-        records = records_for(body, url, sites.context(url, datetime.now(timezone.utc)))
+        records = records_for(body, url, sites.context(url, datetime.now(UTC)))
     except (PageError, UnknownEngine) as exc:
         print(f"forumcrawl extract: {path}: {exc}", file=sys.stderr)
         return 1
@@ -74,15 +77,18 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         return 2
     try:
         with RunLock(args.out or args.db):
-            result = reparse(args.db, args.out, site=args.site,
-                             sites=Sites.load(args.sites, engine=args.engine))
+            result = reparse(
+                args.db, args.out, site=args.site, sites=Sites.load(args.sites, engine=args.engine)
+            )
     except (RunLocked, StoreError, SitesFileError) as exc:
         print(f"forumcrawl reparse: {exc}", file=sys.stderr)
         return 75 if isinstance(exc, RunLocked) else 2
     failed = sum(result.errors.values())
-    print(f"reparsed {result.pages} archived pages into {args.out or args.db}: "
-          f"{result.posts} posts stored, {failed} pages unreadable"
-          + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(result.errors.items()))})" if failed else ""))
+    print(
+        f"reparsed {result.pages} archived pages into {args.out or args.db}: "
+        f"{result.posts} posts stored, {failed} pages unreadable"
+        + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(result.errors.items()))})" if failed else "")
+    )
     return 1 if failed else 0
 
 
@@ -106,7 +112,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     if (db := _readonly(args)) is None:
         return 2
-    out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
+    out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout  # noqa: SIM115 - closed below, or stdout
     try:
         with db:
             count = write_rows(export_rows(db, args.table, args.site), out, args.format)
@@ -141,8 +147,9 @@ def cmd_metadata(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("datasette") is None:
-        print("forumcrawl serve: Datasette is not installed: pip install 'forumcrawl[browse]'",
-              file=sys.stderr)
+        print(
+            "forumcrawl serve: Datasette is not installed: pip install 'forumcrawl[browse]'", file=sys.stderr
+        )
         return 2
     if not Path(args.db).is_file():
         print(f"forumcrawl serve: no database at {args.db}", file=sys.stderr)
@@ -156,8 +163,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         meta = Path(tmp) / "metadata.json"
         meta.write_text(json.dumps(metadata(db_name_for(args.db))), encoding="utf-8")
         extra = args.datasette_args[1:] if args.datasette_args[:1] == ["--"] else args.datasette_args
-        command = [sys.executable, "-m", "datasette", "serve", args.db, "--metadata", str(meta),
-                   "--host", args.host, "--port", str(args.port), *extra]
+        command = [
+            sys.executable,
+            "-m",
+            "datasette",
+            "serve",
+            args.db,
+            "--metadata",
+            str(meta),
+            "--host",
+            args.host,
+            "--port",
+            str(args.port),
+            *extra,
+        ]
         datasette = subprocess.Popen(command)
         # a supervisor's SIGTERM (systemd, a test, kill) must stop Datasette too, not orphan it
         for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -175,11 +194,15 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("page", help="saved HTML file")
     extract.add_argument("--url", help="the page's original URL (resolves links, names the site)")
     extract.add_argument("--engine", help="skip detection and use this engine")
-    extract.add_argument("--timezone", default=None,
-                         help="timezone of text dates (default: the zone the page states, else UTC)")
+    extract.add_argument(
+        "--timezone",
+        default=None,
+        help="timezone of text dates (default: the zone the page states, else UTC)",
+    )
     extract.add_argument("--date-order", default=None, help="DMY, MDY or YMD for ambiguous dates")
-    extract.add_argument("--language", action="append",
-                         help="language of text dates (default: the page's lang attribute)")
+    extract.add_argument(
+        "--language", action="append", help="language of text dates (default: the page's lang attribute)"
+    )
     extract.add_argument("--sites", help="per-site settings file (sites.toml) to apply")
     extract.set_defaults(func=cmd_extract)
     again = sub.add_parser("reparse", help="rebuild the rows from the archived pages, offline")
@@ -187,8 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--out", help="write into this (new) database instead of --db")
     again.add_argument("--site", help="only this site's pages (host name)")
     again.add_argument("--engine", help="skip detection and use this engine")
-    again.add_argument("--sites", default="sites.toml" if Path("sites.toml").exists() else None,
-                       help="per-site settings file (default: sites.toml when present)")
+    again.add_argument(
+        "--sites",
+        default="sites.toml" if Path("sites.toml").exists() else None,
+        help="per-site settings file (default: sites.toml when present)",
+    )
     again.set_defaults(func=cmd_reparse)
 
     stats = sub.add_parser("stats", help="per site: boards, threads, posts, users, articles, last run")
@@ -196,8 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     stats.set_defaults(func=cmd_stats)
     export = sub.add_parser("export", help="write a table or view as JSON Lines or CSV")
     export.add_argument("--db", default="forumcrawl.db")
-    export.add_argument("--table", default="posts_view",
-                        help="table or view (default posts_view: posts with thread, board, author)")
+    export.add_argument(
+        "--table",
+        default="posts_view",
+        help="table or view (default posts_view: posts with thread, board, author)",
+    )
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     export.add_argument("--site", help="only this site's rows (host name)")
     export.add_argument("--out", help="file to write (default: standard output)")
@@ -213,8 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", default="forumcrawl.db")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8001, help="0 picks a free port")
-    serve.add_argument("datasette_args", nargs=argparse.REMAINDER,
-                       help="anything after -- goes to datasette serve")
+    serve.add_argument(
+        "datasette_args", nargs=argparse.REMAINDER, help="anything after -- goes to datasette serve"
+    )
     serve.set_defaults(func=cmd_serve)
     return parser
 

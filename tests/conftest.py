@@ -20,30 +20,64 @@ DEMO_HOST = "https://defence-forum.example"
 SEED_THREAD = f"{DEMO_HOST}/threads/russia-urges-u-s-to-enlist-syrias-assad-to-fight-islamic-state.345/"
 
 
-def run_crawl(workdir: Path, url: str | None, replay: Path = DEMO, *extra: str
-              ) -> subprocess.CompletedProcess:
+def run_crawl(
+    workdir: Path, url: str | None, replay: Path = DEMO, *extra: str
+) -> subprocess.CompletedProcess:
     """``scrapy crawl forum`` as a user runs it, offline against a replay directory,
     writing ``workdir/forumcrawl.db``. ``url=None``: the start comes from ``extra``."""
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "forumcrawl.settings"}
     start = ["-a", f"url={url}"] if url else []
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "forum", *start,
-           "-s", f"FORUMCRAWL_REPLAY_DIR={replay}", "-s", f"FORUMCRAWL_DB={workdir / 'forumcrawl.db'}",
-           "-s", "LOG_LEVEL=INFO", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "forum",
+        *start,
+        "-s",
+        f"FORUMCRAWL_REPLAY_DIR={replay}",
+        "-s",
+        f"FORUMCRAWL_DB={workdir / 'forumcrawl.db'}",
+        "-s",
+        "LOG_LEVEL=INFO",
+        *extra,
+    ]
     return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
 
 
 def live_crawl_command(workdir: Path, url: str, *extra: str) -> list[str]:
     """``scrapy crawl forum`` against a live server (no replay), fast and without robots
     delays: the server is ours, on 127.0.0.1."""
-    return [sys.executable, "-m", "scrapy", "crawl", "forum", "-a", f"url={url}",
-            "-s", f"FORUMCRAWL_DB={workdir / 'forumcrawl.db'}", "-s", "LOG_LEVEL=INFO",
-            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "forum",
+        "-a",
+        f"url={url}",
+        "-s",
+        f"FORUMCRAWL_DB={workdir / 'forumcrawl.db'}",
+        "-s",
+        "LOG_LEVEL=INFO",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        *extra,
+    ]
 
 
 def run_live(workdir: Path, url: str, *extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "forumcrawl.settings"}
-    return subprocess.run(live_crawl_command(workdir, url, *extra), cwd=workdir, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        live_crawl_command(workdir, url, *extra),
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 # The tables a crawl fills with what it read (not its runs, not its page archive).

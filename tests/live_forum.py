@@ -114,7 +114,7 @@ class LiveForum:
     # ------------------------------------------------------------ rendering
     def listing(self) -> list[list]:
         ordered = sorted(self.threads, key=lambda t: t.pages[-1][-1].at, reverse=True)
-        return [ordered[i:i + PER_BOARD_PAGE] for i in range(0, len(ordered), PER_BOARD_PAGE)]
+        return [ordered[i : i + PER_BOARD_PAGE] for i in range(0, len(ordered), PER_BOARD_PAGE)]
 
     def render(self, path: str) -> str | None:
         page = self._render(path)
@@ -177,4 +177,3 @@ class LiveForum:
                     self.close_connection = True
 
         return Handler
-

@@ -29,7 +29,11 @@ def test_mybb_dates_edits_and_user_cards():
     assert first.posted.raw == "05-30-2015, 08:41 PM"  # not the "last modified" note inside it
     assert first.edited.raw == "05-31-2015, 09:02 AM"
     assert last.posted.raw == "06-02-2015, 06:20 PM"  # "Yesterday" read from its title
-    assert (first.author.title, first.author.joined.raw, first.author.message_count) == ("Senior Member", "Mar 2011", 1874)
+    assert (first.author.title, first.author.joined.raw, first.author.message_count) == (
+        "Senior Member",
+        "Mar 2011",
+        1874,
+    )
     assert first.signature_text.startswith("73 de Halvard") and "73 de" not in first.body_text
     guest = posts[2].author
     assert guest.name == "Marek (guest)" and guest.profile_url is None
@@ -54,7 +58,8 @@ def test_discourse_topic_json_asks_for_the_rest_of_its_post_stream():
     doc = read_page(TOPIC.read_bytes(), "https://discourse.example/t/solar-charge-controller-logs/7311.json")
     assert [p.post_id for p in doc.thread.posts] == ["7311/1", "7311/2"]
     assert doc.thread.more_urls == [
-        "https://discourse.example/t/7311/posts.json?post_ids%5B%5D=9107&post_ids%5B%5D=9110"]
+        "https://discourse.example/t/7311/posts.json?post_ids%5B%5D=9107&post_ids%5B%5D=9110"
+    ]
 
 
 def test_discourse_post_stream_is_chunked_by_twenty():
@@ -65,10 +70,13 @@ def test_discourse_post_stream_is_chunked_by_twenty():
     assert [u.count("post_ids") for u in doc.thread.more_urls] == [20, 20, 5]
 
 
-@pytest.mark.parametrize("body, reason", [
-    (b'{"post_stream": {"posts": [], "stream": []}, "id": 1}', "no_posts"),
-    (b'{"post_stream": {"posts": [{"id": 1', "bad_json"),
-])
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (b'{"post_stream": {"posts": [], "stream": []}, "id": 1}', "no_posts"),
+        (b'{"post_stream": {"posts": [{"id": 1', "bad_json"),
+    ],
+)
 def test_bad_json_responses_are_reported(body, reason):
     with pytest.raises(PageError) as err:
         read_page(body, "https://discourse.example/t/x/1.json", PageContext(content_type="application/json"))
@@ -77,8 +85,11 @@ def test_bad_json_responses_are_reported(body, reason):
 
 def test_json_no_engine_reads_is_an_unknown_engine():
     from forumcrawl.reading.service import UnknownEngine
+
     with pytest.raises(UnknownEngine):
-        read_page(b'{"hello": "world"}', "https://x.example/api", PageContext(content_type="application/json"))
+        read_page(
+            b'{"hello": "world"}', "https://x.example/api", PageContext(content_type="application/json")
+        )
 
 
 def test_discourse_category_json_lists_its_topics_and_pages_on_as_json():

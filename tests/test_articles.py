@@ -1,9 +1,9 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from forumcrawl.reading.extract.articles import find_article
 from forumcrawl.reading.extract.dates import DateContext, normalise_date
 
-CTX = DateContext(("en",), "UTC", "MDY", datetime(2026, 11, 24, tzinfo=timezone.utc))
+CTX = DateContext(("en",), "UTC", "MDY", datetime(2026, 11, 24, tzinfo=UTC))
 PARAS = [
     "The first paragraph of the story reports what happened on Friday in some detail, as reporters do.",
     "A second paragraph quotes an official who said the situation would be reviewed next week.",
@@ -14,8 +14,15 @@ PARAS = [
 
 
 def test_seed_layout_headline_byline_date():
-    text = "\n".join(["Russia Urges U.S. to Enlist Syria’s Assad to Fight Islamic State", "by Henry Meyer",
-                      "May 30, 2015", "", *PARAS])
+    text = "\n".join(
+        [
+            "Russia Urges U.S. to Enlist Syria’s Assad to Fight Islamic State",
+            "by Henry Meyer",
+            "May 30, 2015",
+            "",
+            *PARAS,
+        ]
+    )
     article = find_article(text, ["http://www.bloomberg.com/news/articles/x"], CTX)
     assert article.headline.startswith("Russia Urges")
     assert article.byline == "Henry Meyer"
@@ -25,8 +32,15 @@ def test_seed_layout_headline_byline_date():
 
 
 def test_date_before_byline_and_source_line_at_end():
-    text = "\n".join(["Navies Rehearse Mine Clearance in Joint Exercise", "June 4, 2015", "By Anna Kowalski",
-                      *PARAS, "Source: https://www.reuters.com/world/story-1"])
+    text = "\n".join(
+        [
+            "Navies Rehearse Mine Clearance in Joint Exercise",
+            "June 4, 2015",
+            "By Anna Kowalski",
+            *PARAS,
+            "Source: https://www.reuters.com/world/story-1",
+        ]
+    )
     article = find_article(text, [], CTX)
     assert article.byline == "Anna Kowalski"
     assert article.published.raw == "June 4, 2015"

@@ -23,7 +23,9 @@ def variant(tmp_path, edit) -> Path:
 def test_non_forum_page_fails_the_run(tmp_path):
     def edit(root):
         (root / "defence-forum.example/about.html").write_text(
-            "<!DOCTYPE html><html><head><title>About</title></head><body><p>Just a page.</p></body></html>")
+            "<!DOCTYPE html><html><head><title>About</title></head><body><p>Just a page.</p></body></html>"
+        )
+
     result = run_crawl(tmp_path, f"{DEMO_HOST}/about", variant(tmp_path, edit))
     assert result.returncode == 1
     assert "no known forum engine" in result.stderr
@@ -37,7 +39,9 @@ def test_unknown_engine_names_what_it_saw(tmp_path):
         shutil.copy(FIXTURES.parent / "fixtures/xenforo2/katzen-forum-pepe.html", root / "unused.html")
         (root / "defence-forum.example/phpbb.html").write_text(
             '<!DOCTYPE html><html><head><meta name="generator" content="phpBB"></head>'
-            '<body><div class="post"><p>hi</p></div></body></html>')
+            '<body><div class="post"><p>hi</p></div></body></html>'
+        )
+
     result = run_crawl(tmp_path, f"{DEMO_HOST}/phpbb", variant(tmp_path, edit))
     assert result.returncode == 1
     assert "phpBB" in result.stderr
@@ -46,8 +50,10 @@ def test_unknown_engine_names_what_it_saw(tmp_path):
 def test_thread_page_with_zero_posts_fails_the_run(tmp_path):
     def edit(root):
         page = root / SEED_FILE
-        page.write_text(page.read_text(encoding="utf-8").replace("message--post", "message--gone"),
-                        encoding="utf-8")
+        page.write_text(
+            page.read_text(encoding="utf-8").replace("message--post", "message--gone"), encoding="utf-8"
+        )
+
     result = run_crawl(tmp_path, SEED_THREAD, variant(tmp_path, edit))
     assert result.returncode == 1
     assert "zero posts" in result.stderr
@@ -57,18 +63,25 @@ def test_thread_page_with_zero_posts_fails_the_run(tmp_path):
 
 def test_truncated_page_is_reported_and_loses_nothing(tmp_path, demo_db):
     shutil.copy(demo_db, tmp_path / "forumcrawl.db")
-    before = list(sqlite_utils.Database(tmp_path / "forumcrawl.db").query(
-        "select id, body_text from posts where thread_id = 'defence-forum.example:346' order by id"))
+    before = list(
+        sqlite_utils.Database(tmp_path / "forumcrawl.db").query(
+            "select id, body_text from posts where thread_id = 'defence-forum.example:346' order by id"
+        )
+    )
 
     def edit(root):
         page = root / "defence-forum.example/threads/f-35-procurement-delays-what-went-wrong.346/page-2.html"
         data = page.read_bytes()
         page.write_bytes(data[: len(data) // 2])
+
     # full=1: the thread is unchanged on the board, so an incremental run would not fetch it
     result = run_crawl(tmp_path, f"{DEMO_HOST}/forums/", variant(tmp_path, edit), "-a", "full=1")
     assert "truncated" in result.stderr
-    after = list(sqlite_utils.Database(tmp_path / "forumcrawl.db").query(
-        "select id, body_text from posts where thread_id = 'defence-forum.example:346' order by id"))
+    after = list(
+        sqlite_utils.Database(tmp_path / "forumcrawl.db").query(
+            "select id, body_text from posts where thread_id = 'defence-forum.example:346' order by id"
+        )
+    )
     assert after == before
     assert json.loads(last_run(tmp_path / "forumcrawl.db")["stats"])["forumcrawl/errors/truncated"] == 1
 
@@ -76,10 +89,12 @@ def test_truncated_page_is_reported_and_loses_nothing(tmp_path, demo_db):
 def test_mislabelled_charset_is_read_as_utf8(tmp_path):
     def edit(root):
         page = root / SEED_FILE
-        text = page.read_text(encoding="utf-8").replace('<meta charset="utf-8" />',
-                                                        '<meta charset="ISO-8859-1" />')
+        text = page.read_text(encoding="utf-8").replace(
+            '<meta charset="utf-8" />', '<meta charset="ISO-8859-1" />'
+        )
         page.write_text(text, encoding="utf-8")
         (page.parent / "index.html.headers").write_text("Content-Type: text/html; charset=ISO-8859-1\n")
+
     result = run_crawl(tmp_path, SEED_THREAD, variant(tmp_path, edit))
     assert result.returncode == 0, result.stderr[-2000:]
     db = sqlite_utils.Database(tmp_path / "forumcrawl.db")

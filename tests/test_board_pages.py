@@ -7,8 +7,8 @@ import pytest
 from conftest import FIXTURES
 
 from forumcrawl.reading.context import PageContext
-from forumcrawl.reading.service import read_page
 from forumcrawl.reading.decode import PageError
+from forumcrawl.reading.service import read_page
 
 
 def board(rel: str, url: str):
@@ -18,8 +18,10 @@ def board(rel: str, url: str):
 
 
 def test_xenforo1_thread_prefix_is_not_the_thread_link():
-    page = board("xenforo1/forums-digital-fernsehen-die-zeitschrift.53.html",
-                 "https://forum.digitalfernsehen.de/forums/digital-fernsehen-die-zeitschrift.53/")
+    page = board(
+        "xenforo1/forums-digital-fernsehen-die-zeitschrift.53.html",
+        "https://forum.digitalfernsehen.de/forums/digital-fernsehen-die-zeitschrift.53/",
+    )
     urls = [t.url for t in page.threads]
     # the "Abo" prefix link (…?prefix_id=3) comes first inside h3.title
     assert urls[-1] == "https://forum.digitalfernsehen.de/threads/heft-05-2020-kommt-nicht-an.416402/"
@@ -31,8 +33,9 @@ def test_xenforo1_thread_prefix_is_not_the_thread_link():
 
 
 def test_invision4_sidebar_topic_rows_are_not_the_board():
-    page = board("ipb4/forum-219-introduce-yourself.html",
-                 "https://www.neowin.net/forum/forum/219-introduce-yourself/")
+    page = board(
+        "ipb4/forum-219-introduce-yourself.html", "https://www.neowin.net/forum/forum/219-introduce-yourself/"
+    )
     assert [t.thread_id for t in page.threads] == ["1362310", "1393830", "1393790"]
     # "Mini Spy" rows link /forum/topic/… (the site lives under /forum/): not sub-forums
     assert page.boards == []
@@ -42,8 +45,10 @@ def test_invision4_sidebar_topic_rows_are_not_the_board():
 
 
 def test_vbulletin4_board_rows_stickies_and_title():
-    page = board("vbulletin4/forumdisplay-380-Air-Force.html",
-                 "http://forums.militarytimes.com/forumdisplay.php/380-Air-Force")
+    page = board(
+        "vbulletin4/forumdisplay-380-Air-Force.html",
+        "http://forums.militarytimes.com/forumdisplay.php/380-Air-Force",
+    )
     assert page.board.title == "Air Force"  # not "Forum: Air Force"
     assert [t.thread_id for t in page.threads] == ["8120", "9687", "9652"]
     # the per-thread "2 Pages" links are not the board's pager
@@ -66,7 +71,10 @@ def test_smf20_curve_board_stats_cells_today_and_child_boards():
     assert page.board.title == "Romantic Relationship | Bettering a Relationship or Reversing a Breakup"
     # td.stats holds "41 Replies<br />1877 Views"; the sticky's own "1 2" pager is not a thread
     assert [(t.thread_id, t.reply_count) for t in page.threads] == [
-        ("300112", 14), ("343886", 41), ("344010", 0)]
+        ("300112", 14),
+        ("343886", 41),
+        ("344010", 0),
+    ]
     # the session id in every link is not part of a thread's URL
     assert page.threads[1].url == "https://bpdfamily.com/message_board/index.php?topic=343886.0"
     assert page.threads[1].last_post.raw == "July 18, 2020, 09:12:40 PM"
@@ -78,27 +86,36 @@ def test_smf20_curve_board_stats_cells_today_and_child_boards():
 
 
 def test_smf21_quotes_cite_inside_and_last_edit_kept_out_of_the_date():
-    doc = read_page((FIXTURES / "smf21/topic-1812.html").read_bytes(),
-                        "https://smf.example/index.php?topic=1812.0")
+    doc = read_page(
+        (FIXTURES / "smf21/topic-1812.html").read_bytes(), "https://smf.example/index.php?topic=1812.0"
+    )
     posts = doc.thread.posts
     assert [p.position for p in posts] == [1, 2, 3, 4]
     reply = posts[1]
     assert reply.posted.raw == "June 04, 2024, 01:05:12 PM"
     assert reply.edited.raw == "June 05, 2024, 08:00:12 AM"
     assert [(q.author, q.post_id, q.depth) for q in posts[2].quotes] == [
-        ("kestrel_ant", "9305", 1), ("Halvard", "9301", 2)]
+        ("kestrel_ant", "9305", 1),
+        ("Halvard", "9301", 2),
+    ]
     assert "Quote from" not in posts[2].body_text and "Quote from" not in posts[2].quotes[0].text
     assert posts[3].author.name == "QRP_visitor" and posts[3].author.profile_url is None
 
 
 def test_invision5_posts_and_the_latest_replies_widget():
-    doc = read_page((FIXTURES / "ipb5/topic-742-30-m-vertical-on-a-flat-roof.html").read_bytes(),
-                        "https://ips5.example/topic/742-30-m-vertical-on-a-flat-roof/")
+    doc = read_page(
+        (FIXTURES / "ipb5/topic-742-30-m-vertical-on-a-flat-roof.html").read_bytes(),
+        "https://ips5.example/topic/742-30-m-vertical-on-a-flat-roof/",
+    )
     posts = doc.thread.posts
     # the sidebar widget renders a reply with the same ipsEntry classes: not a post
     assert [p.post_id for p in posts] == ["5501", "5508", "5513"]
     first = posts[0]
-    assert (first.author.name, first.author.title, first.author.message_count) == ("Halvard", "Administrators", 1200)
+    assert (first.author.name, first.author.title, first.author.message_count) == (
+        "Halvard",
+        "Administrators",
+        1200,
+    )
     assert first.posted.machine == "2024-05-30T14:27:11Z"
     assert [(q.author, q.post_id, q.author_user_id) for q in posts[1].quotes] == [("Halvard", "5501", "12")]
     assert posts[2].author.title == "Moderators"
@@ -116,10 +133,16 @@ def test_invision4_edit_line_is_a_date_not_words():
     page = (FIXTURES / "ipb4/neowin-hello-everyone.html").read_text(encoding="utf-8")
     end_of_first = "experience here!\n</p>\n"
     assert end_of_first in page
-    page = page.replace(end_of_first, end_of_first + (
-        "<span class='ipsType_reset ipsType_medium ipsType_light' data-excludequote>\n"
-        "\t<strong>Edited <time datetime='2020-04-04T11:02:13Z' title='04/04/2020 11:02  AM'"
-        " data-short='4 yr'>April 4, 2020</time> by Alex Kiprono</strong>\n</span>\n"), 1)
+    page = page.replace(
+        end_of_first,
+        end_of_first
+        + (
+            "<span class='ipsType_reset ipsType_medium ipsType_light' data-excludequote>\n"
+            "\t<strong>Edited <time datetime='2020-04-04T11:02:13Z' title='04/04/2020 11:02  AM'"
+            " data-short='4 yr'>April 4, 2020</time> by Alex Kiprono</strong>\n</span>\n"
+        ),
+        1,
+    )
     doc = read_page(page.encode("utf-8"), "https://www.neowin.net/forum/topic/1393830-hello-everyone/")
     first = doc.thread.posts[0]
     assert first.edited.machine == "2020-04-04T11:02:13Z"
@@ -136,8 +159,10 @@ def test_fluxbb_board_title_and_topic_pagers():
 
 
 def test_nodebb_suggested_topics_widget_is_not_the_board():
-    page = board("nodebb/category-2-general-discussion.html",
-                 "https://community.nodebb.org/category/2/general-discussion")
+    page = board(
+        "nodebb/category-2-general-discussion.html",
+        "https://community.nodebb.org/category/2/general-discussion",
+    )
     # the footer widget renders topics 4286, 6097, … with the same category/topic rows
     assert [t.thread_id for t in page.threads] == ["1", "13803", "13850"]
     # persona counts posts: 13 posts are 12 replies, 1 post is none
@@ -149,8 +174,10 @@ def test_nodebb_suggested_topics_widget_is_not_the_board():
 def test_vanilla_category_page_is_vanilla_not_generic_posts():
     """Before the category list counted as Vanilla evidence, the generic fallback read
     the discussion rows as three "posts" of one link each."""
-    doc = read_page((FIXTURES / "vanilla/categories-loans.html").read_bytes(),
-                        "https://forums.moneysavingexpert.com/categories/loans")
+    doc = read_page(
+        (FIXTURES / "vanilla/categories-loans.html").read_bytes(),
+        "https://forums.moneysavingexpert.com/categories/loans",
+    )
     assert (doc.engine, doc.kind) == ("vanilla", "board")
     assert [t.thread_id for t in doc.board.threads] == ["5112233", "5567669", "5570120"]
     assert doc.board.threads[1].last_post.machine == "2016-12-09T18:40:12+00:00"
@@ -178,6 +205,9 @@ def test_generic_fallback_refuses_a_topic_list_as_posts():
     """Rows of one title link each (with an author and a date) are a board's listing; the
     generic reader used to store them as posts whose body is the title."""
     with pytest.raises(PageError) as caught:
-        read_page((FIXTURES / "vanilla/categories-loans.html").read_bytes(),
-                      "https://forums.moneysavingexpert.com/categories/loans", PageContext(engine="generic"))
+        read_page(
+            (FIXTURES / "vanilla/categories-loans.html").read_bytes(),
+            "https://forums.moneysavingexpert.com/categories/loans",
+            PageContext(engine="generic"),
+        )
     assert caught.value.reason == "unknown_page_kind"

@@ -32,7 +32,12 @@ datasette = pytest.importorskip("datasette.app", reason="Datasette is the [brows
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # The Bloomberg article again, pasted by another member in another thread: straight
 # quotes instead of curly ones, no source link, cut off after five paragraphs.
-REPOST = demo.p(*demo.SEED_ARTICLE.split("<br />\n<br />\n")[:7]).replace("’", "'").replace("“", '"').replace("”", '"')
+REPOST = (
+    demo.p(*demo.SEED_ARTICLE.split("<br />\n<br />\n")[:7])
+    .replace("’", "'")
+    .replace("“", '"')
+    .replace("”", '"')
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +53,14 @@ def forum_db(tmp_path_factory) -> Path:
 
 def get(db_path: Path, path: str) -> dict:
     """A JSON page from Datasette's own test client, with forumcrawl's metadata."""
+
     async def fetch():
         ds = datasette.Datasette([str(db_path)], metadata=metadata(db_path.stem))
         await ds.invoke_startup()
         response = await ds.client.get(path)
         assert response.status_code == 200, response.text[:500]
         return response.json()
+
     return asyncio.run(fetch())
 
 
@@ -68,9 +75,11 @@ def test_a_phrase_search_finds_its_post(forum_db):
     assert rows(forum_db, "/forumcrawl/posts.json?_search=Habbaniyah") != []
     assert {r["headline"] for r in rows(forum_db, "/forumcrawl/articles_view.json?_search=Lavrov")} == {
         "Russia Urges U.S. to Enlist Syria’s Assad to Fight Islamic State",
-        "Russia Urges U.S. to Enlist Syria's Assad to Fight Islamic State"}
+        "Russia Urges U.S. to Enlist Syria's Assad to Fight Islamic State",
+    }
     assert [r["title"] for r in rows(forum_db, "/forumcrawl/threads.json?_search=procurement")] == [
-        "F-35 procurement delays: what went wrong?"]
+        "F-35 procurement delays: what went wrong?"
+    ]
 
 
 def test_facets_appear_with_their_counts(forum_db):
@@ -78,26 +87,42 @@ def test_facets_appear_with_their_counts(forum_db):
     assert set(facets) == {"site", "board", "author", "author_title"}
     titles = {v["value"]: v["count"] for v in facets["author_title"]["results"]}
     db = sqlite_utils.Database(forum_db)
-    senior = db.execute("select count(*) from posts join users on users.id = posts.user_id"
-                        " where users.title = 'Senior Member'").fetchone()[0]
+    senior = db.execute(
+        "select count(*) from posts join users on users.id = posts.user_id"
+        " where users.title = 'Senior Member'"
+    ).fetchone()[0]
     assert titles["Senior Member"] == senior > 0
-    assert {v["value"] for v in get(forum_db, "/forumcrawl/articles_view.json")["facet_results"]["outlet"]["results"]} == {
-        "Bloomberg", "defence-review.example", "wire.example"}
+    assert {
+        v["value"]
+        for v in get(forum_db, "/forumcrawl/articles_view.json")["facet_results"]["outlet"]["results"]
+    } == {"Bloomberg", "defence-review.example", "wire.example"}
 
 
 def test_each_canned_query_answers_its_question(forum_db):
     db = sqlite_utils.Database(forum_db)
     kestrel = rows(forum_db, "/forumcrawl/member_posts.json?author=Kestrel")
-    assert len(kestrel) == db.execute("select count(*) from posts where author_name = 'Kestrel'").fetchone()[0]
-    assert len({r["thread"] for r in kestrel}) > 3 and kestrel == sorted(kestrel, key=lambda r: r["posted_at"])
+    assert (
+        len(kestrel) == db.execute("select count(*) from posts where author_name = 'Kestrel'").fetchone()[0]
+    )
+    assert len({r["thread"] for r in kestrel}) > 3 and kestrel == sorted(
+        kestrel, key=lambda r: r["posted_at"]
+    )
 
     pairs = rows(forum_db, "/forumcrawl/who_quotes_whom.json")
-    assert sum(p["quotes"] for p in pairs) == db.execute(
-        "select count(*) from quotes where quoted_author is not null").fetchone()[0]
+    assert (
+        sum(p["quotes"] for p in pairs)
+        == db.execute("select count(*) from quotes where quoted_author is not null").fetchone()[0]
+    )
     assert pairs == sorted(pairs, key=lambda p: (-p["quotes"], p["quoting"], p["quoted"]))
-    kestrel_geostrat = db.execute("select count(*) from quotes join posts on posts.id = quotes.post_id"
-                                  " where author_name = 'Kestrel' and quoted_author = 'GeoStrat'").fetchone()[0]
-    assert next(p["quotes"] for p in pairs if (p["quoting"], p["quoted"]) == ("Kestrel", "GeoStrat")) == kestrel_geostrat > 0
+    kestrel_geostrat = db.execute(
+        "select count(*) from quotes join posts on posts.id = quotes.post_id"
+        " where author_name = 'Kestrel' and quoted_author = 'GeoStrat'"
+    ).fetchone()[0]
+    assert (
+        next(p["quotes"] for p in pairs if (p["quoting"], p["quoted"]) == ("Kestrel", "GeoStrat"))
+        == kestrel_geostrat
+        > 0
+    )
 
     outlets = {r["outlet"]: r for r in rows(forum_db, "/forumcrawl/articles_by_outlet.json")}
     assert (outlets["Bloomberg"]["reposts"], outlets["Bloomberg"]["articles"]) == (2, 1)  # one story, twice
@@ -108,15 +133,22 @@ def test_each_canned_query_answers_its_question(forum_db):
     same = rows(forum_db, "/forumcrawl/same_article_several_threads.json")
     assert [(r["threads"], r["reposts"]) for r in same] == [(2, 2)]
     assert set(same[0]["thread_titles"].split(",")) == {
-        "Lavrov on Syria again", "Russia Urges U.s. To Enlist Syria’s Assad To Fight Islamic State"}
-    urls = db.execute("select count(distinct coalesce(source_url, '')) from articles"
-                      " where text_key = ?", [same[0]["text_key"]]).fetchone()[0]
+        "Lavrov on Syria again",
+        "Russia Urges U.s. To Enlist Syria’s Assad To Fight Islamic State",
+    }
+    urls = db.execute(
+        "select count(distinct coalesce(source_url, '')) from articles where text_key = ?",
+        [same[0]["text_key"]],
+    ).fetchone()[0]
     assert urls == 2  # matched by the words: the repost has no link
 
     activity = rows(forum_db, "/forumcrawl/thread_activity_by_month.json")
     assert sum(r["posts"] for r in activity) == db["posts"].count
-    assert {"thread": "F-35 procurement delays: what went wrong?", "month": "2015-06", "posts": 10}.items() <= next(
-        r for r in activity if r["thread"].startswith("F-35")).items()
+    assert {
+        "thread": "F-35 procurement delays: what went wrong?",
+        "month": "2015-06",
+        "posts": 10,
+    }.items() <= next(r for r in activity if r["thread"].startswith("F-35")).items()
 
 
 def test_foreign_keys_render_as_labels(forum_db):
@@ -149,8 +181,11 @@ def test_readme_documents_every_column():
 
 
 # What schema 1 lacked: the columns and tables schemas 2 and 3 added.
-SCHEMA1_LACKS = {"threads": ("last_page", "last_page_url"), "posts": ("vanished_at",),
-                 "articles": ("text_key",)}
+SCHEMA1_LACKS = {
+    "threads": ("last_page", "last_page_url"),
+    "posts": ("vanished_at",),
+    "articles": ("text_key",),
+}
 SCHEMA1_LACKS_TABLES = ("post_revisions", "pages", "_sqlite_migrations")
 
 
@@ -193,8 +228,9 @@ def test_an_older_database_is_migrated_in_place_and_browsable(demo_db, tmp_path)
 
 
 def forumcrawl(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "forumcrawl.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "forumcrawl.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_stats_prints_each_site_and_its_last_run(forum_db):
@@ -216,8 +252,20 @@ def test_export_writes_json_lines_and_csv(forum_db, tmp_path):
     lines = [json.loads(x) for x in result.stdout.splitlines()]
     assert len(lines) == db["posts"].count and {"author", "thread", "board", "body_text"} <= set(lines[0])
     out = tmp_path / "quotes.csv"
-    result = forumcrawl("export", "--db", str(forum_db), "--table", "quote_edges", "--format", "csv",
-                        "--site", "127.0.0.1", "--out", str(out), cwd=tmp_path)
+    result = forumcrawl(
+        "export",
+        "--db",
+        str(forum_db),
+        "--table",
+        "quote_edges",
+        "--format",
+        "csv",
+        "--site",
+        "127.0.0.1",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     table = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert len(table) == db["quotes"].count and table[0].keys() >= {"quoting", "quoted", "text"}
@@ -233,7 +281,10 @@ def test_feed_exports_write_the_extract_records(tmp_path):
     assert kinds == {"post": 29, "article": 3, "site": 1, "board": 3}
     seed = next(r for r in records if r["type"] == "post" and r["post_id"] == "1001")
     assert (seed["author"], seed["author_title"], seed["posted_at"]) == (
-        "GeoStrat", "Senior Member", "2015-05-30T15:12:00+00:00")
+        "GeoStrat",
+        "Senior Member",
+        "2015-05-30T15:12:00+00:00",
+    )
     result = run_crawl(tmp_path, f"{DEMO_HOST}/forums/", DEMO, "-O", "posts.csv", "-a", "full=1")
     assert result.returncode == 0, result.stderr[-2000:]
     table = list(csv.DictReader((tmp_path / "posts.csv").open(encoding="utf-8")))
@@ -244,8 +295,11 @@ def test_feed_exports_write_the_extract_records(tmp_path):
 def served(forum_db):
     """``forumcrawl serve`` on 127.0.0.1, as a user starts it."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "forumcrawl.cli", "serve", "--db", str(forum_db),
-                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "forumcrawl.cli", "serve", "--db", str(forum_db), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -279,10 +333,24 @@ def test_posts_and_a_search_render_in_headless_chromium(served, forum_db):
     def dom(path: str) -> Selector:
         with tempfile.TemporaryDirectory() as profile:
             result = subprocess.run(
-                [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", f"--user-data-dir={profile}", "--dump-dom", f"{served}{path}"],
-                capture_output=True, text=True, timeout=120)
+                [
+                    CHROMIUM,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    f"--user-data-dir={profile}",
+                    "--dump-dom",
+                    f"{served}{path}",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
         assert result.returncode == 0, result.stderr[-2000:]
         return Selector(text=result.stdout)
 
@@ -295,7 +363,9 @@ def test_posts_and_a_search_render_in_headless_chromium(served, forum_db):
 
     search = dom("/forumcrawl/posts_view?_search=Habbaniyah")
     assert search.css("td.col-author::text").getall() == ["Analyst_77", "Kestrel"]
-    shown = {f.attrib["data-column"]: [re.sub(r"\s+", " ", t).strip() for t in f.css("li a::text").getall()]
-             for f in search.css("div.facet-info")}
+    shown = {
+        f.attrib["data-column"]: [re.sub(r"\s+", " ", t).strip() for t in f.css("li a::text").getall()]
+        for f in search.css("div.facet-info")
+    }
     assert set(shown) == {"site", "board", "author", "author_title"}
     assert shown["author"] == ["Analyst_77", "Kestrel"]

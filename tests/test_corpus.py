@@ -8,11 +8,11 @@ from collections import defaultdict
 import pytest
 from gold import FIXTURES, fixture_pages, score_page, squash
 
-from forumcrawl.storage.records import records_for
-from forumcrawl.reading.service import read_page
 from forumcrawl.evaluation.gold import summarise
 from forumcrawl.reading.context import PageContext, SiteSettings
+from forumcrawl.reading.service import read_page
 from forumcrawl.reading.validate import CHROME_MARKERS
+from forumcrawl.storage.records import records_for
 
 PAGES = fixture_pages(FIXTURES)
 
@@ -87,7 +87,10 @@ def test_generic_fallback_recall_across_the_corpus():
 
 # ---------------------------------------------------------------- corpus README traps
 def test_bitcointalk_decoy_cells_are_not_posts():
-    for name, real in (("bitcointalk-smf1-topic-14.html", 2), ("bitcointalk-smf1-vericoin-ann-p12400.html", 8)):
+    for name, real in (
+        ("bitcointalk-smf1-topic-14.html", 2),
+        ("bitcointalk-smf1-vericoin-ann-p12400.html", 8),
+    ):
         posts = posts_of(name)
         assert len(posts) == real
         assert not any(p["body_text"].strip().isdigit() for p in posts)
@@ -108,18 +111,21 @@ def test_discourse_next_page_link_inside_crawler_post():
     assert [p["post_id"] for p in posts[:2]] == ["499760/1", "499760/2"]
 
 
-@pytest.mark.parametrize(("name", "title"), [
-    # the site banner is an <h1> that comes before the navbar's title
-    ("animesuki-hibike-euphonium-p152.html", "(L+CR) Hibike! Euphonium [anime]"),
-    # "Thread: <span class=threadtitle>…</span>" inside the h1: the title without its label
-    ("militarytimes-bob-dorr-dies.html", "Legendary military columnist, author Bob Dorr dies at 76"),
-    ("drwindows-zufall-entdeckte-problemloesungen.html", "Durch Zufall entdeckte Problemlösungen"),
-    # SMF headers say "Topic: SUBJECT (Read N times)"; <title> is the subject
-    ("bitcointalk-smf1-topic-14.html", "Break on the supply's increase"),
-    ("bpdfamily-topic-343886.html", "Unable to cope with the silent treatment/waiting game"),
-    # the generic reader takes the first h1, not every h1 run together
-    ("hfr-galaxy-s6-topic-unique.html", "[Topic Unique] Samsung Galaxy S6"),
-])
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        # the site banner is an <h1> that comes before the navbar's title
+        ("animesuki-hibike-euphonium-p152.html", "(L+CR) Hibike! Euphonium [anime]"),
+        # "Thread: <span class=threadtitle>…</span>" inside the h1: the title without its label
+        ("militarytimes-bob-dorr-dies.html", "Legendary military columnist, author Bob Dorr dies at 76"),
+        ("drwindows-zufall-entdeckte-problemloesungen.html", "Durch Zufall entdeckte Problemlösungen"),
+        # SMF headers say "Topic: SUBJECT (Read N times)"; <title> is the subject
+        ("bitcointalk-smf1-topic-14.html", "Break on the supply's increase"),
+        ("bpdfamily-topic-343886.html", "Unable to cope with the silent treatment/waiting game"),
+        # the generic reader takes the first h1, not every h1 run together
+        ("hfr-galaxy-s6-topic-unique.html", "[Topic Unique] Samsung Galaxy S6"),
+    ],
+)
 def test_thread_title_is_the_preferred_alternative_not_the_first_in_document_order(name, title):
     assert records_of(page_named(name))[0]["title"] == title
 
@@ -132,7 +138,9 @@ def test_discourse_topic_quote_keeps_the_quoted_topics_title():
     assert first["body_text"] == ""
     (quote,) = first["quotes"]
     assert quote["author"] is None and quote["post_id"] == "526562/1"
-    assert quote["text"].startswith("Layering Disabled in this Region -- May 14 WoW Classic General Discussion\n")
+    assert quote["text"].startswith(
+        "Layering Disabled in this Region -- May 14 WoW Classic General Discussion\n"
+    )
     assert "At this time, we’re contracting" in quote["text"]
 
 
@@ -160,7 +168,9 @@ def test_repeated_post_ids_are_deduplicated():
     start = html.index(b'<li class="postbit postbitim postcontainer old" id="post_1518962">')
     end = html.index(b"</li>\n<li", start) + len(b"</li>\n")
     doubled = html[:end] + html[start:end] + html[end:]
-    posts = [r for r in records_for(doubled, page.url, PageContext(settings=SiteSettings())) if r["type"] == "post"]
+    posts = [
+        r for r in records_for(doubled, page.url, PageContext(settings=SiteSettings())) if r["type"] == "post"
+    ]
     assert len(posts) == 15 and len({p["post_id"] for p in posts}) == 15
 
 
@@ -177,8 +187,19 @@ def test_quote_attribution_across_engines():
             for quote in post["quotes"]:
                 if quote["author"]:
                     seen[page.engine].add(page.path.name)
-    for engine in ("phpbb3", "smf", "invision", "discourse", "vanilla", "vbulletin3", "vbulletin4",
-                   "vbulletin5", "nodebb", "xenforo1", "xenforo2"):
+    for engine in (
+        "phpbb3",
+        "smf",
+        "invision",
+        "discourse",
+        "vanilla",
+        "vbulletin3",
+        "vbulletin4",
+        "vbulletin5",
+        "nodebb",
+        "xenforo1",
+        "xenforo2",
+    ):
         assert seen[engine], f"no attributed quote found for {engine}"
 
 
@@ -189,7 +210,11 @@ def test_user_cards():
     assert phpbb["author_joined"] == "2010-05-26T05:55:00+00:00"
     assert "sid=" not in phpbb["author_url"]
     vb4 = posts_of("msworld-sort-of-new-here.html")[1]
-    assert (vb4["author_title"], vb4["author_joined"], vb4["author_messages"]) == ("Administrator", "2009-08", 4140)
+    assert (vb4["author_title"], vb4["author_joined"], vb4["author_messages"]) == (
+        "Administrator",
+        "2009-08",
+        4140,
+    )
     flux = posts_of("fluxbb-archlinux-thunderbolt-dock.html")[1]
     assert (flux["author"], flux["author_title"], flux["author_joined"]) == ("nickl", "Member", "2019-09-25")
     ips = posts_of("neowin-hello-everyone.html")

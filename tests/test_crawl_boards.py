@@ -20,14 +20,15 @@ REPLAY = {
     "https://flarum.example/all": "flarum/all.html",
     "https://flarum.example/d/58-pi-weather-station-stops-logging": "flarum/d-58-pi-weather-station-stops-logging.html",
     "https://discourse.example/latest.json": "discourse/json/latest.json",
-    "https://discourse.example/t/solar-charge-controller-logs/7311.json":
-        "discourse/json/t-solar-charge-controller-logs-7311.json",
-    "https://discourse.example/t/7311/posts.json?post_ids%5B%5D=9107&post_ids%5B%5D=9110":
-        "discourse/json/t-7311-posts.json",
+    "https://discourse.example/t/solar-charge-controller-logs/7311.json": "discourse/json/t-solar-charge-controller-logs-7311.json",
+    "https://discourse.example/t/7311/posts.json?post_ids%5B%5D=9107&post_ids%5B%5D=9110": "discourse/json/t-7311-posts.json",
 }
-SEEDS = ["https://forum.openoffice.org/en/forum/viewforum.php?f=5",
-         "https://mybb.example/forumdisplay.php?fid=7", "https://flarum.example/all",
-         "https://discourse.example/latest.json"]
+SEEDS = [
+    "https://forum.openoffice.org/en/forum/viewforum.php?f=5",
+    "https://mybb.example/forumdisplay.php?fid=7",
+    "https://flarum.example/all",
+    "https://discourse.example/latest.json",
+]
 
 
 def crawl_replayed(tmp_path, pages: dict[str, str], seeds: list[str]) -> sqlite_utils.Database:
@@ -35,10 +36,12 @@ def crawl_replayed(tmp_path, pages: dict[str, str], seeds: list[str]) -> sqlite_
     replay = tmp_path / "replay"
     replay.mkdir()
     (replay / "urls.tsv").write_text(
-        "".join(f"{url}\t{FIXTURES / rel}\n" for url, rel in pages.items()), encoding="utf-8")
+        "".join(f"{url}\t{FIXTURES / rel}\n" for url, rel in pages.items()), encoding="utf-8"
+    )
     (tmp_path / "seeds.txt").write_text("\n".join(seeds) + "\n", encoding="utf-8")
-    result = run_crawl(tmp_path, None, replay, "-a", f"urls_file={tmp_path / 'seeds.txt'}",
-                       "-s", "DOWNLOAD_DELAY=0")
+    result = run_crawl(
+        tmp_path, None, replay, "-a", f"urls_file={tmp_path / 'seeds.txt'}", "-s", "DOWNLOAD_DELAY=0"
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return sqlite_utils.Database(tmp_path / "forumcrawl.db")
 
@@ -46,9 +49,15 @@ def crawl_replayed(tmp_path, pages: dict[str, str], seeds: list[str]) -> sqlite_
 def test_boards_of_phpbb_mybb_flarum_and_discourse_json_land_in_sqlite(tmp_path):
     db = crawl_replayed(tmp_path, REPLAY, SEEDS)
 
-    assert {r["engine"] for r in db.query("select engine from sites")} == {"phpbb3", "mybb", "flarum", "discourse"}
-    per_site = {r["site_id"]: r["n"] for r in db.query(
-        "select site_id, count(*) as n from posts group by site_id")}
+    assert {r["engine"] for r in db.query("select engine from sites")} == {
+        "phpbb3",
+        "mybb",
+        "flarum",
+        "discourse",
+    }
+    per_site = {
+        r["site_id"]: r["n"] for r in db.query("select site_id, count(*) as n from posts group by site_id")
+    }
     assert sorted(per_site.values()) == [3, 4, 4, 30]
 
     threads = {r["url"]: r for r in db.query("select * from threads")}
@@ -62,9 +71,12 @@ def test_boards_of_phpbb_mybb_flarum_and_discourse_json_land_in_sqlite(tmp_path)
     # posts.json carries no title: the topic's title must survive its follow-up chunk
     assert topic["title"] == "Solar charge controller logs and DST" and topic["reply_count"] == 3
 
-    discourse_posts = list(db.query(
-        "select native_id, position, posted_at, edited_at from posts where thread_id = ? order by position",
-        [topic["id"]]))
+    discourse_posts = list(
+        db.query(
+            "select native_id, position, posted_at, edited_at from posts where thread_id = ? order by position",
+            [topic["id"]],
+        )
+    )
     assert [p["native_id"] for p in discourse_posts] == ["7311/1", "7311/2", "7311/3", "7311/4"]
     assert discourse_posts[1]["edited_at"] and not discourse_posts[0]["edited_at"]
     quotes = list(db.query("select quoted_author, quoted_post_id from quotes order by id"))
@@ -86,12 +98,10 @@ def test_boards_of_phpbb_mybb_flarum_and_discourse_json_land_in_sqlite(tmp_path)
 REPLAY_MORE = {
     "https://smf.example/index.php?board=4.0": "smf21/board-4.html",
     "https://smf.example/index.php?topic=1812.0": "smf21/topic-1812.html",
-    "https://forum.digitalfernsehen.de/forums/digital-fernsehen-die-zeitschrift.53/":
-        "xenforo1/forums-digital-fernsehen-die-zeitschrift.53.html",
+    "https://forum.digitalfernsehen.de/forums/digital-fernsehen-die-zeitschrift.53/": "xenforo1/forums-digital-fernsehen-die-zeitschrift.53.html",
     "https://forum.digitalfernsehen.de/threads/df-hilferuf.416785/": "xenforo1/digitalfernsehen-df-hilferuf.html",
     "http://forums.militarytimes.com/forumdisplay.php/380-Air-Force": "vbulletin4/forumdisplay-380-Air-Force.html",
-    "http://forums.militarytimes.com/showthread.php/9687-Legendary-military-columnist-author-Bob-Dorr-dies-at-76":
-        "vbulletin4/militarytimes-bob-dorr-dies.html",
+    "http://forums.militarytimes.com/showthread.php/9687-Legendary-military-columnist-author-Bob-Dorr-dies-at-76": "vbulletin4/militarytimes-bob-dorr-dies.html",
     "https://www.neowin.net/forum/forum/219-introduce-yourself/": "ipb4/forum-219-introduce-yourself.html",
     "https://www.neowin.net/forum/topic/1393830-hello-everyone/": "ipb4/neowin-hello-everyone.html",
     "https://bbs.archlinux.org/viewforum.php?id=22": "fluxbb/viewforum-id-22.html",
@@ -104,11 +114,22 @@ def test_boards_of_smf21_xenforo1_vbulletin4_invision4_and_fluxbb_land_in_sqlite
     db = crawl_replayed(tmp_path, REPLAY_MORE, SEEDS_MORE)
 
     assert {r["engine"] for r in db.query("select engine from sites")} == {
-        "smf", "xenforo1", "vbulletin4", "invision", "fluxbb"}
-    per_site = {r["site_id"]: r["n"] for r in db.query(
-        "select site_id, count(*) as n from posts group by site_id")}
-    assert per_site == {"smf.example": 4, "forum.digitalfernsehen.de": 10,
-                        "forums.militarytimes.com": 10, "neowin.net": 11, "bbs.archlinux.org": 5}
+        "smf",
+        "xenforo1",
+        "vbulletin4",
+        "invision",
+        "fluxbb",
+    }
+    per_site = {
+        r["site_id"]: r["n"] for r in db.query("select site_id, count(*) as n from posts group by site_id")
+    }
+    assert per_site == {
+        "smf.example": 4,
+        "forum.digitalfernsehen.de": 10,
+        "forums.militarytimes.com": 10,
+        "neowin.net": 11,
+        "bbs.archlinux.org": 5,
+    }
 
     threads = {r["url"]: r for r in db.query("select * from threads")}
     smf = threads["https://smf.example/index.php?topic=1812.0"]
@@ -116,7 +137,9 @@ def test_boards_of_smf21_xenforo1_vbulletin4_invision4_and_fluxbb_land_in_sqlite
     xf1 = threads["https://forum.digitalfernsehen.de/threads/df-hilferuf.416785/"]
     # the last-post time is an epoch (data-time), not the "Mittwoch um 18:02 Uhr" text
     assert xf1["reply_count"] == 47 and xf1["last_post_at"].startswith("2020-04-29T18:02")
-    vb4 = threads["http://forums.militarytimes.com/showthread.php/9687-Legendary-military-columnist-author-Bob-Dorr-dies-at-76"]
+    vb4 = threads[
+        "http://forums.militarytimes.com/showthread.php/9687-Legendary-military-columnist-author-Bob-Dorr-dies-at-76"
+    ]
     assert vb4["reply_count"] == 14 and vb4["last_post_at"].startswith("2015-03-14")
     ips = threads["https://www.neowin.net/forum/topic/1393830-hello-everyone/"]
     assert ips["reply_count"] == 10 and ips["last_post_at"].startswith("2020-04-04T16:21")
@@ -130,8 +153,9 @@ def test_boards_of_smf21_xenforo1_vbulletin4_invision4_and_fluxbb_land_in_sqlite
     assert boards["https://bbs.archlinux.org/viewforum.php?id=22"] == "Kernel & Hardware"
     assert boards["https://smf.example/index.php?board=4.0"] == "Antennas & Feedlines"
     assert boards["http://forums.militarytimes.com/forumdisplay.php/380-Air-Force"] == "Air Force"
-    quotes = list(db.query("select quoted_author, quoted_post_id from quotes"
-                           " where post_id like 'smf.example:%'"))
+    quotes = list(
+        db.query("select quoted_author, quoted_post_id from quotes where post_id like 'smf.example:%'")
+    )
     assert {"quoted_author": "Halvard", "quoted_post_id": "9301"} in quotes
     assert db.execute("pragma foreign_key_check").fetchall() == []
 
@@ -141,13 +165,10 @@ def test_boards_of_smf21_xenforo1_vbulletin4_invision4_and_fluxbb_land_in_sqlite
 REPLAY_THIRD = {
     "https://forums.animesuki.com/forumdisplay.php?f=34": "vbulletin3/forumdisplay-f-34.html",
     "https://forums.animesuki.com/showthread.php?t=128882": "vbulletin3/animesuki-hibike-euphonium-p152.html",
-    "https://fandompost.vbulletin.net/forum/anime-manga-discussions/general-anime-discussions":
-        "vbulletin5/forum-general-anime-discussions.html",
-    "https://fandompost.vbulletin.net/forum/anime-manga-discussions/general-anime-discussions/727744-isekai-quartet-discussion-thread":
-        "vbulletin5/fandompost-isekai-quartet.html",
+    "https://fandompost.vbulletin.net/forum/anime-manga-discussions/general-anime-discussions": "vbulletin5/forum-general-anime-discussions.html",
+    "https://fandompost.vbulletin.net/forum/anime-manga-discussions/general-anime-discussions/727744-isekai-quartet-discussion-thread": "vbulletin5/fandompost-isekai-quartet.html",
     "https://forums.moneysavingexpert.com/categories/loans": "vanilla/categories-loans.html",
-    "https://forums.moneysavingexpert.com/discussion/5567669/unsure-whether-to-consolidate-please-advise":
-        "vanilla/vanilla-moneysavingexpert-consolidate.html",
+    "https://forums.moneysavingexpert.com/discussion/5567669/unsure-whether-to-consolidate-please-advise": "vanilla/vanilla-moneysavingexpert-consolidate.html",
     "https://community.nodebb.org/category/2/general-discussion": "nodebb/category-2-general-discussion.html",
     "https://community.nodebb.org/topic/13803/new-desing-for-nodebb-chat": "nodebb/nodebb-new-design-chat.html",
     "https://ips5.example/forum/9-antennas/": "ipb5/forum-9-antennas.html",
@@ -162,12 +183,25 @@ REPLAY_THIRD = {
 def test_boards_of_vbulletin3_vbulletin5_vanilla_nodebb_invision5_smf1_and_smf20_land_in_sqlite(tmp_path):
     db = crawl_replayed(tmp_path, REPLAY_THIRD, list(REPLAY_THIRD)[::2])
     assert {r["engine"] for r in db.query("select engine from sites")} == {
-        "vbulletin3", "vbulletin5", "vanilla", "nodebb", "invision", "smf"}
-    per_site = {r["site_id"]: r["n"] for r in db.query(
-        "select site_id, count(*) as n from posts group by site_id")}
-    assert per_site == {"forums.animesuki.com": 20, "fandompost.vbulletin.net": 15,
-                        "forums.moneysavingexpert.com": 11, "community.nodebb.org": 13, "ips5.example": 3,
-                        "bitcointalk.org": 2, "bpdfamily.com": 30}
+        "vbulletin3",
+        "vbulletin5",
+        "vanilla",
+        "nodebb",
+        "invision",
+        "smf",
+    }
+    per_site = {
+        r["site_id"]: r["n"] for r in db.query("select site_id, count(*) as n from posts group by site_id")
+    }
+    assert per_site == {
+        "forums.animesuki.com": 20,
+        "fandompost.vbulletin.net": 15,
+        "forums.moneysavingexpert.com": 11,
+        "community.nodebb.org": 13,
+        "ips5.example": 3,
+        "bitcointalk.org": 2,
+        "bpdfamily.com": 30,
+    }
 
     threads = {r["url"]: r for r in db.query("select * from threads")}
     vb3 = threads["https://forums.animesuki.com/showthread.php?t=128882"]
@@ -179,13 +213,17 @@ def test_boards_of_vbulletin3_vbulletin5_vanilla_nodebb_invision5_smf1_and_smf20
 
     boards = {r["url"]: r["title"] for r in db.query("select url, title from boards")}
     assert boards["https://forums.animesuki.com/forumdisplay.php?f=34"] == "Older Series"
-    assert boards["https://fandompost.vbulletin.net/forum/anime-manga-discussions/general-anime-discussions"] == \
-        "General Anime Discussions"
+    assert (
+        boards["https://fandompost.vbulletin.net/forum/anime-manga-discussions/general-anime-discussions"]
+        == "General Anime Discussions"
+    )
     # sub-forums are boards; the pager's "Last »" (a forumdisplay link around <strong>) is not
     assert "Older Series Archive" in boards.values() and "Seasonal Simulcasts" in boards.values()
     assert not any("page=" in url for url in boards)
 
-    vanilla = threads["https://forums.moneysavingexpert.com/discussion/5567669/unsure-whether-to-consolidate-please-advise"]
+    vanilla = threads[
+        "https://forums.moneysavingexpert.com/discussion/5567669/unsure-whether-to-consolidate-please-advise"
+    ]
     assert vanilla["reply_count"] == 23 and vanilla["last_post_at"] == "2016-12-09T18:40:12+00:00"
     # persona shows posts (13), not replies; the last post is the teaser's ISO time
     nodebb = threads["https://community.nodebb.org/topic/13803/new-desing-for-nodebb-chat"]

@@ -9,8 +9,15 @@ import pytest
 import sqlite_utils
 from conftest import DEMO, DEMO_HOST, SEED_THREAD, run_crawl
 
-CHROME = ("Latest Replies", "New threads", "Click to expand", "Share this page", "Log in",
-          "Terms and rules", "Reply, quoting")
+CHROME = (
+    "Latest Replies",
+    "New threads",
+    "Click to expand",
+    "Share this page",
+    "Log in",
+    "Terms and rules",
+    "Reply, quoting",
+)
 
 
 def test_seed_thread_article_and_author(demo_db):
@@ -38,14 +45,22 @@ def test_whole_demo_lands_with_keys_quotes_and_search(demo_db):
     site = db["sites"].get("defence-forum.example")
     assert site["engine"] == "xenforo2" and "html#XF" in site["engine_evidence"]
     # Every post of the three-page thread, in order.
-    positions = [r["position"] for r in db.query(
-        "select position from posts where thread_id = 'defence-forum.example:346' order by position")]
+    positions = [
+        r["position"]
+        for r in db.query(
+            "select position from posts where thread_id = 'defence-forum.example:346' order by position"
+        )
+    ]
     assert positions == list(range(1, 11))
     quote = next(db.query("select * from quotes where post_id = 'defence-forum.example:1004' and depth = 2"))
     assert quote["quoted_author"] == "GeoStrat" and quote["quoted_post_id"] == "1001"
-    assert [r["id"] for r in db.query(
-        "select posts.id from posts join posts_fts on posts.rowid = posts_fts.rowid "
-        "where posts_fts match 'bottleneck' order by posts.id")] == ["defence-forum.example:1302"]
+    assert [
+        r["id"]
+        for r in db.query(
+            "select posts.id from posts join posts_fts on posts.rowid = posts_fts.rowid "
+            "where posts_fts match 'bottleneck' order by posts.id"
+        )
+    ] == ["defence-forum.example:1302"]
     outlets = {r["outlet"]: r["in_quote"] for r in db.query("select outlet, in_quote from articles")}
     assert outlets == {"Bloomberg": 0, "defence-review.example": 0, "wire.example": 1}
     fks = {(fk.column, fk.other_table) for fk in db["posts"].foreign_keys}
@@ -58,13 +73,18 @@ def test_whole_demo_lands_with_keys_quotes_and_search(demo_db):
 
 def test_no_chrome_in_any_stored_text(demo_db):
     conn = sqlite3.connect(demo_db)
-    for table, columns in {"posts": ["body_text", "body_html", "signature_text"],
-                           "quotes": ["text"], "articles": ["headline", "body_text"],
-                           "threads": ["title"], "users": ["name", "title"]}.items():
+    for table, columns in {
+        "posts": ["body_text", "body_html", "signature_text"],
+        "quotes": ["text"],
+        "articles": ["headline", "body_text"],
+        "threads": ["title"],
+        "users": ["name", "title"],
+    }.items():
         for column in columns:
             for marker in CHROME:
-                hits = conn.execute(f"select count(*) from {table} where {column} like ?",
-                                    [f"%{marker}%"]).fetchone()[0]
+                hits = conn.execute(
+                    f"select count(*) from {table} where {column} like ?", [f"%{marker}%"]
+                ).fetchone()[0]
                 assert hits == 0, (table, column, marker)
 
 

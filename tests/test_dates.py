@@ -1,18 +1,17 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from conftest import FIXTURES
 
-
+from forumcrawl.items import DateField
+from forumcrawl.reading.context import PageContext, SiteSettings
 from forumcrawl.reading.decode import parse_html
-from forumcrawl.storage.records import records_for
 from forumcrawl.reading.extract import dates
 from forumcrawl.reading.extract.dates import DateContext, normalise_date, parse_text
 from forumcrawl.reading.extract.pagezone import page_timezone, stated_offset
-from forumcrawl.items import DateField
-from forumcrawl.reading.context import PageContext, SiteSettings
+from forumcrawl.storage.records import records_for
 
-FETCHED = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+FETCHED = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 EN = DateContext(("en",), "UTC", "MDY", FETCHED)
 DE = DateContext(("de",), "Europe/Berlin", "DMY", FETCHED)
 
@@ -27,22 +26,26 @@ def test_machine_value_wins_and_is_converted_to_utc():
 def test_machine_readable_dates_never_reach_dateparser(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("dateparser called for a machine-readable date")
+
     monkeypatch.setattr(dates, "_dateparser", refuse)
     normalise_date(DateField(raw="Sep 9, 2017 at 1:19 AM", machine="2017-09-09T01:19:18+0100"), EN)
 
 
-@pytest.mark.parametrize("text,ctx,expected,source", [
-    ("Yesterday at 3:15 PM", EN, "2026-11-23T15:15:00+00:00", "relative"),
-    ("A moment ago", EN, "2026-11-24T12:00:00+00:00", "relative"),
-    ("Today at 09:03:11 PM", EN, "2026-11-24T21:03:11+00:00", "relative"),
-    ("May 15, 2018 at 1:20 PM", EN, "2018-05-15T13:20:00+00:00", "text"),
-    ("Mar 18, 2011", EN, "2011-03-18", "text"),
-    ("29.01.19 um 15:25 Uhr", DE, "2019-01-29T14:25:00+00:00", "text"),
-    ("10. April 2020 um 07:38 Uhr", DE, "2020-04-10T05:38:00+00:00", "text"),
-    ("03.04.07", DE, "2007-04-03", "text"),
-    ("Dez. 2017", DE, "2017-12", "text"),
-    ("Gestern um 08:00 Uhr", DE, "2026-11-23T07:00:00+00:00", "relative"),
-])
+@pytest.mark.parametrize(
+    "text,ctx,expected,source",
+    [
+        ("Yesterday at 3:15 PM", EN, "2026-11-23T15:15:00+00:00", "relative"),
+        ("A moment ago", EN, "2026-11-24T12:00:00+00:00", "relative"),
+        ("Today at 09:03:11 PM", EN, "2026-11-24T21:03:11+00:00", "relative"),
+        ("May 15, 2018 at 1:20 PM", EN, "2018-05-15T13:20:00+00:00", "text"),
+        ("Mar 18, 2011", EN, "2011-03-18", "text"),
+        ("29.01.19 um 15:25 Uhr", DE, "2019-01-29T14:25:00+00:00", "text"),
+        ("10. April 2020 um 07:38 Uhr", DE, "2020-04-10T05:38:00+00:00", "text"),
+        ("03.04.07", DE, "2007-04-03", "text"),
+        ("Dez. 2017", DE, "2017-12", "text"),
+        ("Gestern um 08:00 Uhr", DE, "2026-11-23T07:00:00+00:00", "relative"),
+    ],
+)
 def test_text_dates(text, ctx, expected, source):
     assert parse_text(text, ctx) == (expected, source)
 
@@ -55,20 +58,23 @@ def test_unreadable_text_stays_unset():
 UTC_EN = DateContext(("en",), "UTC", None, FETCHED)
 
 
-@pytest.mark.parametrize("text,ctx,expected", [
-    # vBulletin, US order (settings or inferred), and its "Today" form.
-    ("09-04-2005, 02:54 PM", DateContext(("en",), "UTC", "MDY", FETCHED), "2005-09-04T14:54:00+00:00"),
-    ("Today, 08:12", UTC_EN, "2026-11-24T08:12:00+00:00"),
-    # Dotted day-first (vBulletin/XenForo in German).
-    ("07.09.2018, 12:19", DateContext(("de",), "UTC", "DMY", FETCHED), "2018-09-07T12:19:00+00:00"),
-    # SMF and phpBB.
-    ("June 04, 2024, 11:23:55 AM", UTC_EN, "2024-06-04T11:23:55+00:00"),
-    ("Sat Mar 14, 2020 3:02 pm", UTC_EN, "2020-03-14T15:02:00+00:00"),
-    # German, French and Italian month names.
-    ("14. März 2020, 15:02", DateContext(("de",), "UTC", "DMY", FETCHED), "2020-03-14T15:02:00+00:00"),
-    ("26 févr. 2019 à 10:15", DateContext(("fr",), "UTC", "DMY", FETCHED), "2019-02-26T10:15:00+00:00"),
-    ("14 marzo 2020, 15:02", DateContext(("it",), "UTC", "DMY", FETCHED), "2020-03-14T15:02:00+00:00"),
-])
+@pytest.mark.parametrize(
+    "text,ctx,expected",
+    [
+        # vBulletin, US order (settings or inferred), and its "Today" form.
+        ("09-04-2005, 02:54 PM", DateContext(("en",), "UTC", "MDY", FETCHED), "2005-09-04T14:54:00+00:00"),
+        ("Today, 08:12", UTC_EN, "2026-11-24T08:12:00+00:00"),
+        # Dotted day-first (vBulletin/XenForo in German).
+        ("07.09.2018, 12:19", DateContext(("de",), "UTC", "DMY", FETCHED), "2018-09-07T12:19:00+00:00"),
+        # SMF and phpBB.
+        ("June 04, 2024, 11:23:55 AM", UTC_EN, "2024-06-04T11:23:55+00:00"),
+        ("Sat Mar 14, 2020 3:02 pm", UTC_EN, "2020-03-14T15:02:00+00:00"),
+        # German, French and Italian month names.
+        ("14. März 2020, 15:02", DateContext(("de",), "UTC", "DMY", FETCHED), "2020-03-14T15:02:00+00:00"),
+        ("26 févr. 2019 à 10:15", DateContext(("fr",), "UTC", "DMY", FETCHED), "2019-02-26T10:15:00+00:00"),
+        ("14 marzo 2020, 15:02", DateContext(("it",), "UTC", "DMY", FETCHED), "2020-03-14T15:02:00+00:00"),
+    ],
+)
 def test_engine_date_formats(text, ctx, expected):
     assert parse_text(text, ctx)[0] == expected
 
@@ -82,9 +88,9 @@ def test_ambiguous_order_is_the_sites_not_the_posts():
     assert parse_text("04-06-2019, 06:55 AM", dmy)[0] == "2019-06-04T06:55:00+00:00"
 
 
-
 def test_day_month_order_inferred_from_the_pages_unambiguous_dates():
     from forumcrawl.reading.context import SiteSettings, infer_date_order
+
     assert infer_date_order(["04-06-2019, 06:55 AM", "04-13-2019, 09:29 PM"]) == "MDY"
     assert infer_date_order(["04.06.2019", "25.06.2019"]) == "DMY"
     assert infer_date_order(["04-06-2019"]) is None
@@ -98,18 +104,22 @@ def test_day_month_order_inferred_from_the_pages_unambiguous_dates():
 
 # --- the zone a page states in its footer -------------------------------------------
 
-@pytest.mark.parametrize(("text", "zone"), [
-    ("All times are GMT -5. The time now is 07:35 AM.", "UTC-05:00"),   # vBulletin 3/4
-    ("All times are GMT-5. This page was generated at 12:11 AM.", "UTC-05:00"),  # vBulletin 5
-    ("All times are GMT. The time now is 05:23 AM.", "UTC+00:00"),
-    ("Alle Zeitangaben in WEZ +2. Es ist jetzt 15:48 Uhr.", "UTC+02:00"),
-    ("All times are UTC + 1 hour [ DST ]", "UTC+02:00"),                  # phpBB 3.0: DST adds the hour
-    ("All times are UTC [ DST ]", "UTC+01:00"),
-    ("Alle Zeiten sind UTC+02:00", "UTC+02:00"),                         # phpBB 3.1+
-    ("All times are GMT +5.5. The time now is", "UTC+05:30"),
-    ("All times are GMT +9:30", "UTC+09:30"),
-    ("Posted at 10:00 GMT", None),
-])
+
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        ("All times are GMT -5. The time now is 07:35 AM.", "UTC-05:00"),  # vBulletin 3/4
+        ("All times are GMT-5. This page was generated at 12:11 AM.", "UTC-05:00"),  # vBulletin 5
+        ("All times are GMT. The time now is 05:23 AM.", "UTC+00:00"),
+        ("Alle Zeitangaben in WEZ +2. Es ist jetzt 15:48 Uhr.", "UTC+02:00"),
+        ("All times are UTC + 1 hour [ DST ]", "UTC+02:00"),  # phpBB 3.0: DST adds the hour
+        ("All times are UTC [ DST ]", "UTC+01:00"),
+        ("Alle Zeiten sind UTC+02:00", "UTC+02:00"),  # phpBB 3.1+
+        ("All times are GMT +5.5. The time now is", "UTC+05:30"),
+        ("All times are GMT +9:30", "UTC+09:30"),
+        ("Posted at 10:00 GMT", None),
+    ],
+)
 def test_stated_offset(text, zone):
     assert stated_offset(text) == zone
 
@@ -137,6 +147,7 @@ def test_text_dates_are_read_in_the_zone_the_page_states():
 def _raw_dates() -> set[str]:
     """Every displayed date the fixture pages show (posts and join dates)."""
     from forumcrawl.reading.service import read_page
+
     found = set()
     for page in sorted(FIXTURES.glob("*/*.html")):
         try:
@@ -152,8 +163,15 @@ def _raw_dates() -> set[str]:
 
 @pytest.mark.parametrize("zone_name", ["UTC", "America/New_York", "Europe/Berlin"])
 def test_english_fast_path_agrees_with_dateparser(monkeypatch, zone_name):
-    extra = {"Tue Jan 05, 2016 9:01 am", "March 30th, 2015 at 12:05 PM", "Nov 3, 2019 - 11:00 PM",
-             "Sept 9, 2014", "Mon Mar 13, 2016 2:30 am", "Sun Oct 30, 2016 2:30 am", "5 March 2016, 14:02"}
+    extra = {
+        "Tue Jan 05, 2016 9:01 am",
+        "March 30th, 2015 at 12:05 PM",
+        "Nov 3, 2019 - 11:00 PM",
+        "Sept 9, 2014",
+        "Mon Mar 13, 2016 2:30 am",
+        "Sun Oct 30, 2016 2:30 am",
+        "5 March 2016, 14:02",
+    }
     ctx = DateContext(("en",), zone_name, "MDY", FETCHED)
     fast_path = dates._english_absolute
     taken = {text: fast_path(text, ctx) for text in sorted(_raw_dates() | extra)}

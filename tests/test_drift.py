@@ -38,8 +38,11 @@ def test_a_theme_change_that_hides_user_titles_and_dates_fails_the_run(tmp_path)
         assert again.returncode == 0, again.stderr[-2000:]  # the same layout: no false alarm
         assert last_run(db)["failed"] == 0
 
-        forum.restyle = lambda page: (page.replace("message-userTitle", "message-rank")
-                                      .replace("<time ", "<span ").replace("</time>", "</span>"))
+        forum.restyle = lambda page: (
+            page.replace("message-userTitle", "message-rank")
+            .replace("<time ", "<span ")
+            .replace("</time>", "</span>")
+        )
         drifted = run_live(tmp_path, f"{forum.root}/forums/", "-a", "full=1")
     assert drifted.returncode == 1
     assert "layout drift" in drifted.stderr

@@ -3,6 +3,8 @@ Retry-After, a truncated response, a challenge page, robots.txt's Crawl-delay.""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import sqlite_utils
 from conftest import last_run, last_stats, run_live
 from live_forum import BOARD, Fault, LiveForum
@@ -10,10 +12,12 @@ from live_forum import BOARD, Fault, LiveForum
 from forumcrawl.crawl.middlewares.retry import retry_after_seconds
 
 F35 = 346
-CHALLENGE = (b"<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title></head>"
-             b"<body><div id=\"challenge-running\">Checking if the site connection is secure</div>"
-             b"<script src=\"/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1\"></script>"
-             b"</body></html>")
+CHALLENGE = (
+    b'<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title></head>'
+    b'<body><div id="challenge-running">Checking if the site connection is secure</div>'
+    b'<script src="/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1"></script>'
+    b"</body></html>"
+)
 
 
 def posts(tmp_path) -> int:
@@ -46,8 +50,9 @@ def test_429_with_retry_after_is_waited_for(tmp_path):
 
 
 def test_retry_after_as_seconds_or_http_date():
-    from datetime import datetime, timezone
-    now = datetime(2026, 11, 24, 12, 0, 0, tzinfo=timezone.utc)
+    from datetime import datetime
+
+    now = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
     assert retry_after_seconds(b"120") == 120
     assert retry_after_seconds("Tue, 24 Nov 2026 12:01:30 GMT", now) == 90
     assert retry_after_seconds(b"soon") is None and retry_after_seconds(None) is None
@@ -98,9 +103,11 @@ def test_robots_crawl_delay_is_honoured(tmp_path):
 
 def test_cookies_file_logs_the_crawl_in(tmp_path):
     cookies = tmp_path / "cookies.txt"
-    cookies.write_text("# Netscape HTTP Cookie File\n"
-                       "127.0.0.1\tFALSE\t/\tFALSE\t4102444800\txf_user\t4410%2Cdeadbeef\n"
-                       "forum.elsewhere.example\tFALSE\t/\tFALSE\t4102444800\tother\tno\n")
+    cookies.write_text(
+        "# Netscape HTTP Cookie File\n"
+        "127.0.0.1\tFALSE\t/\tFALSE\t4102444800\txf_user\t4410%2Cdeadbeef\n"
+        "forum.elsewhere.example\tFALSE\t/\tFALSE\t4102444800\tother\tno\n"
+    )
     with LiveForum() as forum:
         result = run_live(tmp_path, f"{forum.root}/forums/", "-s", f"FORUMCRAWL_COOKIES={cookies}")
         assert result.returncode == 0, result.stderr[-2000:]
@@ -110,7 +117,9 @@ def test_cookies_file_logs_the_crawl_in(tmp_path):
 
 def test_unreadable_cookies_file_fails_the_run(tmp_path):
     with LiveForum() as forum:
-        result = run_live(tmp_path, f"{forum.root}/forums/", "-s", f"FORUMCRAWL_COOKIES={tmp_path / 'none.txt'}")
+        result = run_live(
+            tmp_path, f"{forum.root}/forums/", "-s", f"FORUMCRAWL_COOKIES={tmp_path / 'none.txt'}"
+        )
         assert result.returncode == 1 and "cannot read cookies file" in result.stderr
         assert forum.requests() == []
 
@@ -165,7 +174,10 @@ def test_pathologically_deep_html_is_an_error_and_the_page_is_kept(tmp_path):
     with LiveForum() as forum:
         page2 = forum.thread(F35).page_url(2)
         deep = forum.render(page2).replace(
-            '<div class="bbWrapper">', '<div class="bbWrapper">' + "<div>" * 3000 + "deep" + "</div>" * 3000, 1)
+            '<div class="bbWrapper">',
+            '<div class="bbWrapper">' + "<div>" * 3000 + "deep" + "</div>" * 3000,
+            1,
+        )
         forum.faults[page2] = [Fault(body=deep.encode())]
         result = run_live(tmp_path, f"{forum.root}/forums/")
         assert result.returncode == 0, result.stderr[-2000:]
@@ -174,7 +186,9 @@ def test_pathologically_deep_html_is_an_error_and_the_page_is_kept(tmp_path):
         assert last_stats(tmp_path / "forumcrawl.db")["forumcrawl/errors/too_deep"] == 1
         # nothing half-read is stored; the page itself is archived for a later reparse
         assert thread_posts(tmp_path, page2) == 0
-        assert [r["kind"] for r in db.query("select kind from pages where url like ?", [f"%{page2}"])] == ["too_deep"]
+        assert [r["kind"] for r in db.query("select kind from pages where url like ?", [f"%{page2}"])] == [
+            "too_deep"
+        ]
 
         result = run_live(tmp_path, f"{forum.root}/forums/")
         assert result.returncode == 0, result.stderr[-2000:]

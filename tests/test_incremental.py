@@ -57,14 +57,23 @@ def test_second_run_fetches_only_listings_and_new_replies_resume_at_the_last_pag
         third = crawl(tmp_path, forum)
         f35 = forum.thread(F35)
         # the board's first page ends with an unchanged thread: its second page is not read
-        assert sorted(third) == sorted(["/forums/", "/forums/global-defence.12/", f35.page_url(3),
-                                        f35.page_url(4), "/threads/frigate-programme-costs.360/"])
+        assert sorted(third) == sorted(
+            [
+                "/forums/",
+                "/forums/global-defence.12/",
+                f35.page_url(3),
+                f35.page_url(4),
+                "/threads/frigate-programme-costs.360/",
+            ]
+        )
         assert db["posts"].count == 29 + 3 + 2
         row = db["threads"].get("127.0.0.1:346")
         assert (row["reply_count"], row["page_count"], row["last_page"]) == (12, 4, 4)
         assert db.execute("select count(*) from posts where vanished_at is not null").fetchone()[0] == 0
-        print(f"requests: first run {len(first)}, unchanged {len(second)}, after 3 replies and "
-              f"a new thread {len(third)}")
+        print(
+            f"requests: first run {len(first)}, unchanged {len(second)}, after 3 replies and "
+            f"a new thread {len(third)}"
+        )
 
 
 def test_full_run_fetches_everything_again(tmp_path):
@@ -118,8 +127,13 @@ def test_killed_run_resumed_with_jobdir_ends_with_the_same_database(tmp_path):
         reference = snapshot(whole)
 
         jobdir = ["-s", f"JOBDIR={killed / 'job'}", "-s", "FORUMCRAWL_BATCH_SIZE=5"]
-        proc = subprocess.Popen(live_crawl_command(killed, f"{forum.root}/forums/", *jobdir),
-                                cwd=killed, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            live_crawl_command(killed, f"{forum.root}/forums/", *jobdir),
+            cwd=killed,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while stored_posts(killed) < 5 and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -135,21 +149,29 @@ def test_killed_run_resumed_with_jobdir_ends_with_the_same_database(tmp_path):
         resumed = db_of(killed)
         got = snapshot(killed)
         for table in reference:
-            assert got[table] == reference[table], (table, [
-                (a, b) for a, b in zip(got[table], reference[table]) if a != b][:2],
-                len(got[table]), len(reference[table]))
+            assert got[table] == reference[table], (
+                table,
+                [(a, b) for a, b in zip(got[table], reference[table]) if a != b][:2],
+                len(got[table]),
+                len(reference[table]),
+            )
         assert resumed.execute("pragma integrity_check").fetchone()[0] == "ok"
         assert resumed.execute("pragma foreign_key_check").fetchall() == []
         runs = list(resumed.query("select finish_reason, failed from crawl_runs order by id"))
-        assert runs == [{"finish_reason": "killed", "failed": 1},
-                        {"finish_reason": "finished", "failed": 0}]
+        assert runs == [{"finish_reason": "killed", "failed": 1}, {"finish_reason": "finished", "failed": 0}]
 
 
 def test_a_second_run_on_the_same_database_exits_at_once(tmp_path):
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "forumcrawl.settings"}
     with LiveForum(delay=0.2) as forum:
-        first = subprocess.Popen(live_crawl_command(tmp_path, f"{forum.root}/forums/"), cwd=tmp_path,
-                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        first = subprocess.Popen(
+            live_crawl_command(tmp_path, f"{forum.root}/forums/"),
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.monotonic() + 60
         while not forum.requests() and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -168,6 +190,7 @@ def test_a_jobdir_queue_cut_by_a_kill_is_set_aside_not_fatal(tmp_path):
     from types import SimpleNamespace
 
     from forumcrawl.crawl.incremental import ResumableDiskQueue
+
     broken = tmp_path / "p0"
     broken.write_bytes(b"\x00\x00")  # SIGKILL inside the 4-byte size header
     queue = ResumableDiskQueue(SimpleNamespace(spider=None), str(broken))

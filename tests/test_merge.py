@@ -44,7 +44,9 @@ def test_shards_merge_into_the_whole_once_and_for_all(demo_db, tmp_path):
     shutil.copy(holder, further)
     conn = sqlite3.connect(holder)
     with conn:
-        conn.execute("update threads set last_page = 1, last_page_url = 'first' where id = ?", [partial["id"]])
+        conn.execute(
+            "update threads set last_page = 1, last_page_url = 'first' where id = ?", [partial["id"]]
+        )
     conn.close()
     conn = sqlite3.connect(further)
     with conn:
@@ -61,7 +63,9 @@ def test_shards_merge_into_the_whole_once_and_for_all(demo_db, tmp_path):
     conn = sqlite3.connect(out)
     # full-text search covers what the merge brought in
     assert conn.execute("select count(*) from posts_fts").fetchone()[0] == len(whole["posts"])
-    assert conn.execute("select count(*) from posts_fts where posts_fts match 'procurement'").fetchone()[0] > 0
+    assert (
+        conn.execute("select count(*) from posts_fts where posts_fts match 'procurement'").fetchone()[0] > 0
+    )
     assert conn.execute("pragma foreign_key_check").fetchall() == []
 
 

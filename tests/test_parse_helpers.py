@@ -19,8 +19,9 @@ from forumcrawl.reading.query import ClassIndex, ClassQuery, classes, compiled, 
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # every class-query selector of the XenForo 2 reader, and the quote container's classes
-QUERIES = [getattr(XenForo2, name) for name in XenForo2.selectors
-           if isinstance(getattr(XenForo2, name), ClassQuery)] + [classes("bbCodeBlock--quote")]
+QUERIES = [
+    getattr(XenForo2, name) for name in XenForo2.selectors if isinstance(getattr(XenForo2, name), ClassQuery)
+] + [classes("bbCodeBlock--quote")]
 
 
 @pytest.mark.parametrize("page", sorted((FIXTURES / "xenforo2").glob("*.html")), ids=lambda p: p.stem)
@@ -37,7 +38,8 @@ def test_class_index_answers_what_its_xpath_answers_on_real_xenforo_posts(page: 
 def test_class_index_dedups_an_element_with_both_classes_and_keeps_document_order() -> None:
     root = lxml.html.fragment_fromstring(
         '<div class="a"><p class="b">1</p><p class="a b">2</p><span class="a">3</span>'
-        '<div class="outer"><i class="a">4</i></div></div>')
+        '<div class="outer"><i class="a">4</i></div></div>'
+    )
     parts = ClassIndex(root)
     assert [el.text for el in parts.elements("a", "b")] == ["1", "2", "3", "4"]  # not the root itself
     assert [el.text for el in parts.elements("a", tag="span")] == ["3"]
@@ -45,13 +47,16 @@ def test_class_index_dedups_an_element_with_both_classes_and_keeps_document_orde
     assert parts.elements("missing") == []
 
 
-@pytest.mark.parametrize(("html", "expected"), [
-    ("<div><br> <br>hello<br>world<br> <br/> </div>", "hello<br>world"),
-    ("<div> <br>x<b>y</b><br></div>", "x<b>y</b>"),
-    ("<div><br></div>", ""),
-    ("<div>a<br>b</div>", "a<br>b"),
-    ("<div><!--c--><br>t<br></div>", "<!--c--><br>t"),
-    ("<div><b>bold<br></b><br></div>", "<b>bold<br></b>"),
-])
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<div><br> <br>hello<br>world<br> <br/> </div>", "hello<br>world"),
+        ("<div> <br>x<b>y</b><br></div>", "x<b>y</b>"),
+        ("<div><br></div>", ""),
+        ("<div>a<br>b</div>", "a<br>b"),
+        ("<div><!--c--><br>t<br></div>", "<!--c--><br>t"),
+        ("<div><b>bold<br></b><br></div>", "<b>bold<br></b>"),
+    ],
+)
 def test_inner_html_trims_only_edge_line_breaks(html: str, expected: str) -> None:
     assert inner_html(lxml.html.fragment_fromstring(html)) == expected

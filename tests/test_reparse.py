@@ -11,8 +11,13 @@ from conftest import content_rows
 
 
 def reparse(cwd, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "forumcrawl.cli", "reparse", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "forumcrawl.cli", "reparse", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_reparse_into_a_fresh_database_gives_the_crawls_rows(demo_db, tmp_path):
@@ -29,8 +34,10 @@ def test_reparse_in_place_repairs_rows_without_calling_it_an_edit(demo_db, tmp_p
     shutil.copy(demo_db, tmp_path / "forumcrawl.db")
     db = sqlite_utils.Database(tmp_path / "forumcrawl.db")
     # what an older parser might have stored: chrome in a body, a quote lost
-    db.execute("update posts set body_text = body_text || ' Click to expand...', content_hash = 'old'"
-               " where id = 'defence-forum.example:1002'")
+    db.execute(
+        "update posts set body_text = body_text || ' Click to expand...', content_hash = 'old'"
+        " where id = 'defence-forum.example:1002'"
+    )
     db.execute("delete from quotes where post_id = 'defence-forum.example:1002'")
     db.conn.commit()
     result = reparse(tmp_path)
@@ -43,6 +50,7 @@ def test_reparse_reports_pages_it_cannot_read(demo_db, tmp_path):
     shutil.copy(demo_db, tmp_path / "forumcrawl.db")
     db = sqlite_utils.Database(tmp_path / "forumcrawl.db")
     import zlib
+
     broken = zlib.compress(b"<html><body><p>no forum here</p></body></html>")
     db.execute("update pages set body = ? where url like '%/ramadi-falls-analysis.348/'", [broken])
     db.conn.commit()

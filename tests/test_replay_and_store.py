@@ -55,6 +55,7 @@ def test_locked_database_gives_a_clear_error(tmp_path):
             conn = sqlite3.connect(path, timeout=0.1)
             conn.close()
             import forumcrawl.storage.database as store
+
             original = store.sqlite3.connect
             store.sqlite3.connect = lambda p, timeout=15: original(p, timeout=0.1)
             try:
@@ -75,15 +76,23 @@ def test_not_a_database(tmp_path):
 
 def _thread(board_url):
     from forumcrawl.items import SiteItem, ThreadItem
+
     site = SiteItem(site_id="s", base_url="https://s.example", engine="discourse")
-    thread = ThreadItem(site_id="s", thread_id="7", title="t", url="https://s.example/t/t/7",
-                        board_id="12", board_url=board_url)
+    thread = ThreadItem(
+        site_id="s",
+        thread_id="7",
+        title="t",
+        url="https://s.example/t/t/7",
+        board_id="12",
+        board_url=board_url,
+    )
     return site, thread
 
 
 def test_a_board_known_only_by_id_gets_a_stub_and_never_overwrites_a_stored_board(tmp_path):
     from forumcrawl.storage.rows import Batch
     from forumcrawl.storage.writes import write_batch
+
     db = open_db(tmp_path / "f.db")
     batch = Batch()
     for item in _thread(None):  # an API names the category by id only
@@ -105,8 +114,9 @@ def test_a_board_known_only_by_id_gets_a_stub_and_never_overwrites_a_stored_boar
 def test_a_batch_that_cannot_be_stored_fails_the_run(tmp_path):
     from scrapy.utils.test import get_crawler
 
-    from forumcrawl.crawl.pipelines.store import StorePipeline
     from forumcrawl.crawl.extensions.runs import FAILURES
+    from forumcrawl.crawl.pipelines.store import StorePipeline
+
     crawler = get_crawler(settings_dict={"FORUMCRAWL_DB": str(tmp_path / "f.db")})
     pipeline = StorePipeline(crawler)
     pipeline.open_spider()
@@ -128,11 +138,25 @@ def test_the_watermark_moves_forward_or_to_the_last_page_never_back(tmp_path):
         batch = Batch()
         batch.add(SiteItem(site_id="s", base_url="https://s.example/", engine="xenforo2"))
         for n in pages:
-            batch.add(ThreadItem(site_id="s", thread_id="7", title="T", url="https://s.example/t/7/",
-                                 page_count=page_count))
-            batch.add(PageItem(url=f"https://s.example/t/7/page-{n}", site_id="s", status=200,
-                               content_type="text/html", body=b"<html/>", fetched_at="2026-11-25T00:00:00+00:00",
-                               kind="thread", thread_id="7", page_number=n, archive=False))
+            batch.add(
+                ThreadItem(
+                    site_id="s", thread_id="7", title="T", url="https://s.example/t/7/", page_count=page_count
+                )
+            )
+            batch.add(
+                PageItem(
+                    url=f"https://s.example/t/7/page-{n}",
+                    site_id="s",
+                    status=200,
+                    content_type="text/html",
+                    body=b"<html/>",
+                    fetched_at="2026-11-25T00:00:00+00:00",
+                    kind="thread",
+                    thread_id="7",
+                    page_number=n,
+                    archive=False,
+                )
+            )
         write_batch(db, batch)
 
     def watermark():

@@ -31,7 +31,8 @@ from forumcrawl.storage.merge import merge
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(
     REDIS_SERVER is None or importlib.util.find_spec("scrapy_redis") is None,
-    reason="needs redis-server (apt-get install redis-server) and forumcrawl[shared]")
+    reason="needs redis-server (apt-get install redis-server) and forumcrawl[shared]",
+)
 
 
 @pytest.fixture
@@ -39,9 +40,23 @@ def redis_url(tmp_path):
     import redis
 
     port = free_port()
-    proc = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     client = redis.Redis(port=port)
     for _ in range(100):
         try:
@@ -57,10 +72,18 @@ def redis_url(tmp_path):
 def start_worker(workdir: Path, forum: LiveForum, redis_url: str, *extra: str) -> subprocess.Popen:
     workdir.mkdir(exist_ok=True)
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "forumcrawl.settings"}
-    command = live_crawl_command(workdir, f"{forum.root}/forums/", "-s", f"FORUMCRAWL_REDIS_URL={redis_url}",
-                                 "-s", "FORUMCRAWL_REDIS_WORKER_TIMEOUT=3", *extra)
-    return subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    command = live_crawl_command(
+        workdir,
+        f"{forum.root}/forums/",
+        "-s",
+        f"FORUMCRAWL_REDIS_URL={redis_url}",
+        "-s",
+        "FORUMCRAWL_REDIS_WORKER_TIMEOUT=3",
+        *extra,
+    )
+    return subprocess.Popen(
+        command, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
 
 
 def finish(proc: subprocess.Popen) -> str:
@@ -73,16 +96,26 @@ def single_process_rows(tmp_path: Path, forum: LiveForum) -> dict:
     single = tmp_path / "single"
     single.mkdir()
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "forumcrawl.settings"}
-    done = subprocess.run(live_crawl_command(single, f"{forum.root}/forums/"), cwd=single, env=env,
-                          capture_output=True, text=True, timeout=240)
+    done = subprocess.run(
+        live_crawl_command(single, f"{forum.root}/forums/"),
+        cwd=single,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return content_rows(single / "forumcrawl.db")
 
 
 def assert_same_rows(got: dict, want: dict) -> None:
     for table in want:
-        assert got[table] == want[table], (table, len(got[table]), len(want[table]), [
-            (a, b) for a, b in zip(got[table], want[table]) if a != b][:2])
+        assert got[table] == want[table], (
+            table,
+            len(got[table]),
+            len(want[table]),
+            [(a, b) for a, b in zip(got[table], want[table]) if a != b][:2],
+        )
 
 
 def test_two_workers_fetch_each_page_once_and_merge_to_the_single_process_rows(tmp_path, redis_url):
@@ -124,15 +157,22 @@ def test_two_workers_fetch_each_page_once_and_merge_to_the_single_process_rows(t
         # the next run, watermarks read from the merged database: only what is new is fetched
         since = len(forum.log)
         forum.reply(346, "A late reply to the F-35 thread.")
-        second = ("-s", f"FORUMCRAWL_MARKS_DB={merged}", "-s", "FORUMCRAWL_REDIS_CRAWL=second",
-                  "-s", "FORUMCRAWL_REDIS_WORKER_TIMEOUT=30")
+        second = (
+            "-s",
+            f"FORUMCRAWL_MARKS_DB={merged}",
+            "-s",
+            "FORUMCRAWL_REDIS_CRAWL=second",
+            "-s",
+            "FORUMCRAWL_REDIS_WORKER_TIMEOUT=30",
+        )
         again = [start_worker(tmp_path / name, forum, redis_url, *second) for name in ("a2", "b2")]
         for proc in again:
             finish(proc)
         f35 = forum.thread(346)
         # (its last page had 2 posts of 4: the reply is on the same page)
-        assert sorted(forum.requests(since)) == sorted(["/forums/", "/forums/global-defence.12/",
-                                                        f35.page_url(3)])
+        assert sorted(forum.requests(since)) == sorted(
+            ["/forums/", "/forums/global-defence.12/", f35.page_url(3)]
+        )
 
         # a worker of that crawl starting after it finished does not begin it again
         since = len(forum.log)

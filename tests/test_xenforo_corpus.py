@@ -9,13 +9,17 @@ import json
 import pytest
 from gold import FIXTURES, body_f1, load_gold, squash, user_matches
 
-from forumcrawl.storage.records import records_for
 from forumcrawl.reading.context import PageContext, SiteSettings
+from forumcrawl.storage.records import records_for
 
 PAGES = sorted(FIXTURES.glob("xenforo*/*.html"))
 # Posts visible on the pages without gold, counted by hand (and in the corpus manifest).
-EXPECTED_POSTS = {"xenforo-community-dark-theme-option.html": 8, "katzen-forum-pepe.html": 18,
-                  "villagersandheroes-patchnotes.html": 9, "sufficientvelocity-renascence-p54.html": 25}
+EXPECTED_POSTS = {
+    "xenforo-community-dark-theme-option.html": 8,
+    "katzen-forum-pepe.html": 18,
+    "villagersandheroes-patchnotes.html": 9,
+    "sufficientvelocity-renascence-p54.html": 25,
+}
 ORIGINAL_URLS = {
     "xenforo-community-dark-theme-option.html": "https://xenforo.com/community/threads/a-dark-theme-option.8276/",
     "sufficientvelocity-renascence-p54.html": "https://forums.sufficientvelocity.com/threads/renascence-a-homura-quest.10402/page-54",
@@ -38,7 +42,11 @@ def test_against_full_gold(page):
     gold, _thread, posts = extract(page)
     scores = []
     for post, expected in zip(posts, gold["posts"], strict=True):
-        assert user_matches(post, expected["user"], gold["url"]), (post["author"], post["author_url"], expected["user"])
+        assert user_matches(post, expected["user"], gold["url"]), (
+            post["author"],
+            post["author_url"],
+            expected["user"],
+        )
         assert expected["datetime"] in post["posted_raw"], (post["posted_raw"], expected["datetime"])
         score = body_f1(post, expected["post_text"])
         # The only post below 0.95 is one where the gold kept the like bar as text.
@@ -56,8 +64,9 @@ def test_against_partial_gold(page):
     assert posts[0]["author"] == gold["author"]
     assert posts[0]["posted_at"].startswith(gold["date"])
     assert thread["title"] == gold["title"]
-    everything = " ".join(squash(p["body_text"]) + " " + " ".join(squash(q["text"]) for q in p["quotes"])
-                          for p in posts)
+    everything = " ".join(
+        squash(p["body_text"]) + " " + " ".join(squash(q["text"]) for q in p["quotes"]) for p in posts
+    )
     for snippet in gold["with"]:
         assert squash(snippet) in everything
     for snippet in gold["without"]:
@@ -72,11 +81,20 @@ def test_xenforo1_body_blockquote_is_not_a_quote():
 
 
 def test_nested_quotes_have_depth_and_attribution():
-    seed = FIXTURES / "site/defence-forum.example/threads/russia-urges-u-s-to-enlist-syrias-assad-to-fight-islamic-state.345/index.html"
-    records = records_for(seed.read_bytes(), "https://defence-forum.example/threads/x.345/", PageContext(settings=SiteSettings()))
+    seed = (
+        FIXTURES
+        / "site/defence-forum.example/threads/russia-urges-u-s-to-enlist-syrias-assad-to-fight-islamic-state.345/index.html"
+    )
+    records = records_for(
+        seed.read_bytes(),
+        "https://defence-forum.example/threads/x.345/",
+        PageContext(settings=SiteSettings()),
+    )
     nested = next(r for r in records if r.get("post_id") == "1004")
     assert [(q["author"], q["post_id"], q["depth"]) for q in nested["quotes"]] == [
-        ("Kestrel", "1002", 1), ("GeoStrat", "1001", 2)]
+        ("Kestrel", "1002", 1),
+        ("GeoStrat", "1001", 2),
+    ]
     # The outer quote's text does not repeat the quote nested in it.
     assert nested["quotes"][0]["text"] == "The question is whose ground troops."
     assert nested["body_text"].startswith("Exactly.")

@@ -38,8 +38,13 @@ class ReparseResult:
     stats: Counter = field(default_factory=Counter)  # the pages' reading stats, as a crawl counts them
 
 
-def reparse(db_path: str | Path, out_path: str | Path | None = None, site: str | None = None,
-            sites: Sites = Sites(), batch_size: int = defaults.FORUMCRAWL_BATCH_SIZE) -> ReparseResult:
+def reparse(
+    db_path: str | Path,
+    out_path: str | Path | None = None,
+    site: str | None = None,
+    sites: Sites = Sites(),
+    batch_size: int = defaults.FORUMCRAWL_BATCH_SIZE,
+) -> ReparseResult:
     """Replay the archived pages of ``db_path`` (one site, or all) into ``out_path``
     (default: the same database)."""
     source = open_db(db_path)
@@ -52,11 +57,19 @@ def reparse(db_path: str | Path, out_path: str | Path | None = None, site: str |
     try:
         if out_path:
             _copy_archive(source, target, where, params)
-        order = [r[0] for r in source.execute(
-            f"select rowid from pages {where} order by fetched_at, rowid", params).fetchall()]
+        order = [
+            r[0]
+            for r in source.execute(
+                f"select rowid from pages {where} order by fetched_at, rowid", params
+            ).fetchall()
+        ]
         for rowid in order:
-            row = next(source.query("select url, status, content_type, body, first_fetched_at"
-                                    " from pages where rowid = ?", [rowid]))
+            row = next(
+                source.query(
+                    "select url, status, content_type, body, first_fetched_at from pages where rowid = ?",
+                    [rowid],
+                )
+            )
             result.pages += 1
             for item in _items(row, sites, listings, site_engines, result):
                 batch.add(item)
@@ -73,13 +86,23 @@ def reparse(db_path: str | Path, out_path: str | Path | None = None, site: str |
     return result
 
 
-def _items(row: dict, sites: Sites, listings: dict[str, dict[str, ThreadLink]],
-           site_engines: dict[str, str], result: ReparseResult) -> list:
+def _items(
+    row: dict,
+    sites: Sites,
+    listings: dict[str, dict[str, ThreadLink]],
+    site_engines: dict[str, str],
+    result: ReparseResult,
+) -> list:
     """The items one archived page gives, as the crawl that fetched it stored them."""
     url = row["url"]
     site_id = site_id_for(url)
-    context = sites.context(url, datetime.fromisoformat(row["first_fetched_at"]), row["content_type"],
-                            site_engines.get(site_id), listings=listings.setdefault(site_id, {}))
+    context = sites.context(
+        url,
+        datetime.fromisoformat(row["first_fetched_at"]),
+        row["content_type"],
+        site_engines.get(site_id),
+        listings=listings.setdefault(site_id, {}),
+    )
     try:
         page = read_page(page_body(row), url, context)
     except (PageError, UnknownEngine) as exc:
@@ -94,9 +117,19 @@ def _items(row: dict, sites: Sites, listings: dict[str, dict[str, ThreadLink]],
     if page.board is not None:  # the latest listing of each thread, for its pages read after
         listings[site_id].update((link.thread_id, link) for link in page.board.threads if link.thread_id)
     out += page.items
-    out.append(PageItem(url=url, site_id=site_id, status=row["status"], content_type=row["content_type"],
-                        body=b"", fetched_at=row["first_fetched_at"], kind=page.kind, archive=False,
-                        **page.watermark()))
+    out.append(
+        PageItem(
+            url=url,
+            site_id=site_id,
+            status=row["status"],
+            content_type=row["content_type"],
+            body=b"",
+            fetched_at=row["first_fetched_at"],
+            kind=page.kind,
+            archive=False,
+            **page.watermark(),
+        )
+    )
     return out
 
 

@@ -21,7 +21,11 @@ DISPLAY: dict[str, dict] = {
     "boards": {"label_column": "title", "facets": ["site_id"]},
     "threads": {"label_column": "title", "facets": ["site_id", "board_id"], "sort_desc": "last_post_at"},
     "users": {"label_column": "name", "facets": ["site_id", "title"]},
-    "posts": {"label_column": "author_name", "facets": ["site_id", "thread_id", "user_id"], "sort": "posted_at"},
+    "posts": {
+        "label_column": "author_name",
+        "facets": ["site_id", "thread_id", "user_id"],
+        "sort": "posted_at",
+    },
     "post_revisions": {"facets": ["post_id"], "sort_desc": "replaced_at"},
     "quotes": {"facets": ["quoted_author", "depth"]},
     "articles": {"label_column": "headline", "facets": ["outlet", "site_id"], "sort_desc": "published_at"},
@@ -33,19 +37,24 @@ DISPLAY: dict[str, dict] = {
 def table_docs(table: Table) -> dict:
     """A table's Datasette metadata: its description and columns from the schema, and
     how to show it."""
-    return {"description": table.doc, **DISPLAY.get(table.name, {}),
-            "columns": {c.name: c.doc for c in table.columns}}
+    return {
+        "description": table.doc,
+        **DISPLAY.get(table.name, {}),
+        "columns": {c.name: c.doc for c in table.columns},
+    }
 
 
 VIEW_DOCS: dict[str, dict] = {
     "posts_view": {
         "description": "Posts with their forum, board, thread and author. Search searches post bodies.",
-        "facets": ["site", "board", "author", "author_title"], "sort": "posted_at",
+        "facets": ["site", "board", "author", "author_title"],
+        "sort": "posted_at",
         "fts_table": "posts_fts",
     },
     "articles_view": {
         "description": "Reposted articles with the post and thread that carried them.",
-        "facets": ["outlet", "site", "reposted_by"], "sort_desc": "reposted_at",
+        "facets": ["outlet", "site", "reposted_by"],
+        "sort_desc": "reposted_at",
         "fts_table": "articles_fts",
     },
     "quote_edges": {
@@ -55,59 +64,58 @@ VIEW_DOCS: dict[str, dict] = {
 }
 
 # An article's outlet, else the outlet another repost of the same story names.
-_OUTLET = ("coalesce(a.outlet, (select max(b.outlet) from articles b"
-           " where b.text_key = a.text_key))")
+_OUTLET = "coalesce(a.outlet, (select max(b.outlet) from articles b where b.text_key = a.text_key))"
 
 QUERIES: dict[str, dict] = {
     "member_posts": {
         "title": "A member's posts across threads",
         "description": "Every post by a member (by name), oldest first, with thread and board.",
         "sql": "select posted_at, site, board, thread, position, body_text, url from posts_view"
-               " where author = :author order by posted_at",
+        " where author = :author order by posted_at",
     },
     "who_quotes_whom": {
         "title": "Who quotes whom",
         "description": "Pairs of members, by how often the first quoted the second.",
         "sql": "select site, quoting, quoted, count(*) as quotes from quote_edges"
-               " where quoted is not null group by site, quoting, quoted"
-               " order by quotes desc, quoting, quoted",
+        " where quoted is not null group by site, quoting, quoted"
+        " order by quotes desc, quoting, quoted",
     },
     "articles_by_outlet": {
         "title": "Reposted articles by outlet",
         "description": "A repost pasted without its link takes the outlet of another "
-                       "repost of the same story (same text_key).",
+        "repost of the same story (same text_key).",
         "sql": f"select {_OUTLET} as outlet, count(*) as reposts,"
-               " count(distinct coalesce(a.text_key, a.id)) as articles,"
-               " min(a.published_at) as first_published, max(a.published_at) as last_published"
-               " from articles a group by 1 order by reposts desc, outlet",
+        " count(distinct coalesce(a.text_key, a.id)) as articles,"
+        " min(a.published_at) as first_published, max(a.published_at) as last_published"
+        " from articles a group by 1 order by reposts desc, outlet",
     },
     "articles_by_month": {
         "title": "Reposted articles by month",
         "description": "Reposts per month (of the repost), and per outlet.",
         "sql": f"select substr(posts.posted_at, 1, 7) as month, {_OUTLET} as outlet,"
-               " count(*) as reposts from articles a join posts on posts.id = a.post_id"
-               " group by 1, 2 order by month, reposts desc, outlet",
+        " count(*) as reposts from articles a join posts on posts.id = a.post_id"
+        " group by 1, 2 order by month, reposts desc, outlet",
     },
     "same_article_several_threads": {
         "title": "The same article reposted in several threads",
         "description": "Matched by the article's words (text_key), not its URL: reposts with "
-                       "other line breaks, quotes or cut-off points still match.",
+        "other line breaks, quotes or cut-off points still match.",
         "sql": "select min(articles.headline) as headline, count(distinct posts.thread_id) as threads,"
-               " count(*) as reposts, group_concat(distinct threads.title) as thread_titles,"
-               " min(posts.posted_at) as first_reposted, articles.text_key"
-               " from articles join posts on posts.id = articles.post_id"
-               " join threads on threads.id = posts.thread_id where articles.text_key is not null"
-               " group by articles.text_key having count(distinct posts.thread_id) > 1"
-               " order by threads desc, first_reposted",
+        " count(*) as reposts, group_concat(distinct threads.title) as thread_titles,"
+        " min(posts.posted_at) as first_reposted, articles.text_key"
+        " from articles join posts on posts.id = articles.post_id"
+        " join threads on threads.id = posts.thread_id where articles.text_key is not null"
+        " group by articles.text_key having count(distinct posts.thread_id) > 1"
+        " order by threads desc, first_reposted",
     },
     "thread_activity_by_month": {
         "title": "Thread activity per month",
         "sql": "select threads.site_id as site, threads.title as thread,"
-               " substr(posts.posted_at, 1, 7) as month, count(*) as posts,"
-               " count(distinct posts.user_id) as members"
-               " from posts join threads on threads.id = posts.thread_id"
-               " where posts.posted_at is not null and posts.vanished_at is null"
-               " group by threads.id, month order by month, posts desc, thread",
+        " substr(posts.posted_at, 1, 7) as month, count(*) as posts,"
+        " count(distinct posts.user_id) as members"
+        " from posts join threads on threads.id = posts.thread_id"
+        " where posts.posted_at is not null and posts.vanished_at is null"
+        " group by threads.id, month order by month, posts desc, thread",
     },
 }
 
@@ -129,8 +137,9 @@ def metadata(db_name: str) -> dict:
     return {
         "title": TITLE,
         "description": "Forum threads crawled by forumcrawl: posts with their authors, dates "
-                       "in UTC, quotes taken apart and reposted news articles as data.",
-        "source": "forumcrawl", "source_url": SOURCE_URL,
+        "in UTC, quotes taken apart and reposted news articles as data.",
+        "source": "forumcrawl",
+        "source_url": SOURCE_URL,
         "license": "posts belong to their authors, under each forum's terms",
         "databases": {db_name: {"tables": tables, "queries": QUERIES}},
     }

@@ -72,15 +72,15 @@ def load_marks(path: str | Path) -> dict[str, ThreadMark]:
     try:
         if not {"last_page", "last_page_url"} <= set(db["threads"].columns_dict):
             return {}
-        rows = db.execute("select id, reply_count, last_post_at, page_count, last_page,"
-                          " last_page_url from threads").fetchall()
+        rows = db.execute(
+            "select id, reply_count, last_post_at, page_count, last_page, last_page_url from threads"
+        ).fetchall()
     finally:
         db.close()
     return {row[0]: ThreadMark(*row[1:]) for row in rows}
 
 
-def plan_thread(site_id: str, link: ThreadLink, marks: dict[str, ThreadMark],
-                full: bool = False) -> Plan:
+def plan_thread(site_id: str, link: ThreadLink, marks: dict[str, ThreadMark], full: bool = False) -> Plan:
     """What to do with a thread a board listing shows (its ``last_post`` normalised)."""
     if full:
         return Plan(FETCH, link.url)
@@ -93,8 +93,9 @@ def plan_thread(site_id: str, link: ThreadLink, marks: dict[str, ThreadMark],
     return Plan(RESUME, resume_at)
 
 
-def resume_url(site_id: str, thread_id: str | None, page_number: int,
-               marks: dict[str, ThreadMark]) -> str | None:
+def resume_url(
+    site_id: str, thread_id: str | None, page_number: int, marks: dict[str, ThreadMark]
+) -> str | None:
     """For a thread page reached from its start (a seed URL): the later page stored
     last time, where reading should go on, or None to read on page by page."""
     mark = _mark(marks, site_id, thread_id)
@@ -112,9 +113,7 @@ def _unchanged(link: ThreadLink, mark: ThreadMark) -> bool:
         return False  # the listing says nothing that could show a change: look
     if link.reply_count is not None and link.reply_count != mark.reply_count:
         return False
-    if link.last_post.value and link.last_post.value != mark.last_post_at:
-        return False
-    return True
+    return not (link.last_post.value and link.last_post.value != mark.last_post_at)
 
 
 class RunDupeFilter(RFPDupeFilter):
@@ -127,8 +126,9 @@ class RunDupeFilter(RFPDupeFilter):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunDupeFilter:
-        return cls(None, crawler.settings.getbool("DUPEFILTER_DEBUG"),
-                   fingerprinter=crawler.request_fingerprinter)
+        return cls(
+            None, crawler.settings.getbool("DUPEFILTER_DEBUG"), fingerprinter=crawler.request_fingerprinter
+        )
 
     def request_seen(self, request: Request) -> bool:
         # A redirect back to a URL of its own chain (a login or cookie bounce, or a loop)
@@ -156,8 +156,13 @@ class ResumableDiskQueue(PickleLifoDiskQueue):
             aside = broken.with_name(f"{broken.name}.broken")
             shutil.rmtree(aside, ignore_errors=True) if aside.is_dir() else aside.unlink(missing_ok=True)
             broken.rename(aside)
-            logger.warning("JOBDIR queue %s was left broken by an interrupted run (%s); set aside"
-                           " as %s, starting it empty", key, exc, aside)
+            logger.warning(
+                "JOBDIR queue %s was left broken by an interrupted run (%s); set aside"
+                " as %s, starting it empty",
+                key,
+                exc,
+                aside,
+            )
             super().__init__(crawler, key)
 
     def pop(self):

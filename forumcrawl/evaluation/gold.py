@@ -66,7 +66,7 @@ def body_f1(post: dict, gold_text: str) -> float:
     """Token F1 of our quote-free body against the gold text minus what we keep apart."""
     gold = Counter(words(QUOTE_FURNITURE.sub(" ", gold_text)))
     signature = words(post.get("signature") or "")
-    if signature and words(gold_text)[-len(signature):] == signature:
+    if signature and words(gold_text)[-len(signature) :] == signature:
         gold -= Counter(signature)
     for quote in post["quotes"]:
         gold -= Counter(words(quote["text"]))
@@ -150,8 +150,7 @@ def align(posts: list[dict], gold_posts: list[dict], page_url: str = "") -> list
 
 def score_page(page: FixturePage, engine: str | None = None) -> PageScore:
     """Extract one saved page (optionally with a forced engine) and score it."""
-    score = PageScore(page=page.path.name, engine=engine or page.engine,
-                      expected=page.expected_posts)
+    score = PageScore(page=page.path.name, engine=engine or page.engine, expected=page.expected_posts)
     try:
         records = records_for(page.path.read_bytes(), page.url, PageContext(engine=engine))
     except Exception as exc:  # a scored failure, not a crash of the evaluation
@@ -180,8 +179,9 @@ def score_page(page: FixturePage, engine: str | None = None) -> PageScore:
         score.matched = min(score.found, score.expected)
         if gold.get("with"):
             score.gold_kind = "partial"
-            everything = " ".join(squash(p["body_text"]) + " " +
-                                  " ".join(squash(q["text"]) for q in p["quotes"]) for p in posts)
+            everything = " ".join(
+                squash(p["body_text"]) + " " + " ".join(squash(q["text"]) for q in p["quotes"]) for p in posts
+            )
             bodies = json.dumps([p["body_text"] for p in posts], ensure_ascii=False)
             score.chrome_leaks += [f"missing: {s[:40]}" for s in gold["with"] if squash(s) not in everything]
             score.chrome_leaks += [f"leaked: {s[:40]}" for s in gold["without"] if s in bodies]
@@ -192,8 +192,9 @@ def score_page(page: FixturePage, engine: str | None = None) -> PageScore:
                 score.authors_ok = int(posts[0]["author"] == gold["author"])
             if posts and gold.get("date"):
                 score.dates_scored = 1
-                score.dates_ok = int(bool(posts[0]["posted_at"]) and
-                                     posts[0]["posted_at"].startswith(gold["date"]))
+                score.dates_ok = int(
+                    bool(posts[0]["posted_at"]) and posts[0]["posted_at"].startswith(gold["date"])
+                )
     return score
 
 
@@ -210,26 +211,36 @@ def summarise(scores: list[PageScore], key) -> list[dict]:
         authors_scored = sum(s.authors_scored for s in group)
         dates_scored = sum(s.dates_scored for s in group)
         f1s = [f for s in group for f in s.body_f1]
-        rows.append({
-            "group": name, "pages": len(group), "posts": found, "expected": expected,
-            "precision": matched / found if found else 0.0,
-            "recall": matched / expected if expected else 0.0,
-            "author": sum(s.authors_ok for s in group) / authors_scored if authors_scored else None,
-            "date": sum(s.dates_ok for s in group) / dates_scored if dates_scored else None,
-            "body_f1": sum(f1s) / len(f1s) if f1s else None,
-            "leaks": sum(len(s.chrome_leaks) for s in group),
-            "errors": sum(1 for s in group if s.error),
-        })
+        rows.append(
+            {
+                "group": name,
+                "pages": len(group),
+                "posts": found,
+                "expected": expected,
+                "precision": matched / found if found else 0.0,
+                "recall": matched / expected if expected else 0.0,
+                "author": sum(s.authors_ok for s in group) / authors_scored if authors_scored else None,
+                "date": sum(s.dates_ok for s in group) / dates_scored if dates_scored else None,
+                "body_f1": sum(f1s) / len(f1s) if f1s else None,
+                "leaks": sum(len(s.chrome_leaks) for s in group),
+                "errors": sum(1 for s in group if s.error),
+            }
+        )
     return rows
 
 
 def format_table(rows: list[dict]) -> str:
     def pct(v):
         return "   -  " if v is None else f"{v:6.3f}"
-    lines = [f"{'engine':<12} {'pages':>5} {'posts':>6} {'gold':>6} {'prec':>6} {'recall':>6} "
-             f"{'author':>6} {'date':>6} {'bodyF1':>6} {'leaks':>5} {'errors':>6}"]
+
+    lines = [
+        f"{'engine':<12} {'pages':>5} {'posts':>6} {'gold':>6} {'prec':>6} {'recall':>6} "
+        f"{'author':>6} {'date':>6} {'bodyF1':>6} {'leaks':>5} {'errors':>6}"
+    ]
     for r in rows:
-        lines.append(f"{r['group']:<12} {r['pages']:>5} {r['posts']:>6} {r['expected']:>6} "
-                     f"{pct(r['precision'])} {pct(r['recall'])} {pct(r['author'])} "
-                     f"{pct(r['date'])} {pct(r['body_f1'])} {r['leaks']:>5} {r['errors']:>6}")
+        lines.append(
+            f"{r['group']:<12} {r['pages']:>5} {r['posts']:>6} {r['expected']:>6} "
+            f"{pct(r['precision'])} {pct(r['recall'])} {pct(r['author'])} "
+            f"{pct(r['date'])} {pct(r['body_f1'])} {r['leaks']:>5} {r['errors']:>6}"
+        )
     return "\n".join(lines)

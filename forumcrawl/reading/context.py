@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from forumcrawl.reading.engines.base import ThreadLink
@@ -69,19 +69,27 @@ class SiteSettings:
     date_order: str | None = None
     languages: tuple[str, ...] | None = None
 
-    def context(self, page_language: str | None, fetched_at: datetime,
-                inferred_order: str | None = None, page_timezone: str | None = None) -> DateContext:
+    def context(
+        self,
+        page_language: str | None,
+        fetched_at: datetime,
+        inferred_order: str | None = None,
+        page_timezone: str | None = None,
+    ) -> DateContext:
         """Day/month order: the site's setting, else what the page's own unambiguous
         dates show, else the language's custom."""
         languages = self.languages or (language_code(page_language),)
-        return DateContext(languages=languages, timezone=self.timezone or page_timezone or "UTC",
-                           date_order=self.date_order or inferred_order or default_order(languages[0]),
-                           fetched_at=fetched_at)
+        return DateContext(
+            languages=languages,
+            timezone=self.timezone or page_timezone or "UTC",
+            date_order=self.date_order or inferred_order or default_order(languages[0]),
+            fetched_at=fetched_at,
+        )
 
 
 def now() -> datetime:
     """The fetch time of a page read now (``forumcrawl extract`` of a saved page)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

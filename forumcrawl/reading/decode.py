@@ -16,8 +16,19 @@ from lxml import etree, html
 from lxml.html import HtmlElement
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 
-SINGLE_BYTE = {"iso-8859-1", "latin-1", "latin1", "l1", "cp1252", "windows-1252", "ascii",
-               "us-ascii", "iso8859-1", "iso-8859-15", "cp819"}
+SINGLE_BYTE = {
+    "iso-8859-1",
+    "latin-1",
+    "latin1",
+    "l1",
+    "cp1252",
+    "windows-1252",
+    "ascii",
+    "us-ascii",
+    "iso8859-1",
+    "iso-8859-15",
+    "cp819",
+}
 _CLOSING = re.compile(rb"</(?:html|body)\s*>", re.I)
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 # A looser reading of <meta ... charset=X> than w3lib's, for pages re-serialised with the
@@ -85,8 +96,11 @@ def parse_html(text: str) -> HtmlElement:
         raise PageError("not_html", f"not readable as HTML: {exc}") from None
     for error in parser.error_log:
         if "Excessive depth" in error.message:
-            raise PageError("too_deep", f"HTML nested too deep to read (line {error.line}: "
-                                        f"{error.message}); the rest of the page would be lost")
+            raise PageError(
+                "too_deep",
+                f"HTML nested too deep to read (line {error.line}: "
+                f"{error.message}); the rest of the page would be lost",
+            )
     if root is None:
         root = etree.fromstring(b"<html/>", parser=parser)
     return root

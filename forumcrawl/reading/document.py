@@ -12,8 +12,8 @@ from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
-from forumcrawl.reading.query import select, select_first
 from forumcrawl.reading.nodes import clean
+from forumcrawl.reading.query import select, select_first
 
 
 class Document:
@@ -41,8 +41,12 @@ class Document:
     @cached_property
     def language(self) -> str | None:
         """The page's declared language (``<html lang>``, else the content-language meta)."""
-        return (self.first("/html/@lang") or self.first("/html/@xml:lang")
-                or self.first("//meta[@http-equiv='content-language']/@content") or None)
+        return (
+            self.first("/html/@lang")
+            or self.first("/html/@xml:lang")
+            or self.first("//meta[@http-equiv='content-language']/@content")
+            or None
+        )
 
     @cached_property
     def canonical(self) -> str | None:
@@ -54,5 +58,7 @@ class Document:
     def site_name(self) -> str | None:
         """The forum's name as the page states it for sharing (``og:site_name``) or
         as a web app (``application-name``)."""
-        return clean(self.first("//meta[@property='og:site_name']/@content")
-                     or self.first("//meta[@name='application-name']/@content"))
+        return clean(
+            self.first("//meta[@property='og:site_name']/@content")
+            or self.first("//meta[@name='application-name']/@content")
+        )

@@ -71,7 +71,7 @@ def parse_count(text: str | None) -> int | None:
     digits, suffix = m.group(1).strip(), m.group(2)
     if suffix:
         number = float(digits.replace(",", ".").replace(" ", ""))
-        return int(round(number * (1000 if suffix in "kK" else 1_000_000)))
+        return round(number * (1000 if suffix in "kK" else 1_000_000))
     return int(re.sub(r"\D", "", digits))
 
 
@@ -98,8 +98,11 @@ def strip_session(url: str | None) -> str | None:
     parts = urlsplit(url)
     if not parts.query:
         return url
-    kept = [pair for pair in re.split(r"&(?:amp;)?", parts.query)
-            if pair and pair.split("=", 1)[0].lower() not in SESSION_PARAMS]
+    kept = [
+        pair
+        for pair in re.split(r"&(?:amp;)?", parts.query)
+        if pair and pair.split("=", 1)[0].lower() not in SESSION_PARAMS
+    ]
     return urlunsplit(parts._replace(query="&".join(kept)))
 
 

@@ -39,12 +39,14 @@ def normalise_thread(page: ThreadPage, context: PageContext) -> None:
         normalise_date(post.edited, ctx)
         if post.author is not None:
             normalise_date(post.author.joined, ctx)
-        post.articles = articles_in(post.body_text, post.quotes, page.links.get(post.post_id), ctx,
-                                    urlsplit(post.page_url).hostname)
+        post.articles = articles_in(
+            post.body_text, post.quotes, page.links.get(post.post_id), ctx, urlsplit(post.page_url).hostname
+        )
 
 
-def articles_in(body_text: str, quotes, links: PostLinks | None, ctx: DateContext,
-                host: str | None) -> list[ArticleItem]:
+def articles_in(
+    body_text: str, quotes, links: PostLinks | None, ctx: DateContext, host: str | None
+) -> list[ArticleItem]:
     """The news articles a post reposts: in its own words, and in each of its quotes."""
     links = links or PostLinks()
     articles = []
@@ -52,8 +54,14 @@ def articles_in(body_text: str, quotes, links: PostLinks | None, ctx: DateContex
     if candidate:
         articles.append(candidate)
     for i, quote in enumerate(quotes):
-        found = find_article(quote.text, links.quotes[i] if i < len(links.quotes) else [], ctx,
-                             position=len(articles), site_host=host, in_quote=True)
+        found = find_article(
+            quote.text,
+            links.quotes[i] if i < len(links.quotes) else [],
+            ctx,
+            position=len(articles),
+            site_host=host,
+            in_quote=True,
+        )
         if found:
             articles.append(found)
     for article in articles:

@@ -40,8 +40,9 @@ class ClassQuery(str):
     inside: str | None
     then: str | None
 
-    def __new__(cls, names: tuple[str, ...], tag: str | None, inside: str | None,
-                then: str | None) -> ClassQuery:
+    def __new__(
+        cls, names: tuple[str, ...], tag: str | None, inside: str | None, then: str | None
+    ) -> ClassQuery:
         test = " or ".join(has_class(n) for n in names)
         xpath = f".//{tag or '*'}[{test}]"
         if inside:
@@ -53,8 +54,9 @@ class ClassQuery(str):
         return self
 
 
-def classes(*names: str, tag: str | None = None, inside: str | None = None,
-            then: str | None = None) -> ClassQuery:
+def classes(
+    *names: str, tag: str | None = None, inside: str | None = None, then: str | None = None
+) -> ClassQuery:
     """The elements of any of the classes ``names`` below the node (of tag ``tag``,
     below an element of class ``inside``; with ``then``, their ``then`` descendants),
     as the XPath ``.//tag[has_class(...)]`` that says the same."""
@@ -76,8 +78,7 @@ class ClassIndex:
         self._by = by
         self.root = root
 
-    def elements(self, *names: str, tag: str | None = None,
-                 inside: str | None = None) -> list[HtmlElement]:
+    def elements(self, *names: str, tag: str | None = None, inside: str | None = None) -> list[HtmlElement]:
         """Elements with any of ``names`` (and the tag ``tag``, and an ancestor of class
         ``inside`` below the root), each once, in document order."""
         found = [hit for name in names for hit in self._by.get(name, ())]

@@ -75,8 +75,11 @@ class PageResult:
         thread, the page number, and the forum's ids of the posts it showed)."""
         if self.thread is None:
             return {}
-        return {"thread_id": self.thread.thread.thread_id, "page_number": self.thread.page_number,
-                "post_ids": [post.post_id for post in self.thread.posts]}
+        return {
+            "thread_id": self.thread.thread.thread_id,
+            "page_number": self.thread.page_number,
+            "post_ids": [post.post_id for post in self.thread.posts],
+        }
 
 
 def read_page(body: bytes, url: str, context: PageContext | None = None) -> PageResult:
@@ -97,17 +100,25 @@ def read_page(body: bytes, url: str, context: PageContext | None = None) -> Page
         doc = Document(url, site_id, parse_html(decoded.text), decoded.text)
         corrected_from = decoded.corrected_from
         detection, page = _read_html(doc, context)
-    result = PageResult(url=url, kind=PAGE_THREAD if isinstance(page, ThreadPage) else page.kind,
-                        engine=detection.engine.name, evidence=detection.evidence,
-                        charset_corrected_from=corrected_from)
+    result = PageResult(
+        url=url,
+        kind=PAGE_THREAD if isinstance(page, ThreadPage) else page.kind,
+        engine=detection.engine.name,
+        evidence=detection.evidence,
+        charset_corrected_from=corrected_from,
+    )
     result.counts[f"forumcrawl/pages/{result.kind}"] += 1
     if corrected_from:
         result.counts["forumcrawl/charset_corrected"] += 1
     if context.site_engine is None:
-        result.site = SiteItem(site_id=site_id, base_url=site_root(url), engine=detection.engine.name,
-                               engine_evidence=detection.evidence,
-                               name=doc.site_name if doc is not None else None,
-                               language=language_code(page.language))
+        result.site = SiteItem(
+            site_id=site_id,
+            base_url=site_root(url),
+            engine=detection.engine.name,
+            engine_evidence=detection.evidence,
+            name=doc.site_name if doc is not None else None,
+            language=language_code(page.language),
+        )
     if isinstance(page, ThreadPage):
         result.thread = page
         normalise_thread(page, context)
@@ -139,8 +150,9 @@ def _read_html(doc: Document, context: PageContext) -> tuple[Detection, ThreadPa
         if not why:
             generator = doc.first("//meta[@name='generator']/@content")
             hint = f" (meta generator: {generator!r})" if generator else ""
-            raise UnknownEngine(f"no known forum engine recognised this page{hint}; "
-                                f"known engines: {', '.join(ENGINES)}")
+            raise UnknownEngine(
+                f"no known forum engine recognised this page{hint}; known engines: {', '.join(ENGINES)}"
+            )
         detection = Detection(GENERIC, [f"fallback: no engine matched; posts found as {why}"])
     name = detection.engine.name
     kind = reader.kind()
@@ -152,8 +164,9 @@ def _read_html(doc: Document, context: PageContext) -> tuple[Detection, ThreadPa
         page = reader.board()
         page.kind = kind
     else:
-        raise PageError("unknown_page_kind",
-                        f"{name} page that is neither a thread, a board nor a forum index: {doc.url}")
+        raise PageError(
+            "unknown_page_kind", f"{name} page that is neither a thread, a board nor a forum index: {doc.url}"
+        )
     page.timezone = page_timezone(doc.root, doc.source)
     return detection, page
 
@@ -164,15 +177,17 @@ def _is_json(body: bytes, content_type: str | None) -> bool:
     return body.lstrip()[:1] in (b"{", b"[")
 
 
-def _read_json(body: bytes, url: str, site_id: str,
-               context: PageContext) -> tuple[Detection, ThreadPage | BoardPage]:
+def _read_json(
+    body: bytes, url: str, site_id: str, context: PageContext
+) -> tuple[Detection, ThreadPage | BoardPage]:
     """An API response (Discourse ``/t/ID.json``, Flarum ``/api/discussions/ID``)."""
     try:
         data = json.loads(body)
     except ValueError as exc:
         # A cut-off download is the usual cause; say so rather than "bad JSON".
-        raise PageError("bad_json", f"JSON response that does not parse ({exc}); "
-                        f"truncated download? {url}") from None
+        raise PageError(
+            "bad_json", f"JSON response that does not parse ({exc}); truncated download? {url}"
+        ) from None
     if context.engine:
         engine = get_engine(context.engine, context.selectors)
         detection = Detection(engine, [f"forced: engine={engine.name}"])

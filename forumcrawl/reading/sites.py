@@ -50,12 +50,13 @@ class SiteConfig:
 def _site(host: str, table: dict, defaults: SiteSettings) -> SiteConfig:
     unknown = set(table) - _KEYS
     if unknown:
-        raise SitesFileError(f"[{host}]: unknown key(s) {', '.join(sorted(unknown))}; "
-                             f"known: {', '.join(sorted(_KEYS))}")
+        raise SitesFileError(
+            f"[{host}]: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(_KEYS))}"
+        )
     engine = table.get("engine")
     selectors = tuple(sorted((table.get("selectors") or {}).items()))
     if selectors and engine is None:
-        raise SitesFileError(f"[{host}]: selectors need an engine = \"...\" to apply to")
+        raise SitesFileError(f'[{host}]: selectors need an engine = "..." to apply to')
     if engine is not None:
         try:
             get_engine(engine, selectors)  # builds the customised engine once: errors now
@@ -67,8 +68,11 @@ def _site(host: str, table: dict, defaults: SiteSettings) -> SiteConfig:
     order = table.get("date_order", defaults.date_order)
     if order and order not in _ORDERS:
         raise SitesFileError(f"[{host}]: date_order must be one of {', '.join(sorted(_ORDERS))}")
-    settings = SiteSettings(timezone=table.get("timezone", defaults.timezone), date_order=order,
-                            languages=tuple(languages) if languages else defaults.languages)
+    settings = SiteSettings(
+        timezone=table.get("timezone", defaults.timezone),
+        date_order=order,
+        languages=tuple(languages) if languages else defaults.languages,
+    )
     return SiteConfig(engine=engine, selectors=selectors, settings=settings)
 
 
@@ -76,9 +80,11 @@ def site_defaults(settings) -> SiteSettings:
     """The crawl-wide reading of text dates (``FORUMCRAWL_TIMEZONE`` & co. in Scrapy
     settings), which a site's own table in ``sites.toml`` refines."""
     languages = settings.getlist("FORUMCRAWL_LANGUAGES") or None
-    return SiteSettings(timezone=settings.get("FORUMCRAWL_TIMEZONE") or None,
-                        date_order=settings.get("FORUMCRAWL_DATE_ORDER") or None,
-                        languages=tuple(languages) if languages else None)
+    return SiteSettings(
+        timezone=settings.get("FORUMCRAWL_TIMEZONE") or None,
+        date_order=settings.get("FORUMCRAWL_DATE_ORDER") or None,
+        languages=tuple(languages) if languages else None,
+    )
 
 
 def load_sites(path: str | Path | None, defaults: SiteSettings = SiteSettings()) -> dict[str, SiteConfig]:
@@ -91,7 +97,7 @@ def load_sites(path: str | Path | None, defaults: SiteSettings = SiteSettings())
         raise SitesFileError(f"cannot read sites file {path}: {exc}") from None
     for host, table in data.items():
         if not isinstance(table, dict):
-            raise SitesFileError(f"{path}: {host!r} is not a table of settings ([\"{host}\"])")
+            raise SitesFileError(f'{path}: {host!r} is not a table of settings (["{host}"])')
     return {site_id_for(f"http://{host}/"): _site(host, table, defaults) for host, table in data.items()}
 
 
@@ -104,8 +110,9 @@ class Sites:
     engine: str | None = None  # -a engine=NAME: every page of the run
 
     @classmethod
-    def load(cls, path: str | Path | None, defaults: SiteSettings = SiteSettings(),
-             engine: str | None = None) -> Sites:
+    def load(
+        cls, path: str | Path | None, defaults: SiteSettings = SiteSettings(), engine: str | None = None
+    ) -> Sites:
         if engine is not None:
             try:
                 get_engine(engine)
@@ -121,12 +128,25 @@ class Sites:
         site = self.config(url)
         return site.settings if site and site.settings else self.defaults
 
-    def context(self, url: str, fetched_at: datetime, content_type: str | None = None,
-                site_engine: str | None = None, listing: ThreadLink | None = None,
-                listings: Mapping[str, ThreadLink] | None = None) -> PageContext:
+    def context(
+        self,
+        url: str,
+        fetched_at: datetime,
+        content_type: str | None = None,
+        site_engine: str | None = None,
+        listing: ThreadLink | None = None,
+        listings: Mapping[str, ThreadLink] | None = None,
+    ) -> PageContext:
         site = self.config(url)
         engine = self.engine or (site.engine if site else None)
         selectors = site.selectors if site and engine == site.engine else ()
-        return PageContext(fetched_at=fetched_at, content_type=content_type, settings=self.settings(url),
-                           engine=engine, selectors=selectors, site_engine=site_engine, listing=listing,
-                           listings=listings or {})
+        return PageContext(
+            fetched_at=fetched_at,
+            content_type=content_type,
+            settings=self.settings(url),
+            engine=engine,
+            selectors=selectors,
+            site_engine=site_engine,
+            listing=listing,
+            listings=listings or {},
+        )

@@ -16,8 +16,14 @@ from forumcrawl.items import PostItem, ThreadItem
 logger = logging.getLogger(__name__)
 
 # Forum chrome that must never reach a stored post; seeing one means a reader leaked.
-CHROME_MARKERS = ("Click to expand", "Click to shrink", "Latest Replies", "New threads",
-                  "Zum Vergrößern anklicken", "Cliquez pour agrandir")
+CHROME_MARKERS = (
+    "Click to expand",
+    "Click to shrink",
+    "Latest Replies",
+    "New threads",
+    "Zum Vergrößern anklicken",
+    "Cliquez pour agrandir",
+)
 
 
 class Invalid(ValueError):
@@ -36,14 +42,16 @@ def validate(item, counts: Counter) -> None:
             logger.warning("post %s on %s has an empty body", item.post_id, item.page_url)
         if item.posted.value is None:
             counts["forumcrawl/missing/posted_at"] += 1
-            logger.warning("post %s on %s: no readable date (%r)", item.post_id, item.page_url,
-                           item.posted.raw)
+            logger.warning(
+                "post %s on %s: no readable date (%r)", item.post_id, item.page_url, item.posted.raw
+            )
         if item.author is None:
             counts["forumcrawl/missing/author"] += 1
         leaked = [m for m in CHROME_MARKERS if m in item.body_text]
         if leaked:
             counts["forumcrawl/invalid/chrome_leak"] += 1
-            logger.error("post %s on %s: forum chrome leaked into the body: %s", item.post_id,
-                         item.page_url, leaked)
+            logger.error(
+                "post %s on %s: forum chrome leaked into the body: %s", item.post_id, item.page_url, leaked
+            )
     elif isinstance(item, ThreadItem) and not item.thread_id:
         raise Invalid(f"thread without id at {item.url}")

@@ -11,14 +11,19 @@ from __future__ import annotations
 import re
 
 # "NAME said:", "NAME wrote:" and their translations, as forums print a quote's header.
-QUOTE_VERBS = (r"said|wrote|hat gesagt|hat geschrieben|schrieb|a dit|a écrit|ha detto|ha scritto"
-               r"|dijo|escribió|zei|schreef|napisał|написал")
+QUOTE_VERBS = (
+    r"said|wrote|hat gesagt|hat geschrieben|schrieb|a dit|a écrit|ha detto|ha scritto"
+    r"|dijo|escribió|zei|schreef|napisał|написал"
+)
 _TRAILING_VERB = re.compile(rf"\s*(?:{QUOTE_VERBS})\W*$", re.I)
 # What a quote without a name says instead of one.
 QUOTE_LABELS = frozenset({"quote", "zitat", "citation", "citazione", "cita", "quote:"})
 # "Quote from: NAME on DATE" (SMF) and its translations.
-QUOTE_FROM = re.compile(r"^\s*(?:Quote from|Zitat von|Citation de|Citazione di|Cita de)\s*:\s*(.*?)"
-                        r"(?:\s+(?:on|am|le|il|en)\s+.*)?$", re.I | re.S)
+QUOTE_FROM = re.compile(
+    r"^\s*(?:Quote from|Zitat von|Citation de|Citazione di|Cita de)\s*:\s*(.*?)"
+    r"(?:\s+(?:on|am|le|il|en)\s+.*)?$",
+    re.I | re.S,
+)
 # "by NAME" in edit notes and bylines.
 BY_WORDS = r"by|von|par|da|por|door"
 

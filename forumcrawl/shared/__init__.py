@@ -13,8 +13,9 @@ always registered) and never needs scrapy-redis.
 
 from __future__ import annotations
 
-from forumcrawl import settings as defaults
 from scrapy.settings import BaseSettings
+
+from forumcrawl import settings as defaults
 
 PAGES_COMMITTED = object()
 LEASE = "forumcrawl_lease"

@@ -36,7 +36,6 @@ import socket
 import time
 import uuid
 
-from forumcrawl import settings as defaults
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
@@ -46,6 +45,7 @@ from scrapy_redis.queue import Base as RedisQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet import task
 
+from forumcrawl import settings as defaults
 from forumcrawl.shared import LEASE, PAGES_COMMITTED, crawl_key
 
 logger = logging.getLogger(__name__)
@@ -164,7 +164,9 @@ class SharedScheduler(RedisScheduler):
         scheduler.crawler = crawler
         settings = crawler.settings
         scheduler.workers_key = crawl_key(settings, "workers")
-        scheduler.timeout = settings.getfloat("FORUMCRAWL_REDIS_WORKER_TIMEOUT", defaults.FORUMCRAWL_REDIS_WORKER_TIMEOUT)
+        scheduler.timeout = settings.getfloat(
+            "FORUMCRAWL_REDIS_WORKER_TIMEOUT", defaults.FORUMCRAWL_REDIS_WORKER_TIMEOUT
+        )
         scheduler.worker = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         scheduler._reclaim = scheduler.server.register_script(_RECLAIM)
         scheduler._leave = scheduler.server.register_script(_LEAVE)
@@ -183,8 +185,12 @@ class SharedScheduler(RedisScheduler):
             # A worker started after the others had finished the crawl must not begin it
             # again: it would fetch every seed, and what was new, a second time.
             ago = time.time() - float(done_at)
-            logger.warning("shared crawl %s finished %.0f s ago; this worker came late and stops"
-                           " (another FORUMCRAWL_REDIS_CRAWL name starts a new crawl)", self.queue.key, ago)
+            logger.warning(
+                "shared crawl %s finished %.0f s ago; this worker came late and stops"
+                " (another FORUMCRAWL_REDIS_CRAWL name starts a new crawl)",
+                self.queue.key,
+                ago,
+            )
             if self.stats:
                 self.stats.set_value("forumcrawl/shared/late", 1)
             return
@@ -194,15 +200,19 @@ class SharedScheduler(RedisScheduler):
             logger.info("took back %d requests leased to workers that stopped", moved)
         self.heart = task.LoopingCall(self.beat_and_reclaim)
         self.heart.start(min(1.0, self.timeout / 6), now=False)
-        logger.info("shared crawl %s: worker %s, %d requests queued", self.queue.key,
-                    self.worker, len(self.queue))
+        logger.info(
+            "shared crawl %s: worker %s, %d requests queued", self.queue.key, self.worker, len(self.queue)
+        )
 
     def beat(self) -> None:
         self.server.hset(self.workers_key, self.worker, time.time())
 
     def reclaim(self) -> int:
-        moved = int(self._reclaim(keys=[self.workers_key, self.queue.pending, self.queue.key],
-                                  args=[time.time(), self.timeout]))
+        moved = int(
+            self._reclaim(
+                keys=[self.workers_key, self.queue.pending, self.queue.key], args=[time.time(), self.timeout]
+            )
+        )
         if moved and self.stats:
             self.stats.inc_value("forumcrawl/shared/reclaimed", moved)
         return moved
@@ -264,9 +274,10 @@ class SharedScheduler(RedisScheduler):
         finished = reason == "finished"
         if finished:
             self.queue.release_all()
-        cleared = self._leave(keys=[self.workers_key, self.queue.key, self.queue.pending, self.df.key,
-                                    self.done_key],
-                              args=[self.worker, int(finished), time.time(), max(int(self.timeout), 1)])
+        cleared = self._leave(
+            keys=[self.workers_key, self.queue.key, self.queue.pending, self.df.key, self.done_key],
+            args=[self.worker, int(finished), time.time(), max(int(self.timeout), 1)],
+        )
         if cleared:
             logger.info("shared crawl %s done; its keys are cleared for the next run", self.queue.key)
         elif not finished:  # stopped early: what it held and did not store is for the others

@@ -19,11 +19,11 @@ import itertools
 import os
 import socket
 
-from forumcrawl import settings as defaults
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 
+from forumcrawl import settings as defaults
 from forumcrawl.shared import crawl_key
 
 # 0: the lease is taken; otherwise the milliseconds to wait before asking again.
@@ -57,7 +57,10 @@ class SharedSlotMiddleware:
         self.concurrency = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") or 1
         # as long as a worker may stay silent before it is declared dead: a dead worker's
         # leases must not hold a site longer than its requests are kept from the others
-        self.lease_ms = int(settings.getfloat("FORUMCRAWL_REDIS_WORKER_TIMEOUT", defaults.FORUMCRAWL_REDIS_WORKER_TIMEOUT) * 1000)
+        self.lease_ms = int(
+            settings.getfloat("FORUMCRAWL_REDIS_WORKER_TIMEOUT", defaults.FORUMCRAWL_REDIS_WORKER_TIMEOUT)
+            * 1000
+        )
         self.tokens = (f"{socket.gethostname()}-{os.getpid()}-{n}" for n in itertools.count())
         self._acquire = self.server.register_script(_ACQUIRE)
         self.waiting = 0  # requests of this worker waiting for a site's lease
@@ -85,8 +88,12 @@ class SharedSlotMiddleware:
         self.waiting += 1
         try:
             while True:
-                wait_ms = int(self._acquire(keys=keys, args=[self.concurrency, int(self._delay(request) * 1000),
-                                                             token, self.lease_ms]))
+                wait_ms = int(
+                    self._acquire(
+                        keys=keys,
+                        args=[self.concurrency, int(self._delay(request) * 1000), token, self.lease_ms],
+                    )
+                )
                 if wait_ms == 0:
                     break
                 await asyncio.sleep(wait_ms / 1000)

@@ -9,7 +9,7 @@ cannot. Nothing is ever dropped.
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -24,7 +24,7 @@ class StoreError(RuntimeError):
 
 def now_iso() -> str:
     """The time stamps the database records (UTC, to the second)."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
@@ -73,8 +73,12 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         for table in TABLES:
             t = db[table.name]
             if not t.exists():
-                t.create(table.types, pk=table.pk, foreign_keys=list(table.foreign_keys),
-                         not_null=set(table.not_null))
+                t.create(
+                    table.types,
+                    pk=table.pk,
+                    foreign_keys=list(table.foreign_keys),
+                    not_null=set(table.not_null),
+                )
             else:
                 existing = {c.name for c in t.columns}
                 for name, kind in table.types.items():
@@ -84,8 +88,9 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
                 index = f"idx_{table.name}_{column}"
                 if index not in {i.name for i in t.indexes}:
                     t.create_index([column], index_name=index, if_not_exists=True)
-        db["pages"].create_index(["url", "fetched_at"], index_name="idx_pages_url_fetched_at",
-                                 if_not_exists=True)
+        db["pages"].create_index(
+            ["url", "fetched_at"], index_name="idx_pages_url_fetched_at", if_not_exists=True
+        )
         db["_forumcrawl_meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
     for table in TABLES:
         if table.fts and not db[f"{table.name}_fts"].exists():

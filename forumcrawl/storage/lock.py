@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -35,11 +35,13 @@ class RunLock:
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
             handle.close()
-            raise RunLocked(f"another forumcrawl run is using {self.path.with_suffix('')} "
-                            f"({holder}); this one exits without doing anything") from None
+            raise RunLocked(
+                f"another forumcrawl run is using {self.path.with_suffix('')} "
+                f"({holder}); this one exits without doing anything"
+            ) from None
         handle.seek(0)
         handle.truncate()
-        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        started = datetime.now(UTC).isoformat(timespec="seconds")
         handle.write(f"pid {os.getpid()}, started {started}\n")
         handle.flush()
         self._file = handle

@@ -28,8 +28,10 @@ _RULES = {
     "whole": "excluded.[{c}]",
     "max": "coalesce(max([{c}], excluded.[{c}]), [{c}], excluded.[{c}])",
     "min": "coalesce(min([{c}], excluded.[{c}]), [{c}], excluded.[{c}])",
-    "watermark": ("case when coalesce(excluded.last_page, 0) >= coalesce(last_page, 0)"
-                  " then coalesce(excluded.[{c}], [{c}]) else [{c}] end"),
+    "watermark": (
+        "case when coalesce(excluded.last_page, 0) >= coalesce(last_page, 0)"
+        " then coalesce(excluded.[{c}], [{c}]) else [{c}] end"
+    ),
 }
 
 
@@ -43,10 +45,15 @@ def upsert_sql(table: Table, columns: list[str]) -> str:
     """The keyed upsert of a shard's rows into ``main``, by the schema's merge rules."""
     declared: dict[str, Column] = {c.name: c for c in table.columns}
     cols = ", ".join(f"[{c}]" for c in columns)
-    updates = [f"[{c}] = {_RULES[table.rule(declared[c])].format(c=c)}"
-               for c in columns if c != table.pk and c in declared]
-    return (f"insert into main.[{table.name}] ({cols}) select {cols} from shard.[{table.name}] where true"
-            f" on conflict({table.pk}) do update set {', '.join(updates)}")
+    updates = [
+        f"[{c}] = {_RULES[table.rule(declared[c])].format(c=c)}"
+        for c in columns
+        if c != table.pk and c in declared
+    ]
+    return (
+        f"insert into main.[{table.name}] ({cols}) select {cols} from shard.[{table.name}] where true"
+        f" on conflict({table.pk}) do update set {', '.join(updates)}"
+    )
 
 
 def _merge_shard(out: sqlite_utils.Database, shard: Path) -> None:
@@ -59,14 +66,18 @@ def _merge_shard(out: sqlite_utils.Database, shard: Path) -> None:
                 columns = [c.name for c in out[table.name].columns]
                 if table.merge == "append":  # runs: added once (a run is its start and stats)
                     cols = ", ".join(f"[{c}]" for c in columns if c != table.pk)
-                    conn.execute(f"insert into main.[{table.name}] ({cols}) select {cols} from shard.[{table.name}] r"
-                                 f" where not exists (select 1 from main.[{table.name}] m where"
-                                 " m.started_at is r.started_at and m.stats is r.stats)")
+                    conn.execute(
+                        f"insert into main.[{table.name}] ({cols}) select {cols} from shard.[{table.name}] r"
+                        f" where not exists (select 1 from main.[{table.name}] m where"
+                        " m.started_at is r.started_at and m.stats is r.stats)"
+                    )
                     continue
                 if table.name in ("quotes", "articles"):  # a post's set is replaced whole
-                    conn.execute(f"delete from main.[{table.name}] where post_id in"
-                                 f" (select post_id from shard.[{table.name}]"
-                                 f"  union select id from shard.posts)")
+                    conn.execute(
+                        f"delete from main.[{table.name}] where post_id in"
+                        f" (select post_id from shard.[{table.name}]"
+                        f"  union select id from shard.posts)"
+                    )
                 conn.execute(upsert_sql(table, columns))
     finally:
         conn.execute("detach database shard")
@@ -85,7 +96,6 @@ def merge(out_path: str | Path, shard_paths: list[str | Path]) -> MergeResult:
     try:
         for shard in shards:
             _merge_shard(out, shard)
-        return MergeResult(shards=len(shards),
-                           rows={t.name: out[t.name].count for t in TABLES})
+        return MergeResult(shards=len(shards), rows={t.name: out[t.name].count for t in TABLES})
     finally:
         out.close()

@@ -27,5 +27,7 @@ def m001_article_text_key(db: sqlite_utils.Database) -> None:
     if "text_key" not in articles.columns_dict:
         articles.add_column("text_key", str)  # run from the sqlite-utils CLI on an old file
     rows = db.execute("select id, body_text from articles where text_key is null").fetchall()
-    db.conn.executemany("update articles set text_key = ? where id = ?",
-                        [(text_key(body or ""), row_id) for row_id, body in rows])
+    db.conn.executemany(
+        "update articles set text_key = ? where id = ?",
+        [(text_key(body or ""), row_id) for row_id, body in rows],
+    )

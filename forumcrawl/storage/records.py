@@ -34,33 +34,55 @@ def _named(table: str, row: dict, site_id: str | None) -> dict:
         value = row.get(column.name)
         if column.type is bool and value is not None:
             value = bool(value)
-        elif site_id and isinstance(value, str) and column.name.endswith("_id") and column.name != "site_id" \
-                and value.startswith(f"{site_id}:"):
-            value = value[len(site_id) + 1:]
+        elif (
+            site_id
+            and isinstance(value, str)
+            and column.name.endswith("_id")
+            and column.name != "site_id"
+            and value.startswith(f"{site_id}:")
+        ):
+            value = value[len(site_id) + 1 :]
         out[column.record] = value
     return out
 
 
 def post_record(post: PostItem) -> dict:
-    author = _named("users", user_row(post.author), post.site_id) if post.author else {
-        c.record: None for c in TABLE["users"].columns if c.record}
-    return {"type": "post", **_named("posts", post_row(post), post.site_id), **author,
-            "quotes": [_named("quotes", row, None) for row in quote_rows(post)]}
+    author = (
+        _named("users", user_row(post.author), post.site_id)
+        if post.author
+        else {c.record: None for c in TABLE["users"].columns if c.record}
+    )
+    return {
+        "type": "post",
+        **_named("posts", post_row(post), post.site_id),
+        **author,
+        "quotes": [_named("quotes", row, None) for row in quote_rows(post)],
+    }
 
 
 def article_records(post: PostItem) -> list[dict]:
-    return [{"type": "article", **_named("articles", row, None), "post_id": post.post_id}
-            for row in article_rows(post)]
+    return [
+        {"type": "article", **_named("articles", row, None), "post_id": post.post_id}
+        for row in article_rows(post)
+    ]
 
 
 def thread_record(thread: ThreadItem, result: PageResult | None = None) -> dict:
     page = result.thread if result else None
-    return {"type": "thread", **_named("threads", thread_row(thread) | {"reply_count": thread.reply_count,
-                                                                         "last_post_at": thread.last_post.value},
-                                       thread.site_id),
-            "board_title": thread.board_title, "board_url": thread.board_url,
-            "page": page.page_number if page else None, "next_url": page.next_url if page else None,
-            "engine": result.engine if result else None, "engine_evidence": result.evidence if result else None}
+    return {
+        "type": "thread",
+        **_named(
+            "threads",
+            thread_row(thread) | {"reply_count": thread.reply_count, "last_post_at": thread.last_post.value},
+            thread.site_id,
+        ),
+        "board_title": thread.board_title,
+        "board_url": thread.board_url,
+        "page": page.page_number if page else None,
+        "next_url": page.next_url if page else None,
+        "engine": result.engine if result else None,
+        "engine_evidence": result.evidence if result else None,
+    }
 
 
 def item_records(item) -> list[dict]:
@@ -89,8 +111,17 @@ def page_records(result: PageResult) -> list[dict]:
     out = []
     if board.board:
         out.append({**item_records(board.board)[0], "next_url": board.next_url, "engine": result.engine})
-    out += [{"type": "thread_link", "url": t.url, "thread_id": t.thread_id, "title": t.title,
-             "reply_count": t.reply_count, "last_post_raw": t.last_post.raw} for t in board.threads]
+    out += [
+        {
+            "type": "thread_link",
+            "url": t.url,
+            "thread_id": t.thread_id,
+            "title": t.title,
+            "reply_count": t.reply_count,
+            "last_post_raw": t.last_post.raw,
+        }
+        for t in board.threads
+    ]
     out += [record for b in board.boards for record in item_records(b)]
     return out
 
@@ -102,6 +133,15 @@ def records_for(body: bytes, url: str, context: PageContext | None = None) -> li
 
 def post_columns() -> list[str]:
     """The columns of the posts CSV feed: every post record field but the HTML."""
-    empty = PostItem(site_id="", thread_id="", post_id="", url=None, page_url="", author=None,
-                     posted=DateField(), body_html="", body_text="")
+    empty = PostItem(
+        site_id="",
+        thread_id="",
+        post_id="",
+        url=None,
+        page_url="",
+        author=None,
+        posted=DateField(),
+        body_html="",
+        body_text="",
+    )
     return [name for name in post_record(empty) if name not in ("type", "body_html")]

@@ -44,9 +44,13 @@ from sites order by sites.id"""
 def site_stats(db: sqlite_utils.Database) -> list[SiteStats]:
     """Each site's rows, and the last run that started from one of its URLs."""
     sites = [SiteStats(*row) for row in db.execute(_COUNTS).fetchall()]
-    runs = [(*row[:5], {site_id_for(url) for url in json.loads(row[5] or "{}").get("seed_urls") or []})
-            for row in db.execute("select id, started_at, finish_reason, failed, pages_fetched,"
-                                  " spider_args from crawl_runs order by id desc").fetchall()]
+    runs = [
+        (*row[:5], {site_id_for(url) for url in json.loads(row[5] or "{}").get("seed_urls") or []})
+        for row in db.execute(
+            "select id, started_at, finish_reason, failed, pages_fetched,"
+            " spider_args from crawl_runs order by id desc"
+        ).fetchall()
+    ]
     for stats in sites:
         for run_id, started, reason, failed, pages, seeded in runs:
             if stats.site in seeded:
@@ -60,19 +64,38 @@ def site_stats(db: sqlite_utils.Database) -> list[SiteStats]:
 def format_stats(sites: list[SiteStats]) -> str:
     if not sites:
         return "no sites in this database yet"
-    header = ("site", "engine", "boards", "threads", "posts", "users", "articles",
-              "last run", "finished", "pages")
+    header = (
+        "site",
+        "engine",
+        "boards",
+        "threads",
+        "posts",
+        "users",
+        "articles",
+        "last run",
+        "finished",
+        "pages",
+    )
     rows = [header] + [
-        (s.site, s.engine or "", *(f"{n:,}" for n in (s.boards, s.threads, s.posts, s.users, s.articles)),
-         f"#{s.last_run} {s.last_run_started}" if s.last_run else "never",
-         (f"{s.last_run_finish}{' (FAILED)' if s.last_run_failed else ''}" if s.last_run else ""),
-         f"{s.last_run_pages:,}" if s.last_run_pages is not None else "")
-        for s in sites]
+        (
+            s.site,
+            s.engine or "",
+            *(f"{n:,}" for n in (s.boards, s.threads, s.posts, s.users, s.articles)),
+            f"#{s.last_run} {s.last_run_started}" if s.last_run else "never",
+            (f"{s.last_run_finish}{' (FAILED)' if s.last_run_failed else ''}" if s.last_run else ""),
+            f"{s.last_run_pages:,}" if s.last_run_pages is not None else "",
+        )
+        for s in sites
+    ]
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(header))]
     numeric = {2, 3, 4, 5, 6, 9}
-    return "\n".join("  ".join(str(c).rjust(w) if i in numeric else str(c).ljust(w)
-                               for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
-                     for r in rows)
+    return "\n".join(
+        "  ".join(
+            str(c).rjust(w) if i in numeric else str(c).ljust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
+        for r in rows
+    )
 
 
 def exportable(db: sqlite_utils.Database) -> list[str]:

@@ -31,22 +31,38 @@ def content_hash(*parts: str | None) -> str:
 
 
 def site_row(item: SiteItem) -> dict:
-    return {"id": item.site_id, "base_url": item.base_url, "engine": item.engine,
-            "engine_evidence": json.dumps(item.engine_evidence), "language": item.language,
-            "name": item.name}
+    return {
+        "id": item.site_id,
+        "base_url": item.base_url,
+        "engine": item.engine,
+        "engine_evidence": json.dumps(item.engine_evidence),
+        "language": item.language,
+        "name": item.name,
+    }
 
 
 def board_row(item: BoardItem) -> dict:
-    return {"id": key(item.site_id, item.board_id), "site_id": item.site_id,
-            "native_id": item.board_id, "title": item.title, "url": item.url}
+    return {
+        "id": key(item.site_id, item.board_id),
+        "site_id": item.site_id,
+        "native_id": item.board_id,
+        "title": item.title,
+        "url": item.url,
+    }
 
 
 def thread_row(t: ThreadItem) -> dict:
     """The thread's row, without the listing facts it does not have (None leaves the
     stored value alone)."""
-    row = {"id": key(t.site_id, t.thread_id), "site_id": t.site_id,
-           "board_id": key(t.site_id, t.board_id) if t.board_id else None,
-           "native_id": t.thread_id, "title": t.title, "url": t.url, "page_count": t.page_count}
+    row = {
+        "id": key(t.site_id, t.thread_id),
+        "site_id": t.site_id,
+        "board_id": key(t.site_id, t.board_id) if t.board_id else None,
+        "native_id": t.thread_id,
+        "title": t.title,
+        "url": t.url,
+        "page_count": t.page_count,
+    }
     if t.reply_count is not None:
         row["reply_count"] = t.reply_count
     if t.last_post.value:
@@ -55,40 +71,84 @@ def thread_row(t: ThreadItem) -> dict:
 
 
 def user_row(u: UserItem) -> dict:
-    return {"id": user_key(u), "site_id": u.site_id, "native_id": u.user_id, "name": u.name,
-            "profile_url": u.profile_url, "title": u.title, "joined_at": u.joined.value,
-            "joined_raw": u.joined.raw, "message_count": u.message_count}
+    return {
+        "id": user_key(u),
+        "site_id": u.site_id,
+        "native_id": u.user_id,
+        "name": u.name,
+        "profile_url": u.profile_url,
+        "title": u.title,
+        "joined_at": u.joined.value,
+        "joined_raw": u.joined.raw,
+        "message_count": u.message_count,
+    }
 
 
 def post_row(p: PostItem) -> dict:
     post_id = key(p.site_id, p.post_id)
     return {
-        "id": post_id, "site_id": p.site_id, "thread_id": key(p.site_id, p.thread_id),
-        "user_id": user_key(p.author) if p.author is not None else None, "native_id": p.post_id,
-        "position": p.position, "url": p.url, "page_url": p.page_url,
+        "id": post_id,
+        "site_id": p.site_id,
+        "thread_id": key(p.site_id, p.thread_id),
+        "user_id": user_key(p.author) if p.author is not None else None,
+        "native_id": p.post_id,
+        "position": p.position,
+        "url": p.url,
+        "page_url": p.page_url,
         "author_name": p.author.name if p.author else None,
-        "posted_at": p.posted.value, "posted_raw": p.posted.raw, "posted_source": p.posted.source,
-        "edited_at": p.edited.value, "edited_raw": p.edited.raw, "body_text": p.body_text,
-        "body_html": p.body_html, "signature_text": p.signature_text,
-        "reaction_count": p.reaction_count, "quote_count": len(p.quotes),
-        "content_hash": content_hash(p.body_html, *(q.text for q in p.quotes)), "vanished_at": None}
+        "posted_at": p.posted.value,
+        "posted_raw": p.posted.raw,
+        "posted_source": p.posted.source,
+        "edited_at": p.edited.value,
+        "edited_raw": p.edited.raw,
+        "body_text": p.body_text,
+        "body_html": p.body_html,
+        "signature_text": p.signature_text,
+        "reaction_count": p.reaction_count,
+        "quote_count": len(p.quotes),
+        "content_hash": content_hash(p.body_html, *(q.text for q in p.quotes)),
+        "vanished_at": None,
+    }
 
 
 def quote_rows(p: PostItem) -> list[dict]:
     post_id = key(p.site_id, p.post_id)
-    return [{"id": f"{post_id}:{q.position}", "post_id": post_id, "position": q.position,
-             "depth": q.depth, "quoted_author": q.author, "quoted_user_id": q.author_user_id,
-             "quoted_post_id": q.post_id, "text": q.text} for q in p.quotes]
+    return [
+        {
+            "id": f"{post_id}:{q.position}",
+            "post_id": post_id,
+            "position": q.position,
+            "depth": q.depth,
+            "quoted_author": q.author,
+            "quoted_user_id": q.author_user_id,
+            "quoted_post_id": q.post_id,
+            "text": q.text,
+        }
+        for q in p.quotes
+    ]
 
 
 def article_rows(p: PostItem) -> list[dict]:
     post_id = key(p.site_id, p.post_id)
-    return [{"id": f"{post_id}:{a.position}", "post_id": post_id, "site_id": p.site_id,
-             "position": a.position, "headline": a.headline, "byline": a.byline,
-             "published_at": a.published.value, "published_raw": a.published.raw,
-             "source_url": a.source_url, "outlet": a.outlet, "in_quote": int(a.in_quote),
-             "body_text": a.body_text, "content_hash": content_hash(" ".join(a.body_text.split())),
-             "text_key": text_key(a.body_text)} for a in p.articles]
+    return [
+        {
+            "id": f"{post_id}:{a.position}",
+            "post_id": post_id,
+            "site_id": p.site_id,
+            "position": a.position,
+            "headline": a.headline,
+            "byline": a.byline,
+            "published_at": a.published.value,
+            "published_raw": a.published.raw,
+            "source_url": a.source_url,
+            "outlet": a.outlet,
+            "in_quote": int(a.in_quote),
+            "body_text": a.body_text,
+            "content_hash": content_hash(" ".join(a.body_text.split())),
+            "text_key": text_key(a.body_text),
+        }
+        for a in p.articles
+    ]
 
 
 def page_id(url: str, body: bytes) -> str:
@@ -145,8 +205,13 @@ class Batch:
         row = thread_row(t)
         board_id = row["board_id"]
         if board_id and board_id not in self.boards:
-            stub = {"id": board_id, "site_id": t.site_id, "native_id": t.board_id,
-                    "title": t.board_title, "url": t.board_url or ""}
+            stub = {
+                "id": board_id,
+                "site_id": t.site_id,
+                "native_id": t.board_id,
+                "title": t.board_title,
+                "url": t.board_url or "",
+            }
             (self.boards if t.board_url else self.board_stubs)[board_id] = stub
         previous = self.threads.get(row["id"], {})
         if previous.get("page_count") and row["page_count"]:
@@ -160,18 +225,34 @@ class Batch:
         if page.archive:
             self._archive(page)
         if page.thread_id:
-            self.thread_pages.append((key(page.site_id, page.thread_id), page.page_number,
-                                      page.url, list(page.post_ids), page.fetched_at))
+            self.thread_pages.append(
+                (
+                    key(page.site_id, page.thread_id),
+                    page.page_number,
+                    page.url,
+                    list(page.post_ids),
+                    page.fetched_at,
+                )
+            )
 
     def _archive(self, page: PageItem) -> None:
         row_id = page_id(page.url, page.body)
         self.pages[row_id] = {
-            "id": row_id, "url": page.url, "site_id": page.site_id, "status": page.status,
-            "content_type": page.content_type, "kind": page.kind, "size": len(page.body),
-            "body": (self.compressor.submit(zlib.compress, page.body, 6) if self.compressor
-                     else zlib.compress(page.body, 6)),
+            "id": row_id,
+            "url": page.url,
+            "site_id": page.site_id,
+            "status": page.status,
+            "content_type": page.content_type,
+            "kind": page.kind,
+            "size": len(page.body),
+            "body": (
+                self.compressor.submit(zlib.compress, page.body, 6)
+                if self.compressor
+                else zlib.compress(page.body, 6)
+            ),
             "first_fetched_at": page.fetched_at,
-            "fetched_at": page.fetched_at}
+            "fetched_at": page.fetched_at,
+        }
 
     def _post(self, p: PostItem) -> None:
         row = post_row(p)

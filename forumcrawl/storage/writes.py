@@ -58,16 +58,18 @@ def write_batch(db: sqlite_utils.Database, batch: Batch, keep_revisions: bool = 
         for thread_id, page_number, url, native_ids, fetched_at in batch.thread_pages:
             # The watermark moves forward, or to the thread's last page (a thread that shrank);
             # never back to an earlier page read late (a shared crawl's worker took it over).
-            db.execute("update threads set last_page = ?, last_page_url = ? where id = ? and (? is null"
-                       " or ? >= coalesce(page_count, 0) or coalesce(last_page, 0) <= ?)",
-                       [page_number, url, thread_id, page_number, page_number, page_number])
+            db.execute(
+                "update threads set last_page = ?, last_page_url = ? where id = ? and (? is null"
+                " or ? >= coalesce(page_count, 0) or coalesce(last_page, 0) <= ?)",
+                [page_number, url, thread_id, page_number, page_number, page_number],
+            )
             written.vanished += _mark_vanished(db, thread_id, native_ids, fetched_at)
     return written
 
 
 def _chunks(values: list, size: int = 500) -> Iterable[list]:
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]
 
 
 def _archive_pages(db: sqlite_utils.Database, rows: list[dict]) -> None:
@@ -76,8 +78,10 @@ def _archive_pages(db: sqlite_utils.Database, rows: list[dict]) -> None:
         if isinstance(row["body"], Future):
             row["body"] = row["body"].result()
     db["pages"].insert_all(rows, pk="id", ignore=True)
-    db.conn.executemany("update pages set fetched_at = ? where id = ? and fetched_at < ?",
-                        [(r["fetched_at"], r["id"], r["fetched_at"]) for r in rows])
+    db.conn.executemany(
+        "update pages set fetched_at = ? where id = ? and fetched_at < ?",
+        [(r["fetched_at"], r["id"], r["fetched_at"]) for r in rows],
+    )
 
 
 def _keep_revisions(db: sqlite_utils.Database, batch: Batch) -> int:
@@ -88,25 +92,33 @@ def _keep_revisions(db: sqlite_utils.Database, batch: Batch) -> int:
         marks = ",".join("?" * len(chunk))
         stored = db.execute(
             f"select id, content_hash, body_text, body_html, edited_at, edited_raw from posts"
-            f" where id in ({marks})", chunk).fetchall()
+            f" where id in ({marks})",
+            chunk,
+        ).fetchall()
         revisions = []
         for post_id, old_hash, body_text, body_html, edited_at, edited_raw in stored:
             new = posts[post_id]
             if old_hash is None or old_hash == new["content_hash"]:
                 continue
-            revisions.append({
-                "id": f"{post_id}:{old_hash[:16]}", "post_id": post_id, "content_hash": old_hash,
-                "body_text": body_text, "body_html": body_html, "edited_at": edited_at,
-                "edited_raw": edited_raw,
-                "replaced_at": batch.fetched.get(new["page_url"]) or now_iso()})
+            revisions.append(
+                {
+                    "id": f"{post_id}:{old_hash[:16]}",
+                    "post_id": post_id,
+                    "content_hash": old_hash,
+                    "body_text": body_text,
+                    "body_html": body_html,
+                    "edited_at": edited_at,
+                    "edited_raw": edited_raw,
+                    "replaced_at": batch.fetched.get(new["page_url"]) or now_iso(),
+                }
+            )
         if revisions:
             db["post_revisions"].insert_all(revisions, pk="id", ignore=True)
             kept += len(revisions)
     return kept
 
 
-def _mark_vanished(db: sqlite_utils.Database, thread_id: str, native_ids: list[str],
-                   fetched_at: str) -> int:
+def _mark_vanished(db: sqlite_utils.Database, thread_id: str, native_ids: list[str], fetched_at: str) -> int:
     """Mark posts of this thread that the page should show, by their ids, but does not.
 
     A page spans a range of post ids (ids grow with time on every engine read here). A
@@ -122,5 +134,6 @@ def _mark_vanished(db: sqlite_utils.Database, thread_id: str, native_ids: list[s
         f"update posts set vanished_at = ? where thread_id = ? and vanished_at is null"
         f" and native_id not glob '*[^0-9]*' and cast(native_id as integer) between ? and ?"
         f" and native_id not in ({marks})",
-        [fetched_at, thread_id, min(numbers), max(numbers), *native_ids])
+        [fetched_at, thread_id, min(numbers), max(numbers), *native_ids],
+    )
     return cursor.rowcount

@@ -15,8 +15,8 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
-from forumcrawl.storage.lock import RunLock, RunLocked
 from forumcrawl.crawl.extensions.runs import FAILURES
+from forumcrawl.storage.lock import RunLock, RunLocked
 
 EX_TEMPFAIL = 75
 

@@ -40,8 +40,10 @@ class RunRecorder:
             with db.atomic():
                 table = db["crawl_runs"]
                 # One run at a time holds the database: a run still open here was killed.
-                db.execute("update crawl_runs set finish_reason = 'killed', failed = 1"
-                           " where finished_at is null and finish_reason is null")
+                db.execute(
+                    "update crawl_runs set finish_reason = 'killed', failed = 1"
+                    " where finished_at is null and finish_reason is null"
+                )
                 table.insert({"started_at": now_iso(), "spider_args": json.dumps(args)})
                 self.run_id = table.last_pk
         finally:
@@ -53,15 +55,18 @@ class RunRecorder:
         db = open_db(self.path)
         try:
             with db.atomic():
-                db["crawl_runs"].update(self.run_id, {
-                    "finished_at": now_iso(),
-                    "finish_reason": reason,
-                    "failed": int(bool(failures) or reason not in ("finished",)),
-                    "failures": json.dumps(failures),
-                    "pages_fetched": stats.get("downloader/response_count", 0),
-                    "items_stored": stats.get("forumcrawl/stored/items", 0),
-                    "stats": json.dumps(stats, default=str, sort_keys=True),
-                })
+                db["crawl_runs"].update(
+                    self.run_id,
+                    {
+                        "finished_at": now_iso(),
+                        "finish_reason": reason,
+                        "failed": int(bool(failures) or reason not in ("finished",)),
+                        "failures": json.dumps(failures),
+                        "pages_fetched": stats.get("downloader/response_count", 0),
+                        "items_stored": stats.get("forumcrawl/stored/items", 0),
+                        "stats": json.dumps(stats, default=str, sort_keys=True),
+                    },
+                )
         finally:
             db.close()
         if failures:

@@ -52,8 +52,7 @@ class ReplayDirectory:
     def response(self, request: Request) -> Response:
         path = self.path_for(request.url)
         if not path.is_file():
-            return HtmlResponse(request.url, status=404, body=b"", request=request,
-                                flags=["replay-miss"])
+            return HtmlResponse(request.url, status=404, body=b"", request=request, flags=["replay-miss"])
         headers = {"Content-Type": "application/json" if path.suffix == ".json" else "text/html"}
         sidecar = path.with_name(path.name + ".headers")
         if sidecar.exists():
@@ -63,11 +62,23 @@ class ReplayDirectory:
                     headers[name.strip()] = value.strip()
         if path.name == "robots.txt":
             headers["Content-Type"] = "text/plain"
-            return Response(request.url, status=200, headers=headers, body=path.read_bytes(),
-                            request=request, flags=["replay"])
+            return Response(
+                request.url,
+                status=200,
+                headers=headers,
+                body=path.read_bytes(),
+                request=request,
+                flags=["replay"],
+            )
         cls = TextResponse if path.suffix == ".json" else HtmlResponse
-        return cls(request.url, status=200, headers=headers, body=path.read_bytes(),
-                   request=request, flags=["replay"])
+        return cls(
+            request.url,
+            status=200,
+            headers=headers,
+            body=path.read_bytes(),
+            request=request,
+            flags=["replay"],
+        )
 
 
 class ReplayMiddleware:
@@ -88,6 +99,9 @@ class ReplayMiddleware:
         response = self.directory.response(request)
         if response.status == 404 and not request.url.endswith("/robots.txt"):
             self.stats.inc_value("forumcrawl/replay/miss")
-            logger.warning("replay: no saved page for %s (looked for %s)", request.url,
-                           self.directory.path_for(request.url))
+            logger.warning(
+                "replay: no saved page for %s (looked for %s)",
+                request.url,
+                self.directory.path_for(request.url),
+            )
         return response

@@ -17,18 +17,18 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from protego import Protego
-from forumcrawl import settings as defaults
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from forumcrawl import settings as defaults
 from forumcrawl.crawl.extensions.runs import FAILURES
 
 logger = logging.getLogger(__name__)
@@ -37,14 +37,18 @@ logger = logging.getLogger(__name__)
 _CHALLENGE = re.compile(
     rb"<title>\s*(?:Just a moment\.\.\.|Attention Required! \| Cloudflare|Access denied"
     rb"|DDoS-Guard|Please Wait\.\.\. \| Cloudflare)\s*</title>"
-    rb"|cf-browser-verification|challenge-platform|cf_chl_opt|/cdn-cgi/challenge-platform", re.I)
+    rb"|cf-browser-verification|challenge-platform|cf_chl_opt|/cdn-cgi/challenge-platform",
+    re.I,
+)
 # Login walls: the engines' "you must be logged in" pages (XenForo, vBulletin, phpBB, SMF),
 # lower-cased: looked for as plain substrings of the lower-cased head, which takes
 # microseconds where one case-insensitive alternation over 64 KB took milliseconds.
 _LOGIN_WALL = (
-    b"you must be logged-in to do that", b"you are not logged in or you do not have permission",
+    b"you must be logged-in to do that",
+    b"you are not logged in or you do not have permission",
     b"the board requires you to be registered and logged in",
-    b"you are not allowed to access this section", b"you must log in or register to view this page",
+    b"you are not allowed to access this section",
+    b"you must log in or register to view this page",
 )
 # A page that shows posts is the forum, whatever its sidebar says about logging in.
 _HAS_POSTS = re.compile(rb"<article|class=\"?message|id=\"?post")
@@ -63,12 +67,12 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def blocked_reason(response: Response) -> str | None:
-    """"challenge" or "login_wall" for a page that is not the forum's content."""
+    """ "challenge" or "login_wall" for a page that is not the forum's content."""
     head = response.body[:65536]
     if response.status in (403, 429, 503) and _CHALLENGE.search(head):
         return "challenge"
@@ -86,7 +90,9 @@ class PoliteMiddleware(RetryMiddleware):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler.settings)
         self.crawler = crawler
-        self.max_retry_after = crawler.settings.getfloat("FORUMCRAWL_MAX_RETRY_AFTER", defaults.FORUMCRAWL_MAX_RETRY_AFTER)
+        self.max_retry_after = crawler.settings.getfloat(
+            "FORUMCRAWL_MAX_RETRY_AFTER", defaults.FORUMCRAWL_MAX_RETRY_AFTER
+        )
         self.user_agent = crawler.settings.get("USER_AGENT") or "*"
         self.crawl_delays: dict[str, float] = {}
         self.blocked: dict[str, str] = {}
@@ -139,8 +145,13 @@ class PoliteMiddleware(RetryMiddleware):
                     self._block(host, f"asked to come back in {wait:.0f} s", response)
                     raise IgnoreRequest(f"{response.url}: Retry-After {wait:.0f} s")
                 self.crawler.stats.inc_value("forumcrawl/retry_after")
-                logger.info("%s: %s, Retry-After %.0f s: slowing %s down to that", response.url,
-                            response.status, wait, host)
+                logger.info(
+                    "%s: %s, Retry-After %.0f s: slowing %s down to that",
+                    response.url,
+                    response.status,
+                    wait,
+                    host,
+                )
                 self._slow_down(request, wait)
         return super().process_response(request, response)
 
@@ -160,7 +171,9 @@ class PoliteMiddleware(RetryMiddleware):
         self.blocked[host] = reason
         stats = self.crawler.stats
         stats.inc_value(f"forumcrawl/blocked/{reason.split()[0]}")
-        message = (f"{host} stands between us and the forum ({reason}, HTTP {response.status} at "
-                   f"{response.url}); no more requests to it in this run")
+        message = (
+            f"{host} stands between us and the forum ({reason}, HTTP {response.status} at "
+            f"{response.url}); no more requests to it in this run"
+        )
         logger.error(message)
         stats.set_value(FAILURES, [*(stats.get_value(FAILURES) or []), f"blocked: {message}"])

@@ -71,12 +71,19 @@ def stored_coverage(db: sqlite_utils.Database, site_id: str, recent: int = 10_00
     row = db.execute(
         f"select count(*), {tests} from (select * from posts where site_id = ?"
         "   and vanished_at is null order by rowid desc limit ?) p"
-        " left join users u on u.id = p.user_id", [site_id, recent]).fetchone()
+        " left join users u on u.id = p.user_id",
+        [site_id, recent],
+    ).fetchone()
     return Coverage(posts=row[0], fields=dict(zip(STORED, row[1:], strict=True)))
 
 
-def collapsed(before: Coverage, now: Coverage, min_posts: int = defaults.FORUMCRAWL_DRIFT_MIN_POSTS,
-              ratio: float = defaults.FORUMCRAWL_DRIFT_RATIO, usual: float = 0.5) -> list[str]:
+def collapsed(
+    before: Coverage,
+    now: Coverage,
+    min_posts: int = defaults.FORUMCRAWL_DRIFT_MIN_POSTS,
+    ratio: float = defaults.FORUMCRAWL_DRIFT_RATIO,
+    usual: float = 0.5,
+) -> list[str]:
     """The fields present on at least ``usual`` of the posts before that this run filled
     on less than ``ratio`` times as many, each as a sentence for the run's failures."""
     if before.posts < min_posts or now.posts < min_posts:
@@ -85,8 +92,10 @@ def collapsed(before: Coverage, now: Coverage, min_posts: int = defaults.FORUMCR
     for name in STORED:
         was, is_ = before.share(name), now.share(name)
         if was >= usual and is_ < was * ratio:
-            found.append(f"{name} on {is_:.0%} of {now.posts} posts this run, "
-                         f"{was:.0%} of the {before.posts} stored before")
+            found.append(
+                f"{name} on {is_:.0%} of {now.posts} posts this run, "
+                f"{was:.0%} of the {before.posts} stored before"
+            )
     return found
 
 
@@ -101,7 +110,9 @@ class DriftPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.min_posts = crawler.settings.getint("FORUMCRAWL_DRIFT_MIN_POSTS", defaults.FORUMCRAWL_DRIFT_MIN_POSTS)
+        self.min_posts = crawler.settings.getint(
+            "FORUMCRAWL_DRIFT_MIN_POSTS", defaults.FORUMCRAWL_DRIFT_MIN_POSTS
+        )
         self.ratio = crawler.settings.getfloat("FORUMCRAWL_DRIFT_RATIO", defaults.FORUMCRAWL_DRIFT_RATIO)
         self.history: dict[str, Coverage | None] = {}
         self.run: dict[str, Coverage] = defaultdict(Coverage)
@@ -139,6 +150,4 @@ class DriftPipeline:
                 message = f"{site_id}: {problem}; has the forum's layout changed?"
                 logger.error("layout drift: %s", message)
                 stats.inc_value("forumcrawl/errors/layout_drift")
-                stats.set_value(FAILURES, [*(stats.get_value(FAILURES) or []),
-                                           f"layout_drift: {message}"])
-
+                stats.set_value(FAILURES, [*(stats.get_value(FAILURES) or []), f"layout_drift: {message}"])

@@ -17,7 +17,7 @@ exit non-zero.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -46,8 +46,15 @@ CANCELLED = tuple(e for e in (getattr(exceptions, "DownloadCancelledError", None
 class ForumSpider(scrapy.Spider):
     name = "forum"
 
-    def __init__(self, url: str | None = None, urls_file: str | None = None,
-                 engine: str | None = None, full: str | None = None, *args, **kwargs) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        urls_file: str | None = None,
+        engine: str | None = None,
+        full: str | None = None,
+        *args,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         urls = [url] if url else []
         if urls_file:
@@ -67,20 +74,26 @@ class ForumSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         settings = self.crawler.settings
         try:
-            self.sites = Sites.load(settings.get("FORUMCRAWL_SITES"), site_defaults(settings),
-                                    self.engine_name)
+            self.sites = Sites.load(
+                settings.get("FORUMCRAWL_SITES"), site_defaults(settings), self.engine_name
+            )
         except SitesFileError as exc:
             self.fail("bad_sites_file", str(exc))
             return
         try:
             # a shared crawl's worker also knows what the merged database holds
             merged = settings.get("FORUMCRAWL_MARKS_DB")
-            self.marks = {} if self.full else {**(load_marks(merged) if merged else {}),
-                                               **load_marks(settings.get("FORUMCRAWL_DB"))}
+            self.marks = (
+                {}
+                if self.full
+                else {**(load_marks(merged) if merged else {}), **load_marks(settings.get("FORUMCRAWL_DB"))}
+            )
         except StoreError as exc:
             self.fail("store_unusable", str(exc))
             return
-        self.early_stop = settings.getbool("FORUMCRAWL_BOARD_EARLY_STOP", defaults.FORUMCRAWL_BOARD_EARLY_STOP)
+        self.early_stop = settings.getbool(
+            "FORUMCRAWL_BOARD_EARLY_STOP", defaults.FORUMCRAWL_BOARD_EARLY_STOP
+        )
         try:
             jar = load_cookies(settings.get("FORUMCRAWL_COOKIES"))
         except CookieFileError as exc:
@@ -88,8 +101,13 @@ class ForumSpider(scrapy.Spider):
             return
         for url in self.seed_urls:
             # Scrapy's cookie middleware keeps what the seed request carries for the site
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error,
-                                 cookies=cookies_for(jar, url), meta={"forumcrawl_seed": True})
+            yield scrapy.Request(
+                url,
+                callback=self.parse,
+                errback=self.on_error,
+                cookies=cookies_for(jar, url),
+                meta={"forumcrawl_seed": True},
+            )
 
     # ---------------------------------------------------------------- failures
     def fail(self, reason: str, message: str) -> None:
@@ -131,8 +149,11 @@ class ForumSpider(scrapy.Spider):
             # only DOWNLOAD_MAXSIZE cancels a download; every run would miss this page
             stats.inc_value("forumcrawl/errors/too_large")
             limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
-            self.fail("page_too_large", f"{request.url} is larger than DOWNLOAD_MAXSIZE "
-                      f"({limit} bytes); raise it (-s DOWNLOAD_MAXSIZE=...) to read the page")
+            self.fail(
+                "page_too_large",
+                f"{request.url} is larger than DOWNLOAD_MAXSIZE "
+                f"({limit} bytes); raise it (-s DOWNLOAD_MAXSIZE=...) to read the page",
+            )
             return
         if failure.check(IgnoreRequest) and "redirect_times" in request.meta:
             stats.inc_value("forumcrawl/errors/redirect_loop")
@@ -149,8 +170,9 @@ class ForumSpider(scrapy.Spider):
     def parse(self, response: Response) -> Iterator:
         stats = self.crawler.stats
         seed = response.meta.get("forumcrawl_seed", False)
-        if response.status >= 400 and (fallback := self.html_fallback(response.request)
-                                       or self.restart_thread(response.request)):
+        if response.status >= 400 and (
+            fallback := self.html_fallback(response.request) or self.restart_thread(response.request)
+        ):
             yield fallback
             return
         if response.status >= 400:
@@ -165,21 +187,32 @@ class ForumSpider(scrapy.Spider):
             return
         if "dataloss" in response.flags:
             stats.inc_value("forumcrawl/errors/truncated")
-            self.logger.error("truncated download (data loss) for %s; nothing stored from it",
-                              response.url)
+            self.logger.error("truncated download (data loss) for %s; nothing stored from it", response.url)
             return
-        fetched = datetime.now(timezone.utc)
+        fetched = datetime.now(UTC)
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         site_id = site_id_for(response.url)
 
         def archived(kind: str, **thread) -> PageItem:
-            return PageItem(url=response.url, site_id=site_id, status=response.status,
-                            content_type=content_type, body=response.body,
-                            fetched_at=fetched.isoformat(timespec="seconds"), kind=kind,
-                            lease=response.meta.get(LEASE), **thread)
+            return PageItem(
+                url=response.url,
+                site_id=site_id,
+                status=response.status,
+                content_type=content_type,
+                body=response.body,
+                fetched_at=fetched.isoformat(timespec="seconds"),
+                kind=kind,
+                lease=response.meta.get(LEASE),
+                **thread,
+            )
 
-        context = self.sites.context(response.url, fetched, content_type, self.site_engines.get(site_id),
-                                     response.meta.get("forumcrawl_listing"))
+        context = self.sites.context(
+            response.url,
+            fetched,
+            content_type,
+            self.site_engines.get(site_id),
+            response.meta.get("forumcrawl_listing"),
+        )
         try:
             result = read_page(response.body, response.url, context)
         except UnknownEngine as exc:
@@ -203,8 +236,11 @@ class ForumSpider(scrapy.Spider):
         for stat, count in result.counts.items():
             stats.inc_value(stat, count)
         if result.charset_corrected_from:
-            self.logger.warning("%s: declared %s but bytes are UTF-8; read as UTF-8", response.url,
-                                result.charset_corrected_from)
+            self.logger.warning(
+                "%s: declared %s but bytes are UTF-8; read as UTF-8",
+                response.url,
+                result.charset_corrected_from,
+            )
         if result.site is not None:
             self.site_engines[site_id] = result.engine
             self.logger.info("%s: engine %s (%s)", site_id, result.engine, "; ".join(result.evidence))
@@ -218,15 +254,23 @@ class ForumSpider(scrapy.Spider):
 
     def follow_thread(self, response: Response, result: PageResult) -> Iterator[scrapy.Request]:
         page = result.thread
-        meta = {k: response.meta[k] for k in ("forumcrawl_listing", "forumcrawl_no_jump")
-                if k in response.meta}
-        jump = None if (self.full or response.meta.get("forumcrawl_no_jump")) else resume_url(
-            page.thread.site_id, page.thread.thread_id, page.page_number, self.marks)
+        meta = {
+            k: response.meta[k] for k in ("forumcrawl_listing", "forumcrawl_no_jump") if k in response.meta
+        }
+        jump = (
+            None
+            if (self.full or response.meta.get("forumcrawl_no_jump"))
+            else resume_url(page.thread.site_id, page.thread.thread_id, page.page_number, self.marks)
+        )
         if jump:
             # reached from its start, a thread stored before goes on where it was left
             self.crawler.stats.inc_value("forumcrawl/incremental/jumped")
-            yield response.follow(jump, callback=self.parse, errback=self.on_error,
-                                  meta={**meta, "forumcrawl_thread_start": response.url})
+            yield response.follow(
+                jump,
+                callback=self.parse,
+                errback=self.on_error,
+                meta={**meta, "forumcrawl_thread_start": response.url},
+            )
         elif page.next_url:
             yield response.follow(page.next_url, callback=self.parse, errback=self.on_error, meta=meta)
         for url in page.more_urls:
@@ -253,7 +297,10 @@ class ForumSpider(scrapy.Spider):
                 # Listings put the latest activity first (stickies aside, at the top): once
                 # the last row is unchanged, so is everything on the pages after it.
                 stats.inc_value("forumcrawl/incremental/board_stopped")
-                self.logger.info("%s: its last thread is unchanged; not reading further pages (%s)",
-                                 response.url, page.next_url)
+                self.logger.info(
+                    "%s: its last thread is unchanged; not reading further pages (%s)",
+                    response.url,
+                    page.next_url,
+                )
                 return
             yield response.follow(page.next_url, callback=self.parse, errback=self.on_error)

@@ -32,10 +32,27 @@ from forumcrawl.reading.engines.xenforo1 import XenForo1
 from forumcrawl.reading.engines.xenforo2 import XenForo2
 
 GENERIC = Generic()  # not in the detection order: the fallback when nothing matches
-ENGINES: dict[str, Engine] = {engine.name: engine for engine in (
-    XenForo2(), XenForo1(), VBulletin5(), VBulletin4(), VBulletin3(), MyBB(), PhpBB3(), SMF(),
-    Invision(), Discourse(), Flarum(), Vanilla(), FluxBB(), NodeBB(), Forumotion(), GENERIC,
-)}
+ENGINES: dict[str, Engine] = {
+    engine.name: engine
+    for engine in (
+        XenForo2(),
+        XenForo1(),
+        VBulletin5(),
+        VBulletin4(),
+        VBulletin3(),
+        MyBB(),
+        PhpBB3(),
+        SMF(),
+        Invision(),
+        Discourse(),
+        Flarum(),
+        Vanilla(),
+        FluxBB(),
+        NodeBB(),
+        Forumotion(),
+        GENERIC,
+    )
+}
 JSON_ENGINES = tuple(e.name for e in ENGINES.values() if type(e).detect_json is not Engine.detect_json)
 
 
@@ -81,9 +98,18 @@ def detect_json(data: object) -> Detection:
         evidence = ENGINES[name].detect_json(data)
         if evidence:
             return Detection(ENGINES[name], evidence)
-    raise UnknownEngine("a JSON response that no engine's API reader recognises; JSON is read "
-                        f"for {', '.join(JSON_ENGINES)}")
+    raise UnknownEngine(
+        f"a JSON response that no engine's API reader recognises; JSON is read for {', '.join(JSON_ENGINES)}"
+    )
 
 
-__all__ = ["ENGINES", "GENERIC", "Detection", "Engine", "UnknownEngine", "detect", "detect_json",
-           "get_engine"]
+__all__ = [
+    "ENGINES",
+    "GENERIC",
+    "Detection",
+    "Engine",
+    "UnknownEngine",
+    "detect",
+    "detect_json",
+    "get_engine",
+]

@@ -132,8 +132,10 @@ class Engine:
         """
         unknown = sorted(set(overrides) - set(self.selectors))
         if unknown:
-            raise ValueError(f"engine {self.name}: no such selector {', '.join(unknown)}; "
-                             f"its selectors: {', '.join(self.selectors)}")
+            raise ValueError(
+                f"engine {self.name}: no such selector {', '.join(unknown)}; "
+                f"its selectors: {', '.join(self.selectors)}"
+            )
         for name, xpath in overrides.items():
             try:
                 compiled(xpath)
@@ -200,13 +202,32 @@ class PageReader:
     def new_thread(self, thread_id: str, title: str | None, url: str, **fields) -> ThreadItem:
         return ThreadItem(site_id=self.site_id, thread_id=thread_id, title=title, url=url, **fields)
 
-    def new_post(self, thread_id: str, post_id: str, body: Body, *, url: str | None,
-                 author: UserItem | None, posted: DateField, page_url: str | None = None,
-                 **fields) -> PostItem:
+    def new_post(
+        self,
+        thread_id: str,
+        post_id: str,
+        body: Body,
+        *,
+        url: str | None,
+        author: UserItem | None,
+        posted: DateField,
+        page_url: str | None = None,
+        **fields,
+    ) -> PostItem:
         self.links[post_id] = PostLinks(body.links, body.quote_links)
-        return PostItem(site_id=self.site_id, thread_id=thread_id, post_id=post_id, url=url,
-                        page_url=page_url or self.url, author=author, posted=posted,
-                        body_html=body.html, body_text=body.text, quotes=body.quotes, **fields)
+        return PostItem(
+            site_id=self.site_id,
+            thread_id=thread_id,
+            post_id=post_id,
+            url=url,
+            page_url=page_url or self.url,
+            author=author,
+            posted=posted,
+            body_html=body.html,
+            body_text=body.text,
+            quotes=body.quotes,
+            **fields,
+        )
 
     def thread_page(self, thread: ThreadItem, posts, **fields) -> ThreadPage:
         """The page's posts, each once (some skins render a post twice), and their links."""
@@ -217,9 +238,12 @@ class PageReader:
                 seen.add(post.post_id)
                 unique.append(post)
         fields.setdefault("language", self.doc.language if self.doc is not None else None)
-        return ThreadPage(thread=thread, posts=unique, links={p.post_id: self.links[p.post_id]
-                                                              for p in unique if p.post_id in self.links},
-                          **fields)
+        return ThreadPage(
+            thread=thread,
+            posts=unique,
+            links={p.post_id: self.links[p.post_id] for p in unique if p.post_id in self.links},
+            **fields,
+        )
 
     def board_links(self, links, id_of) -> list[BoardItem]:
         """Boards linked from a forum index or a board's sub-forum list."""

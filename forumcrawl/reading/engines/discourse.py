@@ -49,19 +49,27 @@ class Discourse(MarkupEngine):
     name = "discourse"
     signs = (
         # "Discourse 3.2.0.beta2 - https://github.com/...": the release, without the link
-        ("substring-before(concat(//meta[@name='generator'][starts-with(@content, 'Discourse')]/@content,"
-         " ' - '), ' - ')", "meta generator {!r}"),
-        ("//meta[@name='discourse_theme_id' or @name='discourse_current_homepage']"
-         " | //script[contains(@src,'/assets/discourse')]", "discourse meta/assets"),
+        (
+            "substring-before(concat(//meta[@name='generator'][starts-with(@content, 'Discourse')]/@content,"
+            " ' - '), ' - ')",
+            "meta generator {!r}",
+        ),
+        (
+            "//meta[@name='discourse_theme_id' or @name='discourse_current_homepage']"
+            " | //script[contains(@src,'/assets/discourse')]",
+            "discourse meta/assets",
+        ),
         (f"//div[{has_class('crawler-post')}] | //*[{has_class('topic-list')}]", "crawler view markup"),
     )
-    quote_rule = QuoteRule(xpath=f".//aside[{has_class('quote')}]",
-                           # A member quote's title is "avatar NAME:" furniture, so only its
-                           # blockquote is quoted; a topic quote's title names the quoted
-                           # topic and its category, and is kept as the quote's heading.
-                           content="./self::*[not(@data-username)] | ./blockquote",
-                           chrome=f"./div[{has_class('title')}][../@data-username]",
-                           attribution=_attribution)
+    quote_rule = QuoteRule(
+        xpath=f".//aside[{has_class('quote')}]",
+        # A member quote's title is "avatar NAME:" furniture, so only its
+        # blockquote is quoted; a topic quote's title names the quoted
+        # topic and its category, and is kept as the quote's heading.
+        content="./self::*[not(@data-username)] | ./blockquote",
+        chrome=f"./div[{has_class('title')}][../@data-username]",
+        attribution=_attribution,
+    )
     body_chrome = f".//div[{has_class('meta')}][ancestor::div[{has_class('lightbox-wrapper')}]]"
     posts = f"//div[{has_class('crawler-post')}][.//*[@itemprop='articleBody']]"
     body = ".//*[@itemprop='articleBody']"
@@ -70,7 +78,11 @@ class Discourse(MarkupEngine):
     position = ".//*[@itemprop='position']"
     title = (f"//h1[{has_class('crawler-topic-title')}] | //*[@id='topic-title']//h1", "//h1")
     crumbs = "//*[@id='breadcrumbs']//a[contains(@href,'/c/')]"
-    next_page = "//link[@rel='next']/@href | //div[@role='navigation']//a[@rel='next']/@href | //*[" + has_class("crawler-post") + "]//a[@rel='next']/@href"
+    next_page = (
+        "//link[@rel='next']/@href | //div[@role='navigation']//a[@rel='next']/@href | //*["
+        + has_class("crawler-post")
+        + "]//a[@rel='next']/@href"
+    )
     thread_id_patterns = (r"/t/[^/]+/(\d+)", r"/t/(\d+)")
     board_id_patterns = (r"/c/(?:[^/]+/)*(\d+)(?:/|$)", r"/c/([^/?#]+)")
     board_rows = f"//tr[{has_class('topic-list-item')}] | //div[{has_class('topic-list')}]//tr[.//a[contains(@href,'/t/')]]"
@@ -98,7 +110,11 @@ class Discourse(MarkupEngine):
 
     def edited_date(self, page: MarkupReader, post: HtmlElement) -> DateField:
         modified = page.first(post, self.edited)
-        return DateField(machine=modified) if modified and page.first(post, self.date) != modified else DateField()
+        return (
+            DateField(machine=modified)
+            if modified and page.first(post, self.date) != modified
+            else DateField()
+        )
 
     def reaction_count(self, page: MarkupReader, post: HtmlElement) -> int | None:
         likes = digits_in(text_of(page.first(post, f".//span[{has_class('post-likes')}]")))
@@ -138,11 +154,15 @@ class Discourse(MarkupEngine):
         topic_id = str(data.get("id") or (posts[0].get("topic_id") if posts else ""))
         slug = data.get("slug") or (posts[0].get("topic_slug") if posts else None) or "topic"
         topic_url = f"{root}/t/{slug}/{topic_id}"
-        items = [self._json_post(page, p, topic_id, topic_url, root) for p in posts if p.get("cooked") is not None]
+        items = [
+            self._json_post(page, p, topic_id, topic_url, root) for p in posts if p.get("cooked") is not None
+        ]
         count = data.get("posts_count")
         category = data.get("category_id")
         thread = page.new_thread(
-            topic_id, clean(data.get("title")), topic_url,
+            topic_id,
+            clean(data.get("title")),
+            topic_url,
             board_id=str(category) if category is not None else None,
             board_url=f"{root}/c/{category}" if category is not None else None,  # Discourse redirects /c/ID
             reply_count=count - 1 if isinstance(count, int) else None,
@@ -150,8 +170,11 @@ class Discourse(MarkupEngine):
         )
         loaded = {p.get("id") for p in posts}
         missing = [i for i in data["post_stream"].get("stream") or [] if i not in loaded]
-        more = [f"{root}/t/{topic_id}/posts.json?" + urlencode([("post_ids[]", i) for i in missing[n:n + CHUNK]])
-                for n in range(0, len(missing), CHUNK)]
+        more = [
+            f"{root}/t/{topic_id}/posts.json?"
+            + urlencode([("post_ids[]", i) for i in missing[n : n + CHUNK]])
+            for n in range(0, len(missing), CHUNK)
+        ]
         return page.thread_page(thread, items, more_urls=more, language=None)
 
     def _json_post(self, page: PageReader, post: dict, topic_id: str, topic_url: str, root: str) -> PostItem:
@@ -159,24 +182,42 @@ class Discourse(MarkupEngine):
         fragment = lxml.html.fragment_fromstring(post["cooked"] or "<p></p>", create_parent="div")
         body = split_body(fragment, self.quote_rule, self.chrome(), root)
         username = post.get("username")
-        author = page.new_user(username, user_id=username, profile_url=f"{root}/u/{username}",
-                               title=clean(post.get("user_title"))) if username else None
+        author = (
+            page.new_user(
+                username,
+                user_id=username,
+                profile_url=f"{root}/u/{username}",
+                title=clean(post.get("user_title")),
+            )
+            if username
+            else None
+        )
         edited = post.get("updated_at") if (post.get("version") or 1) > 1 else None
         return page.new_post(
-            topic_id, f"{topic_id}/{number}", body, url=f"{topic_url}/{number}", author=author,
+            topic_id,
+            f"{topic_id}/{number}",
+            body,
+            url=f"{topic_url}/{number}",
+            author=author,
             posted=DateField(raw=post.get("created_at"), machine=post.get("created_at")),
-            edited=DateField(machine=edited), position=number, reaction_count=_likes(post),
+            edited=DateField(machine=edited),
+            position=number,
+            reaction_count=_likes(post),
         )
 
     def _topic_list(self, page: PageReader, data: dict, url: str, root: str) -> BoardPage:
         links = []
         for topic in data["topic_list"].get("topics") or []:
             count = topic.get("posts_count")
-            links.append(ThreadLink(
-                url=f"{root}/t/{topic.get('slug') or 'topic'}/{topic['id']}.json",
-                thread_id=str(topic["id"]), title=clean(topic.get("title") or topic.get("fancy_title")),
-                reply_count=count - 1 if isinstance(count, int) else None,
-                last_post=DateField(machine=topic.get("last_posted_at") or topic.get("bumped_at"))))
+            links.append(
+                ThreadLink(
+                    url=f"{root}/t/{topic.get('slug') or 'topic'}/{topic['id']}.json",
+                    thread_id=str(topic["id"]),
+                    title=clean(topic.get("title") or topic.get("fancy_title")),
+                    reply_count=count - 1 if isinstance(count, int) else None,
+                    last_post=DateField(machine=topic.get("last_posted_at") or topic.get("bumped_at")),
+                )
+            )
         path = urlsplit(url).path.removesuffix(".json")
         board_id = self.id_from_url(path, self.board_id_patterns) or path.strip("/") or "latest"
         board = page.new_board(board_id, None, url.split("?")[0])

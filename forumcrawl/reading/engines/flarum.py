@@ -117,14 +117,16 @@ class FlarumReader(PageReader):
     def board(self) -> BoardPage:
         doc = self.doc
         if self.api is None:
-            links = [ThreadLink(url=a.get("href"), thread_id=_discussion_id(a.get("href")), title=text_of(a))
-                     for a in doc.xpath(self.engine.board_links)]
+            links = [
+                ThreadLink(url=a.get("href"), thread_id=_discussion_id(a.get("href")), title=text_of(a))
+                for a in doc.xpath(self.engine.board_links)
+            ]
             return BoardPage(board=self.new_board(_board_id(self.url), None, self.url), threads=links)
         page = self.engine.board_from_api(self, self.api, _forum_base(self.payload, self.url))
         page.language = doc.language
-        page.next_url = (doc.first("//link[@rel='next']/@href")
-                         or doc.first("//noscript[@id='flarum-content']//a[contains(@href,'page=')]"
-                                      "[contains(., '»')]/@href"))
+        page.next_url = doc.first("//link[@rel='next']/@href") or doc.first(
+            "//noscript[@id='flarum-content']//a[contains(@href,'page=')][contains(., '»')]/@href"
+        )
         return page
 
     def _thread_from_noscript(self) -> ThreadPage:
@@ -141,30 +143,55 @@ class FlarumReader(PageReader):
             body = split_body(body_el, engine.quote_rule, engine.chrome(), base)
             position = (number - 1) * PAGE_SIZE + i
             name = text_of(select_first(article, engine.author_name))
-            posts.append(self.new_post(
-                thread_id, f"{thread_id}/{position}", body, url=f"{url.split('?')[0]}/{position}",
-                author=self.new_user(name) if name else None, posted=DateField(), position=position))
+            posts.append(
+                self.new_post(
+                    thread_id,
+                    f"{thread_id}/{position}",
+                    body,
+                    url=f"{url.split('?')[0]}/{position}",
+                    author=self.new_user(name) if name else None,
+                    posted=DateField(),
+                    position=position,
+                )
+            )
         thread = self.new_thread(thread_id, text_of(self.doc.first(engine.title)), url.split("?")[0])
-        return self.thread_page(thread, posts, page_number=number,
-                                next_url=self.doc.first("//link[@rel='next']/@href"))
+        return self.thread_page(
+            thread, posts, page_number=number, next_url=self.doc.first("//link[@rel='next']/@href")
+        )
 
 
 class Flarum(Engine):
     name = "flarum"
     reader = FlarumReader
     quote_rule = QuoteRule(
-        xpath=".//blockquote", attribution=_mention_attribution,
+        xpath=".//blockquote",
+        attribution=_mention_attribution,
         header=f"preceding-sibling::*[1][self::p][{_MENTION}][normalize-space(.) = normalize-space({_MENTION})]",
     )
     signs = (
-        ("//script[@id='flarum-json-payload'] | //script[contains(., 'flarum.core.app.load')]",
-         "flarum JSON payload"),
-        ("//div[@id='flarum-loading'] | //noscript[@id='flarum-content']", "#flarum-loading / #flarum-content"),
-        ("//script[contains(., 'var flarum = {extensions')] | //link[contains(@href,'/assets/forum')]",
-         "flarum assets"),
+        (
+            "//script[@id='flarum-json-payload'] | //script[contains(., 'flarum.core.app.load')]",
+            "flarum JSON payload",
+        ),
+        (
+            "//div[@id='flarum-loading'] | //noscript[@id='flarum-content']",
+            "#flarum-loading / #flarum-content",
+        ),
+        (
+            "//script[contains(., 'var flarum = {extensions')] | //link[contains(@href,'/assets/forum')]",
+            "flarum assets",
+        ),
     )
-    selectors = (*Engine.selectors, "payload_script", "payload_call", "posts", "body", "author_name",
-                 "title", "board_links")
+    selectors = (
+        *Engine.selectors,
+        "payload_script",
+        "payload_call",
+        "posts",
+        "body",
+        "author_name",
+        "title",
+        "board_links",
+    )
     payload_script = "//script[@id='flarum-json-payload']/text()"
     payload_call = "//script[contains(., 'app.load(')]/text()"
     # the <noscript> view, read when a page has no payload
@@ -209,7 +236,9 @@ class Flarum(Engine):
         tags = [r for r in included if r.get("type") == "tags"]
         tag = tags[-1] if tags else None
         thread = page.new_thread(
-            thread_id, clean(attrs.get("title")), thread_url,
+            thread_id,
+            clean(attrs.get("title")),
+            thread_url,
             board_id=f"t/{tag['attributes']['slug']}" if tag else None,
             board_title=tag["attributes"].get("name") if tag else None,
             board_url=f"{base}/t/{tag['attributes']['slug']}" if tag else None,
@@ -218,8 +247,11 @@ class Flarum(Engine):
         )
         number = _page_number(page.url)
         comments = attrs.get("commentCount")
-        next_url = (f"{thread_url}?page={number + 1}"
-                    if isinstance(comments, int) and number * PAGE_SIZE < comments else None)
+        next_url = (
+            f"{thread_url}?page={number + 1}"
+            if isinstance(comments, int) and number * PAGE_SIZE < comments
+            else None
+        )
         return page.thread_page(thread, posts, page_number=number, next_url=next_url, language=None)
 
     def board_from_api(self, page: PageReader, doc: dict, base: str) -> BoardPage:
@@ -229,15 +261,25 @@ class Flarum(Engine):
             thread_id = str(discussion["id"])
             link_url = _discussion_url(base, thread_id, attrs.get("slug"))
             count = attrs.get("commentCount")
-            links.append(ThreadLink(url=link_url, thread_id=thread_id, title=clean(attrs.get("title")),
-                                    reply_count=count - 1 if isinstance(count, int) else None,
-                                    last_post=DateField(machine=attrs.get("lastPostedAt"))))
+            links.append(
+                ThreadLink(
+                    url=link_url,
+                    thread_id=thread_id,
+                    title=clean(attrs.get("title")),
+                    reply_count=count - 1 if isinstance(count, int) else None,
+                    last_post=DateField(machine=attrs.get("lastPostedAt")),
+                )
+            )
         board_url = page.url.split("?")[0]
-        return BoardPage(board=page.new_board(_board_id(board_url), None, board_url), threads=links,
-                         page_number=_page_number(page.url))
+        return BoardPage(
+            board=page.new_board(_board_id(board_url), None, board_url),
+            threads=links,
+            page_number=_page_number(page.url),
+        )
 
-    def _post(self, page: PageReader, resource: dict, users: dict, thread_id: str, thread_url: str,
-              base: str) -> PostItem | None:
+    def _post(
+        self, page: PageReader, resource: dict, users: dict, thread_id: str, thread_url: str, base: str
+    ) -> PostItem | None:
         attrs = resource.get("attributes", {})
         html = attrs.get("contentHtml")
         if attrs.get("contentType", "comment") != "comment" or html is None:
@@ -247,18 +289,25 @@ class Flarum(Engine):
         if user_ref.get("id") in users:
             user = users[user_ref["id"]]
             handle = user.get("slug") or user.get("username")
-            author = page.new_user(user.get("displayName") or user.get("username"),
-                                   user_id=str(user_ref["id"]),
-                                   profile_url=f"{base}/u/{handle}" if handle else None,
-                                   joined=DateField(machine=user.get("joinTime")),
-                                   message_count=user.get("commentCount"))
+            author = page.new_user(
+                user.get("displayName") or user.get("username"),
+                user_id=str(user_ref["id"]),
+                profile_url=f"{base}/u/{handle}" if handle else None,
+                joined=DateField(machine=user.get("joinTime")),
+                message_count=user.get("commentCount"),
+            )
         fragment = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
         body = split_body(fragment, self.quote_rule, self.chrome(), thread_url)
         number = attrs.get("number")
         return page.new_post(
-            thread_id, str(resource["id"]), body, url=f"{thread_url}/{number}" if number else thread_url,
-            author=author, posted=DateField(raw=attrs.get("createdAt"), machine=attrs.get("createdAt")),
-            edited=DateField(machine=attrs.get("editedAt")), position=number,
+            thread_id,
+            str(resource["id"]),
+            body,
+            url=f"{thread_url}/{number}" if number else thread_url,
+            author=author,
+            posted=DateField(raw=attrs.get("createdAt"), machine=attrs.get("createdAt")),
+            edited=DateField(machine=attrs.get("editedAt")),
+            position=number,
         )
 
 

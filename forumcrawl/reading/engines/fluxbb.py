@@ -28,8 +28,9 @@ class FluxBB(MarkupEngine):
         ("//a[contains(@href,'fluxbb.org') or contains(@href,'punbb')]", "'Powered by FluxBB/PunBB' link"),
         (f"//div[{has_class('blockpost')}][starts-with(@id,'p')]", "div.blockpost"),
     )
-    quote_rule = QuoteRule(xpath=f".//div[{has_class('quotebox')}]", chrome="./cite",
-                           attribution=_attribution)
+    quote_rule = QuoteRule(
+        xpath=f".//div[{has_class('quotebox')}]", chrome="./cite", attribution=_attribution
+    )
     posts = f"//div[{has_class('blockpost')}][starts-with(@id,'p')]"
     body = f".//div[{has_class('postmsg')}]"
     body_chrome = f".//p[{has_class('postedit')}]"

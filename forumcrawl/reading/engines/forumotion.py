@@ -24,12 +24,19 @@ _AT = re.compile(r"^.*?\s(?:am|on|le|il|el|em|op)\s+(?=\S*\d)", re.I)
 class Forumotion(MarkupEngine):
     name = "forumotion"
     signs = (
-        ("//script[contains(@src,'illiweb.com')] | //img[contains(@src,'illiweb.com')]"
-         " | //link[contains(@href,'illiweb.com')]", "illiweb.com assets"),
-        ("//a[contains(@href,'forumotion') or contains(@href,'forumieren') or contains(@href,'forumactif')]",
-         "Forumotion links"),
-        (f"//div[{has_class('post')}][starts-with(@id,'p')][.//div[{has_class('post-entry')}]]",
-         "div.post#pN with post-entry"),
+        (
+            "//script[contains(@src,'illiweb.com')] | //img[contains(@src,'illiweb.com')]"
+            " | //link[contains(@href,'illiweb.com')]",
+            "illiweb.com assets",
+        ),
+        (
+            "//a[contains(@href,'forumotion') or contains(@href,'forumieren') or contains(@href,'forumactif')]",
+            "Forumotion links",
+        ),
+        (
+            f"//div[{has_class('post')}][starts-with(@id,'p')][.//div[{has_class('post-entry')}]]",
+            "div.post#pN with post-entry",
+        ),
     )
     quote_rule = PhpBB3.quote_rule
     posts = f"//div[{has_class('post')}][starts-with(@id,'p')][.//div[{has_class('post-entry')}]]"

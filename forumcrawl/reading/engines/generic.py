@@ -33,14 +33,21 @@ from forumcrawl.reading.extract.text import Attribution, QuoteRule, split_body
 from forumcrawl.reading.nodes import clean, link
 from forumcrawl.reading.vocabulary import QUOTE_VERBS
 
-_ALTERNATION = re.compile(r"^(alt\d?|bg\d|odd|even|row(odd|even)?\d?|windowbg\d?|first|last|"
-                          r"old|new|unread|read|online|offline|cBackCouleurTab\d|postbit.*|Role_.*)$",
-                          re.I)
+_ALTERNATION = re.compile(
+    r"^(alt\d?|bg\d|odd|even|row(odd|even)?\d?|windowbg\d?|first|last|"
+    r"old|new|unread|read|online|offline|cBackCouleurTab\d|postbit.*|Role_.*)$",
+    re.I,
+)
 _DIGITS = re.compile(r"\d+")
-_PROFILE = re.compile(r"((?:^|/)members?/|(?:^|/)users?/|/u/|profile|profil|memberlist\.php|member\.php|"
-                      r"[?&;]u=\d|action=profile|/author/|/uid/)", re.I)
-_MONTHS = (r"jan|feb|m[aä]r|apr|ma[iy]|mai|jun|jul|aug|sep|o[ck]t|nov|de[cz]|janv|févr|mars|avr|juin|"
-           r"juil|août|sept|déc|genn|febbr|magg|giu|lug|ago|sett|ott|dic")
+_PROFILE = re.compile(
+    r"((?:^|/)members?/|(?:^|/)users?/|/u/|profile|profil|memberlist\.php|member\.php|"
+    r"[?&;]u=\d|action=profile|/author/|/uid/)",
+    re.I,
+)
+_MONTHS = (
+    r"jan|feb|m[aä]r|apr|ma[iy]|mai|jun|jul|aug|sep|o[ck]t|nov|de[cz]|janv|févr|mars|avr|juin|"
+    r"juil|août|sept|déc|genn|febbr|magg|giu|lug|ago|sett|ott|dic"
+)
 _DATE = re.compile(
     r"(\d{4}-\d{2}-\d{2},?[ T]\s*\d{1,2}:\d{2}(?::\d{2})?"
     r"|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?:\D{1,6}\d{1,2}[:h]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?)?"
@@ -51,40 +58,63 @@ _DATE = re.compile(
 )
 _CLOCK = re.compile(r"\d{1,2}[:h]\d{2}")
 _BLOCKS = {"div", "td", "blockquote", "article", "section", "dd", "li", "main"}
-SIGNATURE = ("descendant::*[contains(translate(@class,'SIG','sig'),'sig') or "
-             "contains(translate(@id,'SIG','sig'),'sig')][not(ancestor::blockquote)]")
+SIGNATURE = (
+    "descendant::*[contains(translate(@class,'SIG','sig'),'sig') or "
+    "contains(translate(@id,'SIG','sig'),'sig')][not(ancestor::blockquote)]"
+)
 # "Click to expand..." links and the like: furniture of collapsed quotes and spoilers.
 EXPANDERS = ".//*[contains(translate(@class,'EXPAND','expand'),'expand')]"
 _QUOTE_CLASS = "contains(translate(@class,'QUOTE','quote'),'quote')"
 
 
 def _quote_attribution(el: HtmlElement) -> Attribution:
-    header = el.xpath("./*[1][self::cite or contains(@class,'title') or contains(@class,'header') "
-                      "or contains(@class,'citation') or self::b or self::strong]")
+    header = el.xpath(
+        "./*[1][self::cite or contains(@class,'title') or contains(@class,'header') "
+        "or contains(@class,'citation') or self::b or self::strong]"
+    )
     if not header:
         return Attribution()
     text = clean(header[0].text_content()) or ""
-    m = re.match(rf"^(?:quote from:|zitat von|citation de|quote:?)?\s*(.+?)\s*(?:{QUOTE_VERBS})\b", text, re.I)
+    m = re.match(
+        rf"^(?:quote from:|zitat von|citation de|quote:?)?\s*(.+?)\s*(?:{QUOTE_VERBS})\b", text, re.I
+    )
     return Attribution(author=m.group(1).strip(" :@") if m else None)
 
 
 GENERIC_QUOTES = QuoteRule(
-    xpath=(f".//*[self::blockquote or {_QUOTE_CLASS} or contains(@class,'citation')]"
-           f"[not(ancestor::*[self::blockquote or {_QUOTE_CLASS} or contains(@class,'citation')])]"
-           "[not(contains(@class,'messageText') or contains(@class,'postcontent'))]"),
+    xpath=(
+        f".//*[self::blockquote or {_QUOTE_CLASS} or contains(@class,'citation')]"
+        f"[not(ancestor::*[self::blockquote or {_QUOTE_CLASS} or contains(@class,'citation')])]"
+        "[not(contains(@class,'messageText') or contains(@class,'postcontent'))]"
+    ),
     attribution=_quote_attribution,
 )
 
 
 def _shape(el: HtmlElement) -> tuple | None:
-    if not isinstance(el.tag, str) or el.tag in {"script", "style", "br", "hr", "a", "span",
-                                                 "img", "b", "strong", "i", "em", "p"}:
+    if not isinstance(el.tag, str) or el.tag in {
+        "script",
+        "style",
+        "br",
+        "hr",
+        "a",
+        "span",
+        "img",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "p",
+    }:
         return None
     ident = el.get("id") or ""
     if _DIGITS.search(ident):
         return (el.tag, "id", _DIGITS.sub("#", ident))
-    classes = tuple(sorted(c for c in (el.get("class") or "").split()
-                           if not _ALTERNATION.match(c) and not _DIGITS.search(c)))
+    classes = tuple(
+        sorted(
+            c for c in (el.get("class") or "").split() if not _ALTERNATION.match(c) and not _DIGITS.search(c)
+        )
+    )
     return (el.tag, "class", classes)
 
 
@@ -132,9 +162,15 @@ def _contains(el: HtmlElement, node: HtmlElement | None) -> bool:
 
 
 def _body(item: HtmlElement, avoid: list[HtmlElement | None]) -> HtmlElement | None:
-    candidates = [el for el in item.iter() if isinstance(el.tag, str) and el.tag in _BLOCKS
-                  and el is not item and not any(_contains(el, n) for n in avoid)
-                  and not el.xpath("ancestor-or-self::*[contains(translate(@class,'SIG','sig'),'sig')]")]
+    candidates = [
+        el
+        for el in item.iter()
+        if isinstance(el.tag, str)
+        and el.tag in _BLOCKS
+        and el is not item
+        and not any(_contains(el, n) for n in avoid)
+        and not el.xpath("ancestor-or-self::*[contains(translate(@class,'SIG','sig'),'sig')]")
+    ]
     if not candidates:
         return None
     best = max(candidates, key=_text_len)
@@ -146,8 +182,7 @@ def _body(item: HtmlElement, avoid: list[HtmlElement | None]) -> HtmlElement | N
     return max(deeper, key=lambda el: sum(1 for _ in el.iterancestors()))
 
 
-def _is_listing_row(item: HtmlElement, date_node: HtmlElement | None,
-                    name_node: HtmlElement | None) -> bool:
+def _is_listing_row(item: HtmlElement, date_node: HtmlElement | None, name_node: HtmlElement | None) -> bool:
     """A row whose would-be body is nothing but one link (a thread title on a board
     page, which also has an author and a date): not a post."""
     body = _body(item, [date_node, name_node])
@@ -175,9 +210,11 @@ class GenericReader(PageReader):
         doc = self.doc
         containers, _why = self.found
         thread_url = link(self.base, (doc.canonical or self.url).split("#")[0])
-        title = (clean(doc.first("//meta[@property='og:title']/@content"))
-                 or clean(" ".join(doc.xpath("(//h1)[1]//text()")))
-                 or clean(doc.first("//title/text()")))
+        title = (
+            clean(doc.first("//meta[@property='og:title']/@content"))
+            or clean(" ".join(doc.xpath("(//h1)[1]//text()")))
+            or clean(doc.first("//title/text()"))
+        )
         thread = self.new_thread(thread_url, title, thread_url)
         posts = [self._post(el, thread_url) for el in containers]
         next_href = doc.first("//link[@rel='next']/@href | //a[@rel='next']/@href")
@@ -194,12 +231,19 @@ class GenericReader(PageReader):
             return None
         ident = item.get("id") or next(iter(item.xpath(".//*[@id or @name]/@id | .//a/@name")), "")
         digits = _DIGITS.findall(ident or "")
-        post_id = digits[-1] if digits else hashlib.sha1(
-            f"{author[0]}|{posted.raw}|{body.text[:200]}".encode()).hexdigest()[:12]
+        post_id = (
+            digits[-1]
+            if digits
+            else hashlib.sha1(f"{author[0]}|{posted.raw}|{body.text[:200]}".encode()).hexdigest()[:12]
+        )
         signature = item.xpath(SIGNATURE)
         return self.new_post(
-            thread_id, post_id, body, url=f"{self.url.split('#')[0]}#{ident}" if ident else None,
-            author=self.new_user(author[0], profile_url=author[1]), posted=posted,
+            thread_id,
+            post_id,
+            body,
+            url=f"{self.url.split('#')[0]}#{ident}" if ident else None,
+            author=self.new_user(author[0], profile_url=author[1]),
+            posted=posted,
             signature_text=clean(signature[0].text_content()) if signature else None,
         )
 
@@ -226,8 +270,9 @@ def post_containers(root: HtmlElement) -> tuple[list[HtmlElement], str]:
         named = sum(1 for _m, _d, _n, author in found if author is not None)
         if dated < 0.5 * len(members) or named < 0.5 * len(members):
             continue
-        if sum(1 for m, date_node, name_node, _a in found
-               if _is_listing_row(m, date_node, name_node)) >= 0.8 * len(members):
+        if sum(
+            1 for m, date_node, name_node, _a in found if _is_listing_row(m, date_node, name_node)
+        ) >= 0.8 * len(members):
             continue  # a board's topic list: rows of one title link each, not posts
         text = sum(_text_len(m) for m in members)
         score = min(dated, named) * (text / len(members)) ** 0.5

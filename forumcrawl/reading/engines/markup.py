@@ -64,8 +64,10 @@ def next_in_pagination(page: PageReader, nav: HtmlElement | None) -> tuple[str |
     if nav is None:
         return None, None
     current = None
-    for node in page.select(nav, ".//strong | .//b | .//span | .//li[contains(@class,'active')]"
-                                 " | .//*[contains(@class,'current')]"):
+    for node in page.select(
+        nav,
+        ".//strong | .//b | .//span | .//li[contains(@class,'active')] | .//*[contains(@class,'current')]",
+    ):
         if page.select(node, "ancestor-or-self::a"):
             continue
         text = (text_of(node) or "").strip("[]")
@@ -95,9 +97,13 @@ class MarkupReader(PageReader):
         board_url, board_title = engine.board_link_of(self)
         next_url, current = engine.next_url(self)
         thread = self.new_thread(
-            thread_id, engine.thread_title(self), thread_url,
-            board_id=engine.thread_board_id(self, board_url), board_title=board_title,
-            board_url=board_url, page_count=engine.page_count(self),
+            thread_id,
+            engine.thread_title(self),
+            thread_url,
+            board_id=engine.thread_board_id(self, board_url),
+            board_title=board_title,
+            board_url=board_url,
+            page_count=engine.page_count(self),
         )
         posts = []
         for post in self.doc.xpath(engine.posts):
@@ -114,18 +120,35 @@ class MarkupReader(PageReader):
             href = self.link(a.get("href")) if a is not None else None
             if not href:
                 continue
-            threads.append(ThreadLink(url=href, thread_id=engine.id_from_url(href, engine.thread_id_patterns),
-                                      title=inline_text(a), reply_count=engine.board_reply_count(self, row),
-                                      last_post=engine.board_last_post(self, row)))
-        boards = self.board_links(self.doc.xpath(engine.subboards), engine.board_id) if engine.subboards else []
+            threads.append(
+                ThreadLink(
+                    url=href,
+                    thread_id=engine.id_from_url(href, engine.thread_id_patterns),
+                    title=inline_text(a),
+                    reply_count=engine.board_reply_count(self, row),
+                    last_post=engine.board_last_post(self, row),
+                )
+            )
+        boards = (
+            self.board_links(self.doc.xpath(engine.subboards), engine.board_id) if engine.subboards else []
+        )
         next_url, current = engine.next_url(self)
         board = None
         if threads:
             board_url = engine.board_url(self)
-            board = self.new_board(engine.board_id(board_url) or board_url,
-                                   engine.preferred_text(self, engine.board_title), board_url)
-        return BoardPage(board=board, threads=threads, boards=boards, page_number=current or 1,
-                         next_url=next_url, language=self.doc.language)
+            board = self.new_board(
+                engine.board_id(board_url) or board_url,
+                engine.preferred_text(self, engine.board_title),
+                board_url,
+            )
+        return BoardPage(
+            board=board,
+            threads=threads,
+            boards=boards,
+            page_number=current or 1,
+            next_url=next_url,
+            language=self.doc.language,
+        )
 
 
 class MarkupEngine(Engine):
@@ -133,10 +156,30 @@ class MarkupEngine(Engine):
 
     reader = MarkupReader
     selectors = (
-        "posts", "post_id_from", "body", "author_link", "author_name", "user_title", "user_facts",
-        "date", "edited", "signature", "permalink", "position", "body_chrome", "extra_chrome",
-        "title", "crumbs", "next_page", "pagination", "board_rows", "board_link", "board_replies",
-        "board_last_date", "board_title", "subboards",
+        "posts",
+        "post_id_from",
+        "body",
+        "author_link",
+        "author_name",
+        "user_title",
+        "user_facts",
+        "date",
+        "edited",
+        "signature",
+        "permalink",
+        "position",
+        "body_chrome",
+        "extra_chrome",
+        "title",
+        "crumbs",
+        "next_page",
+        "pagination",
+        "board_rows",
+        "board_link",
+        "board_replies",
+        "board_last_date",
+        "board_title",
+        "subboards",
     )
     # Thread pages. Every expression below ``posts`` is relative to one post container.
     posts: ClassVar[str] = ""
@@ -194,8 +237,11 @@ class MarkupEngine(Engine):
         return strip_session((page.doc.canonical or page.url).split("#")[0])
 
     def thread_id(self, page: MarkupReader, thread_url: str) -> str:
-        return (self.id_from_url(thread_url, self.thread_id_patterns)
-                or self.id_from_url(page.url, self.thread_id_patterns) or thread_url)
+        return (
+            self.id_from_url(thread_url, self.thread_id_patterns)
+            or self.id_from_url(page.url, self.thread_id_patterns)
+            or thread_url
+        )
 
     def preferred_text(self, page: MarkupReader, xpaths: Alternatives) -> str | None:
         """Text of the first match of the first alternative that has one.
@@ -217,9 +263,11 @@ class MarkupEngine(Engine):
 
     def thread_title(self, page: MarkupReader) -> str | None:
         doc = page.doc
-        return (self.preferred_text(page, self.title)
-                or clean(doc.first("//meta[@property='og:title']/@content"))
-                or clean(doc.first("//title/text()")))
+        return (
+            self.preferred_text(page, self.title)
+            or clean(doc.first("//meta[@property='og:title']/@content"))
+            or clean(doc.first("//title/text()"))
+        )
 
     def board_link_of(self, page: MarkupReader) -> tuple[str | None, str | None]:
         """(URL, title) of the board the thread is in: the breadcrumb's last link."""
@@ -233,7 +281,8 @@ class MarkupEngine(Engine):
     def next_url(self, page: MarkupReader) -> tuple[str | None, int | None]:
         href = page.doc.first(self.next_page) if self.next_page else None
         nav_next, current = next_in_pagination(
-            page, page.doc.first(self.pagination) if self.pagination else None)
+            page, page.doc.first(self.pagination) if self.pagination else None
+        )
         return (page.link(href) if href else nav_next), current
 
     def page_count(self, page: MarkupReader) -> int | None:
@@ -252,9 +301,14 @@ class MarkupEngine(Engine):
             return None
         profile = page.link(a.get("href")) if a is not None and not isinstance(a, str) else None
         joined, messages = read_facts(page.select(post, self.user_facts)) if self.user_facts else (None, None)
-        return page.new_user(name, user_id=self.user_id(profile), profile_url=profile,
-                             title=text_of(page.first(post, self.user_title)) if self.user_title else None,
-                             joined=DateField(raw=joined), message_count=messages)
+        return page.new_user(
+            name,
+            user_id=self.user_id(profile),
+            profile_url=profile,
+            title=text_of(page.first(post, self.user_title)) if self.user_title else None,
+            joined=DateField(raw=joined),
+            message_count=messages,
+        )
 
     def user_id(self, profile: str | None) -> str | None:
         if not profile:
@@ -294,9 +348,14 @@ class MarkupEngine(Engine):
             return None
         body = split_body(body_el, self.quote_rule, self.chrome(), page.base)
         return page.new_post(
-            thread_id, post_id, body, url=self.post_url(page, post, post_id),
-            author=self.author(page, post), posted=self.posted(page, post),
-            position=self.position_of(page, post), edited=self.edited_date(page, post),
+            thread_id,
+            post_id,
+            body,
+            url=self.post_url(page, post, post_id),
+            author=self.author(page, post),
+            posted=self.posted(page, post),
+            position=self.position_of(page, post),
+            edited=self.edited_date(page, post),
             signature_text=self.signature_text(page, post),
             reaction_count=self.reaction_count(page, post),
         )

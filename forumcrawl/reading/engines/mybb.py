@@ -53,12 +53,15 @@ class MyBB(MarkupEngine):
         ("//script[contains(@src,'jscripts/general.js')]", "jscripts/general.js"),
         ("//script[contains(., 'my_post_key')] | //input[@name='my_post_key']", "my_post_key"),
         ("//a[contains(@href,'mybb.com')][normalize-space()='MyBB']", "'Powered By MyBB' link"),
-        (f"//div[{has_class('post')}][starts-with(@id,'post_')][.//div[{has_class('post_body')}]]"
-         f" | //tr[{has_class('inline_row')}][.//span[starts-with(@id,'tid_')]]",
-         "postbit / forumdisplay_thread markup"),
+        (
+            f"//div[{has_class('post')}][starts-with(@id,'post_')][.//div[{has_class('post_body')}]]"
+            f" | //tr[{has_class('inline_row')}][.//span[starts-with(@id,'tid_')]]",
+            "postbit / forumdisplay_thread markup",
+        ),
     )
-    quote_rule = QuoteRule(xpath=f".//blockquote[{has_class('mycode_quote')}]", chrome="./cite",
-                           attribution=quote_attribution)
+    quote_rule = QuoteRule(
+        xpath=f".//blockquote[{has_class('mycode_quote')}]", chrome="./cite", attribution=quote_attribution
+    )
     posts = f"//div[{has_class('post')}][starts-with(@id,'post_')][.//div[{has_class('post_body')}]]"
     body = f".//div[{has_class('post_body')}]"
     author_link = f"{AUTHOR}//span[{has_class('largetext')}]//a[@href]"
@@ -70,8 +73,9 @@ class MyBB(MarkupEngine):
     signature = f".//div[{has_class('signature')}]"
     permalink = f".//div[{has_class('post_head')}]//a[contains(@href,'pid')]/@href"
     position = f".//div[{has_class('post_head')}]//a[contains(@href,'pid')]"
-    title = (f"//div[{has_class('navigation')}]/span[{has_class('active')}]"
-             f" | //td[{has_class('thead')}]//strong")
+    title = (
+        f"//div[{has_class('navigation')}]/span[{has_class('active')}] | //td[{has_class('thead')}]//strong"
+    )
     crumbs = f"//div[{has_class('navigation')}]/a[position() > 1]"
     # The breadcrumb's pager popup (``div.pagination_breadcrumb``) pages the *board*.
     pagination = f"//div[{has_class('pagination')} and not({has_class('pagination_breadcrumb')})]"
@@ -82,12 +86,15 @@ class MyBB(MarkupEngine):
     board_link = ".//span[starts-with(@id,'tid_')]/a"
     board_replies = ".//a[contains(@href,'whoposted')]"
     board_last_date = f".//span[{has_class('lastpost')}]"
-    board_title = (f"//div[{has_class('navigation')}]/span[{has_class('active')}]"
-                   f" | //td[{has_class('thead')}]//strong")
+    board_title = (
+        f"//div[{has_class('navigation')}]/span[{has_class('active')}] | //td[{has_class('thead')}]//strong"
+    )
     # forumbit_depth2_forum: ``<td><strong><a href=forumdisplay.php?fid=N>``; the column
     # headers (``td.tcat``) hold sort links to the same script.
-    subboards = (f"//td[not({has_class('tcat')}) and not({has_class('thead')})]/strong"
-                 "/a[contains(@href,'forumdisplay.php') or starts-with(@href,'Forum-')]")
+    subboards = (
+        f"//td[not({has_class('tcat')}) and not({has_class('thead')})]/strong"
+        "/a[contains(@href,'forumdisplay.php') or starts-with(@href,'Forum-')]"
+    )
 
     def user_id(self, profile: str | None) -> str | None:
         m = re.search(r"[?&]uid=(\d+)|User-[^?#]*?-(\d+)", profile or "")
@@ -118,4 +125,3 @@ def _mybb_date(el: HtmlElement | None) -> DateField:
         return DateField(raw=stamp)
     time = re.search(r"\d{1,2}:\d\d(?:\s*[AaPp][Mm])?", own or "")
     return DateField(raw=f"{stamp}, {time.group(0)}" if time else stamp)
-

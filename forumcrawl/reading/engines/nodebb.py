@@ -25,51 +25,74 @@ def _attribution(el: HtmlElement) -> Attribution:
     if header is None:
         return Attribution()
     mention = select_first(header, ".//a[contains(@class,'plugin-mentions')]")
-    author = (clean(mention.text_content()) if mention is not None
-              else clean(header.text_content().split(" said in ")[0])).lstrip("@")
+    author = (
+        clean(mention.text_content())
+        if mention is not None
+        else clean(header.text_content().split(" said in ")[0])
+    ).lstrip("@")
     user = re.search(r"/uid/(\d+)", mention.get("href", "")) if mention is not None else None
     post = re.search(r"/post/(\d+)", " ".join(select(header, ".//a/@href")))
-    return Attribution(author=author or None, user_id=user.group(1) if user else None,
-                       post_id=post.group(1) if post else None)
+    return Attribution(
+        author=author or None,
+        user_id=user.group(1) if user else None,
+        post_id=post.group(1) if post else None,
+    )
 
 
 class NodeBB(MarkupEngine):
     name = "nodebb"
     signs = (
-        ("//script[contains(., 'config.relative_path') or contains(@src,'nodebb')] | //link[contains(@href,'nodebb')]",
-         "NodeBB assets"),
-        ("//li[@component='post'][@data-pid] | //li[@component='category/topic'][not(ancestor::*[@data-widget-area])]",
-         "[component=post] markup"),
-        ("//meta[@name='generator'][contains(@content,'NodeBB')] | //a[contains(@href,'nodebb.org')]",
-         "NodeBB generator/link"),
+        (
+            "//script[contains(., 'config.relative_path') or contains(@src,'nodebb')] | //link[contains(@href,'nodebb')]",
+            "NodeBB assets",
+        ),
+        (
+            "//li[@component='post'][@data-pid] | //li[@component='category/topic'][not(ancestor::*[@data-widget-area])]",
+            "[component=post] markup",
+        ),
+        (
+            "//meta[@name='generator'][contains(@content,'NodeBB')] | //a[contains(@href,'nodebb.org')]",
+            "NodeBB generator/link",
+        ),
     )
-    quote_rule = QuoteRule(xpath="./blockquote | ./*/blockquote[not(ancestor::blockquote)]",
-                           header=HEADER, attribution=_attribution)
+    quote_rule = QuoteRule(
+        xpath="./blockquote | ./*/blockquote[not(ancestor::blockquote)]",
+        header=HEADER,
+        attribution=_attribution,
+    )
     posts = "//li[@component='post'][@data-pid]"
     post_id_from = "@data-pid"
     body = ".//div[@component='post/content']"
     author_link = ".//a[@itemprop='author'] | .//*[@component='post/header']//a[contains(@href,'/user/')]"
     author_name = "@data-username"
-    date = (".//a[contains(@class,'permalink')]//span[contains(@class,'timeago')]"
-            " | .//span[contains(@class,'timeago')]")
+    date = (
+        ".//a[contains(@class,'permalink')]//span[contains(@class,'timeago')]"
+        " | .//span[contains(@class,'timeago')]"
+    )
     edited = ".//*[@component='post/editor']//span[contains(@class,'timeago')]/@title"
     signature = ".//div[@component='post/signature']"
     permalink = ".//a[contains(@class,'permalink')]/@href"
     title = ("//h1[@component='post/header'] | //span[@component='topic/title']", "//h1")
     crumbs = "//ol[contains(@class,'breadcrumb')]//a[contains(@href,'/category/')]"
     # persona's paginator, when the forum pages instead of scrolling
-    next_page = ("//link[@rel='next']/@href | //div[@component='pagination']"
-                 f"//li[{has_class('next')}][not({has_class('disabled')})]/a/@href")
-    board_title = ("//ol[contains(@class,'breadcrumb')]/li[@component='breadcrumb/current']//span[@itemprop='title']",
-                   "//h1")
+    next_page = (
+        "//link[@rel='next']/@href | //div[@component='pagination']"
+        f"//li[{has_class('next')}][not({has_class('disabled')})]/a/@href"
+    )
+    board_title = (
+        "//ol[contains(@class,'breadcrumb')]/li[@component='breadcrumb/current']//span[@itemprop='title']",
+        "//h1",
+    )
     thread_id_patterns = (r"/topic/(\d+)",)
     board_id_patterns = (r"/category/(\d+)",)
     # widget areas ("Suggested Topics" in the footer) render other topics with the same rows
     board_rows = "//li[@component='category/topic'][not(ancestor::*[@data-widget-area])]"
     board_link = ".//a[contains(@href,'/topic/')][@itemprop='url' or ancestor::*[@component='topic/header']]"
     # persona shows posts, not replies: "stats-postcount" (the mobile copy has no title)
-    board_replies = (".//*[@component='topic/post-count']"
-                     f" | .//div[{has_class('stats-postcount')}]//span[{has_class('human-readable-number')}]")
+    board_replies = (
+        ".//*[@component='topic/post-count']"
+        f" | .//div[{has_class('stats-postcount')}]//span[{has_class('human-readable-number')}]"
+    )
     board_last_date = ".//*[@component='topic/teaser']//span[contains(@class,'timeago')]/@title"
     subboards = "//li[@component='categories/category']//h2//a[contains(@href,'/category/')]"
 

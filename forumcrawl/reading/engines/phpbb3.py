@@ -53,31 +53,45 @@ PROFILE = ".//dl[{}]".format(has_class("postprofile"))
 
 class PhpBB3(MarkupEngine):
     name = "phpbb3"
-    quote_rule = QuoteRule(xpath=".//blockquote", chrome="./cite | ./div/cite",
-                           attribution=cite_attribution)
+    quote_rule = QuoteRule(xpath=".//blockquote", chrome="./cite | ./div/cite", attribution=cite_attribution)
     signs = (
         ("//body[@id='phpbb']", "body#phpbb"),
         ("//a[contains(@href,'phpbb.com')][contains(., 'phpBB')]", "'Powered by phpBB' link"),
         (f"//dl[{has_class('postprofile')}]", "dl.postprofile"),
-        ("//a[contains(@href,'viewtopic.php')] | //a[contains(@href,'viewforum.php')]",
-         "viewtopic.php/viewforum.php links"),
+        (
+            "//a[contains(@href,'viewtopic.php')] | //a[contains(@href,'viewforum.php')]",
+            "viewtopic.php/viewforum.php links",
+        ),
     )
     posts = f"//div[{has_class('post')}][.//div[{has_class('postbody')}]]"
     post_id_from = f"@id | .//a[{has_class('st-anchor')}]/@id | .//*[starts-with(@id,'post_content')]/@id"
     body = f".//div[{has_class('content')}]"
-    author_link = (f".//p[{has_class('author')}]//a[contains(@href,'mode=viewprofile')][normalize-space()]"
-                   f" | {PROFILE}/dt//a[contains(@href,'mode=viewprofile')][normalize-space()]")
-    author_name = (f"{PROFILE}/dt//*[{has_class('username')} or {has_class('username-coloured')}]"
-                   f" | .//p[{has_class('author')}]//strong")
-    user_title = (f"{PROFILE}//*[{has_class('profile-rank')}]"
-                  f" | {PROFILE}/dd[not(strong) and not(@class)][string-length(normalize-space(translate(., '\u00a0', ' '))) > 0][1]")
+    author_link = (
+        f".//p[{has_class('author')}]//a[contains(@href,'mode=viewprofile')][normalize-space()]"
+        f" | {PROFILE}/dt//a[contains(@href,'mode=viewprofile')][normalize-space()]"
+    )
+    author_name = (
+        f"{PROFILE}/dt//*[{has_class('username')} or {has_class('username-coloured')}]"
+        f" | .//p[{has_class('author')}]//strong"
+    )
+    user_title = (
+        f"{PROFILE}//*[{has_class('profile-rank')}]"
+        f" | {PROFILE}/dd[not(strong) and not(@class)][string-length(normalize-space(translate(., '\u00a0', ' '))) > 0][1]"
+    )
     user_facts = f"{PROFILE}/dd"
     date = f".//p[{has_class('author')}]"
     signature = f".//div[{has_class('signature')}]"
     permalink = f".//p[{has_class('author')}]/a[contains(@href,'#p')]/@href"
-    title = f"//h2[{has_class('topic-title')}] | //div[@id='page-body']/h2 | //h2[a[contains(@href,'viewtopic')]]"
-    crumbs = ("//*[@id='nav-breadcrumbs' or " + has_class("navlinks") + " or " + has_class("breadcrumbs")
-              + "]//a[contains(@href,'viewforum')]")
+    title = (
+        f"//h2[{has_class('topic-title')}] | //div[@id='page-body']/h2 | //h2[a[contains(@href,'viewtopic')]]"
+    )
+    crumbs = (
+        "//*[@id='nav-breadcrumbs' or "
+        + has_class("navlinks")
+        + " or "
+        + has_class("breadcrumbs")
+        + "]//a[contains(@href,'viewforum')]"
+    )
     # 3.1+ give each board row its own ``div.pagination`` (the topic's pages): not ours.
     pagination = f"//div[{has_class('pagination')}][not(ancestor::li[{has_class('row')}])]"
     thread_id_patterns = (r"[?&]t=(\d+)", r"-t(\d+)(?:-\d+)?\.html")

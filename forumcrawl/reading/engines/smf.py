@@ -90,49 +90,74 @@ class SMF(MarkupEngine):
         attribution=_attribution,
     )
     body_chrome = f".//*[{has_class('quotefooter')}]"
-    posts = ("//td[" + has_class("windowbg") + " or " + has_class("windowbg2") + "]"
-             "[.//div[starts-with(@id,'subject_')]][not(ancestor::td[" + has_class("windowbg")
-             + " or " + has_class("windowbg2") + "])]"
-             " | //div[@id='forumposts']//div[" + has_class("post_wrapper") + "]")
+    posts = (
+        "//td[" + has_class("windowbg") + " or " + has_class("windowbg2") + "]"
+        "[.//div[starts-with(@id,'subject_')]][not(ancestor::td["
+        + has_class("windowbg")
+        + " or "
+        + has_class("windowbg2")
+        + "])]"
+        " | //div[@id='forumposts']//div[" + has_class("post_wrapper") + "]"
+    )
     post_id_from = ".//div[starts-with(@id,'subject_')]/@id | .//div[starts-with(@id,'msg_')]/@id"
     body = f".//div[{has_class('post')}]//div[{has_class('inner')}] | .//div[{has_class('post')}]"
-    author_link = (f"{POSTER_CELL}//b/a[contains(@href,'action=profile')]"
-                   f" | {POSTER_CELL}//h4//a[contains(@href,'action=profile')]")
+    author_link = (
+        f"{POSTER_CELL}//b/a[contains(@href,'action=profile')]"
+        f" | {POSTER_CELL}//h4//a[contains(@href,'action=profile')]"
+    )
     author_name = f"{POSTER_CELL}//b | {POSTER_CELL}//h4"
-    user_facts = (f"{POSTER_CELL}//div[{has_class('smalltext')}]/text()"
-                  f" | {POSTER_CELL}//li[{has_class('postcount')}]")
+    user_facts = (
+        f"{POSTER_CELL}//div[{has_class('smalltext')}]/text() | {POSTER_CELL}//li[{has_class('postcount')}]"
+    )
     # the poster column's rank line (its first line that is no status or fact)
-    user_title = (f"{POSTER_CELL}//div[{has_class('smalltext')}]/text()"
-                  f" | {POSTER_CELL}//li[{has_class('membergroup')} or {has_class('title')}]//text()")
+    user_title = (
+        f"{POSTER_CELL}//div[{has_class('smalltext')}]/text()"
+        f" | {POSTER_CELL}//li[{has_class('membergroup')} or {has_class('title')}]//text()"
+    )
     date = f".//div[{has_class('postinfo')}]/a[{has_class('smalltext')}]"
-    date_line = (".//div[starts-with(@id,'subject_')]/following-sibling::div[1]"
-                 f" | .//div[{has_class('keyinfo')}]//div[{has_class('smalltext')}]")
+    date_line = (
+        ".//div[starts-with(@id,'subject_')]/following-sibling::div[1]"
+        f" | .//div[{has_class('keyinfo')}]//div[{has_class('smalltext')}]"
+    )
     edited = ".//*[starts-with(@id,'modified_')]"
     signature = f".//div[{has_class('signature')}]"
     permalink = ".//div[starts-with(@id,'subject_')]//a/@href"
     position = f".//span[{has_class('page_number')}]"
     # <title> is the bare subject; the headers say "Topic: SUBJECT (Read N times)"
-    title = ("//title", "//td[@id='top_subject'] | //div[@id='forumposts']//h3[" + has_class("catbg") + "]"
-             " | //h2[@id='top_subject'] | //span[@id='top_subject']")
+    title = (
+        "//title",
+        "//td[@id='top_subject'] | //div[@id='forumposts']//h3[" + has_class("catbg") + "]"
+        " | //h2[@id='top_subject'] | //span[@id='top_subject']",
+    )
     crumbs = f"//div[{has_class('nav')} or {has_class('navigate_section')} or @id='linktree']//a[contains(@href,'board=')]"
     next_page = ""  # ``prev_next`` links lead to other topics: only the page index counts
-    pagination = f"//*[{has_class('navPages')} or {has_class('pagelinks')}]/.. | //td[{has_class('middletext')}]"
+    pagination = (
+        f"//*[{has_class('navPages')} or {has_class('pagelinks')}]/.. | //td[{has_class('middletext')}]"
+    )
     thread_id_patterns = (r"topic[=,](\d+)", r"/topic/(\d+)")
     board_id_patterns = (r"board[=,](\d+)", r"/board/(\d+)")
     # 2.1 lists topics as divs in #topic_container; 2.0 and 1.1 as table rows.
-    board_rows = ("//div[@id='topic_container']/div[.//span[starts-with(@id,'msg_')]]"
-                  " | //tr[td[.//span[starts-with(@id,'msg_')]]][not(.//tr)]")
+    board_rows = (
+        "//div[@id='topic_container']/div[.//span[starts-with(@id,'msg_')]]"
+        " | //tr[td[.//span[starts-with(@id,'msg_')]]][not(.//tr)]"
+    )
     board_link = ".//span[starts-with(@id,'msg_')]/a | .//a[contains(@href,'topic=')]"
     # 2.1 board_stats, 2.0 td.stats, 1.1 a bare cell after the starter's
-    board_replies = (f".//div[{has_class('board_stats')}]/p | .//td[{has_class('stats')}]"
-                     " | ./td[.//span[starts-with(@id,'msg_')]]/following-sibling::td[2]"
-                     f"[not(../td[{has_class('stats')}])]")
-    board_title = (f"//div[{has_class('navigate_section')}]//li[last()]//a"
-                   " | //div[@id='linktree']//li[last()]//a"
-                   f" | //div[{has_class('nav')}][not(ancestor::div[@id='linktree'])]/b[last()]/a")
+    board_replies = (
+        f".//div[{has_class('board_stats')}]/p | .//td[{has_class('stats')}]"
+        " | ./td[.//span[starts-with(@id,'msg_')]]/following-sibling::td[2]"
+        f"[not(../td[{has_class('stats')}])]"
+    )
+    board_title = (
+        f"//div[{has_class('navigate_section')}]//li[last()]//a"
+        " | //div[@id='linktree']//li[last()]//a"
+        f" | //div[{has_class('nav')}][not(ancestor::div[@id='linktree'])]/b[last()]/a"
+    )
     board_last_date = f".//*[{has_class('lastpost')}] | ./td[.//img[contains(@src,'last_post')]]"
-    subboards = (f"//a[starts-with(@name,'b')][contains(@href,'board=')]"
-                 f" | //a[{has_class('subject')}][contains(@href,'board=')]")
+    subboards = (
+        f"//a[starts-with(@name,'b')][contains(@href,'board=')]"
+        f" | //a[{has_class('subject')}][contains(@href,'board=')]"
+    )
     selectors = (*MarkupEngine.selectors, "date_line")
 
     def author(self, page: MarkupReader, post: HtmlElement) -> UserItem | None:

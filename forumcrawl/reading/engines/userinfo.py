@@ -36,9 +36,15 @@ def _pairs(node) -> list[tuple[str, str | None]]:
         return [(clean(label) or "", clean(value))] if sep else []
     root = node
     # ./dt | ./*/dt, in document order
-    dts = [] if root.tag == "dt" else [
-        dt for dt in root.iterdescendants("dt")
-        if dt.getparent() is root or dt.getparent().getparent() is root]
+    dts = (
+        []
+        if root.tag == "dt"
+        else [
+            dt
+            for dt in root.iterdescendants("dt")
+            if dt.getparent() is root or dt.getparent().getparent() is root
+        ]
+    )
     if dts:
         out = []
         for dt in dts:

@@ -38,13 +38,20 @@ def _attribution(el: HtmlElement) -> Attribution:
 class Vanilla(MarkupEngine):
     name = "vanilla"
     signs = (
-        ("//script[contains(., 'gdn.meta') or contains(., 'gdn = ')] | //body[contains(@class,'Vanilla')]",
-         "gdn script / body.Vanilla"),
+        (
+            "//script[contains(., 'gdn.meta') or contains(., 'gdn = ')] | //body[contains(@class,'Vanilla')]",
+            "gdn script / body.Vanilla",
+        ),
         # a discussion's posts, or a category's discussion list
-        (f"//div[{has_class('ItemDiscussion')}] | //li[{has_class('ItemComment')}]"
-         f" | //li[{has_class('ItemDiscussion')}] | //tr[{has_class('ItemDiscussion')}]",
-         "div.ItemDiscussion / li.ItemComment / ItemDiscussion rows"),
-        ("//a[contains(@href,'vanillaforums.com')] | //*[contains(@class,'MessageList')]", "Vanilla MessageList"),
+        (
+            f"//div[{has_class('ItemDiscussion')}] | //li[{has_class('ItemComment')}]"
+            f" | //li[{has_class('ItemDiscussion')}] | //tr[{has_class('ItemDiscussion')}]",
+            "div.ItemDiscussion / li.ItemComment / ItemDiscussion rows",
+        ),
+        (
+            "//a[contains(@href,'vanillaforums.com')] | //*[contains(@class,'MessageList')]",
+            "Vanilla MessageList",
+        ),
     )
     quote_rule = QuoteRule(
         xpath=f".//blockquote[{has_class('Quote')} or {has_class('UserQuote')}]",
@@ -71,7 +78,9 @@ class Vanilla(MarkupEngine):
     board_link = f".//a[ancestor::*[{has_class('Title')}]] | .//a[contains(@href,'/discussion/')]"
     board_replies = f".//span[{has_class('CommentCount')}]"
     board_last_date = f".//*[{has_class('LastCommentDate')}]//time"
-    subboards = f"//*[{has_class('ItemCategory')} or {has_class('CategoryName')}]//a[contains(@href,'/categories/')]"
+    subboards = (
+        f"//*[{has_class('ItemCategory')} or {has_class('CategoryName')}]//a[contains(@href,'/categories/')]"
+    )
 
     def user_id(self, profile: str | None) -> str | None:
         m = re.search(r"/profile/(?:\d+/)?([^/?#]+)", profile or "")

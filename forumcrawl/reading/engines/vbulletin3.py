@@ -34,8 +34,10 @@ class VBulletin3(MarkupEngine):
     name = "vbulletin3"
     signs = (
         generator_sign("3"),
-        ("//table[starts-with(@id,'post')][.//div[starts-with(@id,'post_message_')]]",
-         "table#postN with div#post_message_N"),
+        (
+            "//table[starts-with(@id,'post')][.//div[starts-with(@id,'post_message_')]]",
+            "table#postN with div#post_message_N",
+        ),
         ("//script[contains(., 'vbmenu_register')]", "vbmenu_register script"),
     )
     quote_rule = QuoteRule(
@@ -49,7 +51,9 @@ class VBulletin3(MarkupEngine):
     author_link = f".//a[{has_class('bigusername')}]"
     author_name = ".//div[starts-with(@id,'postmenu_')]"
     user_title = f".//div[starts-with(@id,'postmenu_')]/following-sibling::div[{has_class('smallfont')}][1]"
-    user_facts = f".//div[starts-with(@id,'postmenu_')]/following-sibling::div[{has_class('smallfont')}][2]/div"
+    user_facts = (
+        f".//div[starts-with(@id,'postmenu_')]/following-sibling::div[{has_class('smallfont')}][2]/div"
+    )
     date = f".//td[{has_class('thead')}][1]"
     signature = ".//div[starts-with(normalize-space(), '__________________')]"
     permalink = ".//a[starts-with(@id,'postcount')]/@href"
@@ -71,7 +75,7 @@ class VBulletin3(MarkupEngine):
     subboards = "//td[starts-with(@id,'f')]//a[starts-with(@href,'forumdisplay.php')][strong]"
 
     def board_last_post(self, page: MarkupReader, row: HtmlElement) -> DateField:
-        """"09-04-2005 <span class=time>02:54 PM</span><br>by NAME": the words before
+        """ "09-04-2005 <span class=time>02:54 PM</span><br>by NAME": the words before
         the line break."""
         cell = page.first(row, self.board_last_date)
         if cell is None:

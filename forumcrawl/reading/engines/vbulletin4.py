@@ -22,10 +22,19 @@ from forumcrawl.reading.vocabulary import post_id_in
 
 _USER_LINK = re.compile(r"member\.php\?(?:u=)?(\d+)|/members?/(\d+)")
 
-THREAD_IDS = (r"showthread\.php\?(?:t=)?(\d+)", r"showthread\.php/(\d+)", r"/threads/(\d+)",
-              r"/(\d+)-[^/]*?(?:-\d+)?\.html", r"/forum/[^?#]*/(\d+)-[^/?#]*")
-BOARD_IDS = (r"forumdisplay\.php\?(?:f=)?(\d+)", r"forumdisplay\.php/(\d+)", r"/forums/(\d+)",
-             r"/forum/(\d+)-")
+THREAD_IDS = (
+    r"showthread\.php\?(?:t=)?(\d+)",
+    r"showthread\.php/(\d+)",
+    r"/threads/(\d+)",
+    r"/(\d+)-[^/]*?(?:-\d+)?\.html",
+    r"/forum/[^?#]*/(\d+)-[^/?#]*",
+)
+BOARD_IDS = (
+    r"forumdisplay\.php\?(?:f=)?(\d+)",
+    r"forumdisplay\.php/(\d+)",
+    r"/forums/(\d+)",
+    r"/forum/(\d+)-",
+)
 
 
 def bbcode_attribution(el: HtmlElement) -> Attribution:
@@ -49,31 +58,38 @@ BBCODE_QUOTES = QuoteRule(
 
 def generator_sign(major: str) -> tuple[str, str]:
     """The sign of a vBulletin major version: its ``<meta name=generator>``."""
-    return (f"//meta[@name='generator'][starts-with(@content, 'vBulletin {major}')]/@content",
-            "meta generator {!r}")
+    return (
+        f"//meta[@name='generator'][starts-with(@content, 'vBulletin {major}')]/@content",
+        "meta generator {!r}",
+    )
 
 
 class VBulletin4(MarkupEngine):
     name = "vbulletin4"
     signs = (
         generator_sign("4"),
-        (f"//li[{has_class('postcontainer')} or {has_class('postbitlegacy')}][starts-with(@id,'post_')]",
-         "li.postcontainer#post_N"),
-        ("//script[contains(., 'SIMPLEVERSION')] | //link[contains(@href,'clientscript/vbulletin')]",
-         "vBulletin clientscript"),
+        (
+            f"//li[{has_class('postcontainer')} or {has_class('postbitlegacy')}][starts-with(@id,'post_')]",
+            "li.postcontainer#post_N",
+        ),
+        (
+            "//script[contains(., 'SIMPLEVERSION')] | //link[contains(@href,'clientscript/vbulletin')]",
+            "vBulletin clientscript",
+        ),
     )
     quote_rule = BBCODE_QUOTES
-    posts = (f"//li[{has_class('postcontainer')} or {has_class('postbitlegacy')}]"
-             "[starts-with(@id,'post_')]")
+    posts = f"//li[{has_class('postcontainer')} or {has_class('postbitlegacy')}][starts-with(@id,'post_')]"
     body = ".//div[starts-with(@id,'post_message_')]"
     author_link = f".//a[{has_class('username')}]"
     author_name = f".//*[{has_class('username')}]"
     user_title = f".//span[{has_class('usertitle')}]"
     user_facts = f".//dl[{has_class('userstats')}] | .//dl[{has_class('userinfo_extra')}]"
     # The "postbitim" style (pocketpc) moves the date into the user card's first <dd>.
-    date = (f".//span[{has_class('postdate')}]/span[{has_class('date')}]"
-            f" | .//dl[{has_class('userstats')}]/dd[not(*)][contains(., ':')]"
-            "[translate(substring(normalize-space(.), 1, 1), '0123456789', '') = '']")
+    date = (
+        f".//span[{has_class('postdate')}]/span[{has_class('date')}]"
+        f" | .//dl[{has_class('userstats')}]/dd[not(*)][contains(., ':')]"
+        "[translate(substring(normalize-space(.), 1, 1), '0123456789', '') = '']"
+    )
     body_chrome = f".//div[{has_class('tapatalkSignatur')}]"
     signature = f".//blockquote[{has_class('signature')}] | .//div[{has_class('signaturecontainer')}]"
     permalink = f".//a[{has_class('postcounter')}]/@href"
@@ -89,8 +105,10 @@ class VBulletin4(MarkupEngine):
     board_replies = f".//ul[{has_class('threadstats')}]/li[1]"
     board_last_date = f".//dl[{has_class('threadlastpost')}]/dd[last()]"
     # "Forum: <span class=forumtitle>Air Force</span>": the name without its label
-    board_title = (f"//div[@id='pagetitle']/h1/span[{has_class('forumtitle')}]"
-                   f" | //div[@id='pagetitle'][not(h1/span[{has_class('forumtitle')}])]/h1")
+    board_title = (
+        f"//div[@id='pagetitle']/h1/span[{has_class('forumtitle')}]"
+        f" | //div[@id='pagetitle'][not(h1/span[{has_class('forumtitle')}])]/h1"
+    )
     subboards = f"//h2[{has_class('forumtitle')}]/a"
 
     def user_id(self, profile: str | None) -> str | None:

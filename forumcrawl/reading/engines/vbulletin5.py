@@ -16,8 +16,10 @@ class VBulletin5(MarkupEngine):
     name = "vbulletin5"
     signs = (
         generator_sign("5"),
-        (f"//li[{has_class('b-post')}][.//div[{has_class('js-post__content-text')}]]",
-         "li.b-post with js-post__content-text"),
+        (
+            f"//li[{has_class('b-post')}][.//div[{has_class('js-post__content-text')}]]",
+            "li.b-post with js-post__content-text",
+        ),
         ("//script[contains(., 'vBulletin')] | //*[contains(@class,'b-userinfo')]", "vBulletin 5 b-* markup"),
     )
     quote_rule = BBCODE_QUOTES

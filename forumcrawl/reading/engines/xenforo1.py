@@ -45,8 +45,7 @@ def _datetime(el) -> DateField:
 
 class XenForo1(MarkupEngine):
     name = "xenforo1"
-    signs = (("/html[@id='XenForo']", "html#XenForo"),
-             ("//div[@id='content']/@class", "div#content.{}"))
+    signs = (("/html[@id='XenForo']", "html#XenForo"), ("//div[@id='content']/@class", "div#content.{}"))
     min_signs = 1
     quote_rule = QuoteRule(
         xpath=f".//*[{has_class('bbCodeQuote')}]",
@@ -59,8 +58,10 @@ class XenForo1(MarkupEngine):
         f" or {has_class('SpoilerTitle')}]"
     )
     selectors = (*MarkupEngine.selectors, "date_fallback", "reactions", "info", "permalink_fallback")
-    posts = (f"//ol[@id='messageList']/li[{has_class('message')}]"
-             f" | //*[@id='messageList']//li[{has_class('message')}][starts-with(@id,'post-')]")
+    posts = (
+        f"//ol[@id='messageList']/li[{has_class('message')}]"
+        f" | //*[@id='messageList']//li[{has_class('message')}][starts-with(@id,'post-')]"
+    )
     author_link = f".//*[{has_class('messageUserInfo')}]//a[{has_class('username')}]"
     user_title = f".//*[{has_class('messageUserInfo')}]//*[{has_class('userTitle')}]"
     user_facts = f".//*[{has_class('extraUserInfo')}]//dl"
@@ -79,8 +80,9 @@ class XenForo1(MarkupEngine):
     crumbs = f"//*[{has_class('breadcrumb')}]//a[{has_class('crumb')}]"
     pagination = f"//*[{has_class('PageNav')}]"
     board_rows = f"//li[{has_class('discussionListItem')}]"
-    board_link = (f".//h3[{has_class('title')}]//a[not({has_class('prefixLink')})]"
-                  f"[not({has_class('unreadLink')})]")
+    board_link = (
+        f".//h3[{has_class('title')}]//a[not({has_class('prefixLink')})][not({has_class('unreadLink')})]"
+    )
     board_replies = f".//*[{has_class('stats')}]//*[{has_class('major')}]//dd"
     board_last_date = f".//*[{has_class('lastPost')}]//*[{has_class('DateTime')}]"
     board_title = title
@@ -92,7 +94,10 @@ class XenForo1(MarkupEngine):
     def page_kind(self, page: MarkupReader) -> str | None:
         doc = page.doc
         content = doc.first("//div[@id='content']/@class") or ""
-        if "thread_view" in content or doc.first(f"//ol[@id='messageList']//li[{has_class('message')}]") is not None:
+        if (
+            "thread_view" in content
+            or doc.first(f"//ol[@id='messageList']//li[{has_class('message')}]") is not None
+        ):
             return PAGE_THREAD
         if "forum_view" in content or doc.first(self.board_rows) is not None:
             return PAGE_BOARD
@@ -137,7 +142,9 @@ class XenForo1(MarkupEngine):
                 return absolute(page.base, a.get("href")), current
         template = nav.get("data-baseurl")
         sentinel = nav.get("data-sentinel") or "{{sentinel}}"
-        return (absolute(page.base, template.replace(sentinel, str(current + 1))) if template else None), current
+        return (
+            absolute(page.base, template.replace(sentinel, str(current + 1))) if template else None
+        ), current
 
     def page_count(self, page: MarkupReader) -> int | None:
         nav = page.doc.first(self.pagination)
@@ -153,9 +160,14 @@ class XenForo1(MarkupEngine):
             return None
         joined, messages = read_facts(page.select(post, self.user_facts))
         profile = absolute(page.base, name_link.get("href")) if name_link is not None else None
-        return page.new_user(name, user_id=route_id(profile), profile_url=profile,
-                             title=text_of(page.first(post, self.user_title)),
-                             joined=DateField(raw=joined), message_count=messages)
+        return page.new_user(
+            name,
+            user_id=route_id(profile),
+            profile_url=profile,
+            title=text_of(page.first(post, self.user_title)),
+            joined=DateField(raw=joined),
+            message_count=messages,
+        )
 
     def posted(self, page: MarkupReader, post: HtmlElement) -> DateField:
         has_info = page.first(post, self.info) is not None

@@ -49,7 +49,8 @@ def _quote_attribution(el: HtmlElement) -> Attribution:
         href = select_first(el, ".//*[contains(@class,'bbCodeBlock-sourceJump')]/@href")
         post_id = post_id_in(href, "xenforo")
     author = el.get("data-quote") or quoted_name(
-        text_of(select(el, ".//*[contains(@class,'bbCodeBlock-title')]//text()")))
+        text_of(select(el, ".//*[contains(@class,'bbCodeBlock-title')]//text()"))
+    )
     return Attribution(author=author, user_id=user.group(1) if user else None, post_id=post_id)
 
 
@@ -79,24 +80,42 @@ class XenForo2Reader(MarkupReader):
         for row in select(main, engine.board_rows):
             a = self.first(row, engine.board_link)
             if a is None:
-                titled = [x for x in select(row, f".//*[{has_class('structItem-title')}]//a")
-                          if "labelLink" not in (x.get("class") or "").split()]
+                titled = [
+                    x
+                    for x in select(row, f".//*[{has_class('structItem-title')}]//a")
+                    if "labelLink" not in (x.get("class") or "").split()
+                ]
                 a = titled[-1] if titled else None
             href = absolute(self.base, a.get("href")) if a is not None else None
             if not href:
                 continue
-            threads.append(ThreadLink(url=href, thread_id=route_id(href), title=text_of(a),
-                                      reply_count=engine.board_reply_count(self, row),
-                                      last_post=engine.board_last_post(self, row)))
+            threads.append(
+                ThreadLink(
+                    url=href,
+                    thread_id=route_id(href),
+                    title=text_of(a),
+                    reply_count=engine.board_reply_count(self, row),
+                    last_post=engine.board_last_post(self, row),
+                )
+            )
         boards = self.board_links(select(main, engine.subboards), route_id)
         board = None
         if (doc.first("/html/@data-template") or "").startswith("forum_view") or threads:
             board_url = _PAGE.sub("/", doc.canonical or self.url).rstrip("/") + "/"
-            board = self.new_board(_container_id(doc, "node") or route_id(board_url) or board_url,
-                                   text_of(doc.first(engine.board_title)), board_url)
+            board = self.new_board(
+                _container_id(doc, "node") or route_id(board_url) or board_url,
+                text_of(doc.first(engine.board_title)),
+                board_url,
+            )
         next_url, current = engine.next_url(self)
-        return BoardPage(board=board, threads=threads, boards=boards, page_number=current or 1,
-                         next_url=next_url, language=doc.language)
+        return BoardPage(
+            board=board,
+            threads=threads,
+            boards=boards,
+            page_number=current or 1,
+            next_url=next_url,
+            language=doc.language,
+        )
 
 
 class XenForo2(MarkupEngine):
@@ -105,8 +124,10 @@ class XenForo2(MarkupEngine):
     signs = (
         ("/html[@id='XF']", "html#XF"),
         ("/html/@data-template", "html[data-template]"),  # the same on every page kind
-        (f"//article[{has_class('message--post')}] | //div[{has_class('p-body-pageContent')}]",
-         "XenForo 2 layout classes (.message--post / .p-body-pageContent)"),
+        (
+            f"//article[{has_class('message--post')}] | //div[{has_class('p-body-pageContent')}]",
+            "XenForo 2 layout classes (.message--post / .p-body-pageContent)",
+        ),
     )
     quote_rule = QuoteRule(
         xpath=f".//*[{has_class('bbCodeBlock--quote')}]",
@@ -143,8 +164,9 @@ class XenForo2(MarkupEngine):
     board_rows = f".//*[{has_class('structItem--thread')}]{_WIDGET}"
     board_link = f".//*[{has_class('structItem-title')}]//a[@data-tp-primary]"
     board_replies = f".//*[{has_class('structItem-cell--meta')}]//dl//dd"
-    board_last_date = (f".//*[{has_class('structItem-latestDate')}]"
-                       f" | .//*[{has_class('structItem-cell--latest')}]//time")
+    board_last_date = (
+        f".//*[{has_class('structItem-latestDate')}] | .//*[{has_class('structItem-cell--latest')}]//time"
+    )
     board_title = f"//h1[{has_class('p-title-value')}]"
     subboards = f".//*[{has_class('node-title')}]//a"
 
@@ -159,11 +181,16 @@ class XenForo2(MarkupEngine):
         template = doc.first("/html/@data-template") or ""
         if template == "thread_view" or doc.first(self.posts) is not None:
             return PAGE_THREAD
-        if template in ("forum_view", "forum_view_type_discussion") or doc.first(
-                f"//*[{has_class('js-threadList')}]//*[{has_class('structItem--thread')}]") is not None:
+        if (
+            template in ("forum_view", "forum_view_type_discussion")
+            or doc.first(f"//*[{has_class('js-threadList')}]//*[{has_class('structItem--thread')}]")
+            is not None
+        ):
             return PAGE_BOARD
-        if template in ("forum_list", "category_view") or doc.first(
-                f"//*[{has_class('node-title')}]//a") is not None:
+        if (
+            template in ("forum_list", "category_view")
+            or doc.first(f"//*[{has_class('node-title')}]//a") is not None
+        ):
             return PAGE_INDEX
         return None
 
@@ -177,10 +204,13 @@ class XenForo2(MarkupEngine):
     def thread_title(self, page: MarkupReader) -> str | None:
         h1 = page.doc.first(self.title)
         title = text_of(h1)
-        prefix = text_of(select_first(h1, f".//*[{has_class('label')} or {has_class('labelLink')}]")) \
-            if h1 is not None else None
+        prefix = (
+            text_of(select_first(h1, f".//*[{has_class('label')} or {has_class('labelLink')}]"))
+            if h1 is not None
+            else None
+        )
         if title and prefix and title.startswith(prefix):
-            title = title[len(prefix):].strip() or title
+            title = title[len(prefix) :].strip() or title
         return title
 
     def board_link_of(self, page: MarkupReader) -> tuple[str | None, str | None]:
@@ -202,8 +232,10 @@ class XenForo2(MarkupEngine):
     def page_count(self, page: MarkupReader) -> int | None:
         """The highest page number the page navigation shows (or this page's)."""
         current = parse_count(text_of(page.doc.first(self.pagination))) or 1
-        shown = [parse_count(text_of(a)) or 0 for a in page.doc.xpath(
-            f"//*[{has_class('pageNav-main')}]//*[{has_class('pageNav-page')}]//a")]
+        shown = [
+            parse_count(text_of(a)) or 0
+            for a in page.doc.xpath(f"//*[{has_class('pageNav-main')}]//*[{has_class('pageNav-page')}]//a")
+        ]
         return max([*shown, current])
 
     # ------------------------------------------------------------------ posts
@@ -215,12 +247,21 @@ class XenForo2(MarkupEngine):
         joined, messages = read_facts(page.select(post, self.user_facts))
         user_id = name_link.get("data-user-id") if name_link is not None else None
         if not user_id:
-            user_id = next((el.get("data-user-id") for el in select(
-                post, f".//*[{has_class('message-avatar')}]//*[@data-user-id]")), None)
-        return page.new_user(clean(name) or name, user_id=user_id,
-                             profile_url=absolute(page.base, name_link.get("href")) if name_link is not None else None,
-                             title=text_of(page.first(post, self.user_title)),
-                             joined=DateField(raw=joined), message_count=messages)
+            user_id = next(
+                (
+                    el.get("data-user-id")
+                    for el in select(post, f".//*[{has_class('message-avatar')}]//*[@data-user-id]")
+                ),
+                None,
+            )
+        return page.new_user(
+            clean(name) or name,
+            user_id=user_id,
+            profile_url=absolute(page.base, name_link.get("href")) if name_link is not None else None,
+            title=text_of(page.first(post, self.user_title)),
+            joined=DateField(raw=joined),
+            message_count=messages,
+        )
 
     def posted(self, page: MarkupReader, post: HtmlElement) -> DateField:
         posted = xf_time(page.first(post, self.date))
@@ -245,7 +286,7 @@ class XenForo2(MarkupEngine):
         return parse_count(found.group(1)) if found else None
 
     def reaction_count(self, page: MarkupReader, post: HtmlElement) -> int | None:
-        """"A, B and 8 others" -> 10. XenForo lists up to three names, then a remainder."""
+        """ "A, B and 8 others" -> 10. XenForo lists up to three names, then a remainder."""
         bar = page.first(post, self.reactions)
         if bar is None:
             return None

@@ -25,7 +25,9 @@ _BYLINE = re.compile(
     r"(?:\s*[,|\-–—]\s*(?P<rest>.{0,80}))?$",
     re.I,
 )
-_SOURCE_LINE = re.compile(r"^(?:source|sources|quelle|fonte|fuente|bron|via|read more|link)\s*:\s*(?P<rest>.*)$", re.I)
+_SOURCE_LINE = re.compile(
+    r"^(?:source|sources|quelle|fonte|fuente|bron|via|read more|link)\s*:\s*(?P<rest>.*)$", re.I
+)
 _URL = re.compile(r"https?://\S+")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _DATELINE_OUTLET = re.compile(r"^[A-Z][A-Z .,'-]{2,40}\((?P<outlet>[A-Z][\w .&]{1,30})\)\s*[-–—]")
@@ -33,13 +35,27 @@ _SENTENCE_END = re.compile(r"[.!?…:;\"”’)]$")
 
 # Outlets whose domain does not spell their name; the rest are named after the domain.
 KNOWN_OUTLETS = {
-    "bloomberg.com": "Bloomberg", "reuters.com": "Reuters", "apnews.com": "Associated Press",
-    "nytimes.com": "The New York Times", "washingtonpost.com": "The Washington Post",
-    "wsj.com": "The Wall Street Journal", "ft.com": "Financial Times", "bbc.co.uk": "BBC",
-    "bbc.com": "BBC", "theguardian.com": "The Guardian", "defensenews.com": "Defense News",
-    "aljazeera.com": "Al Jazeera", "cnn.com": "CNN", "economist.com": "The Economist",
-    "tass.com": "TASS", "rt.com": "RT", "janes.com": "Janes", "dw.com": "Deutsche Welle",
-    "spiegel.de": "Der Spiegel", "lemonde.fr": "Le Monde", "airforcetimes.com": "Air Force Times",
+    "bloomberg.com": "Bloomberg",
+    "reuters.com": "Reuters",
+    "apnews.com": "Associated Press",
+    "nytimes.com": "The New York Times",
+    "washingtonpost.com": "The Washington Post",
+    "wsj.com": "The Wall Street Journal",
+    "ft.com": "Financial Times",
+    "bbc.co.uk": "BBC",
+    "bbc.com": "BBC",
+    "theguardian.com": "The Guardian",
+    "defensenews.com": "Defense News",
+    "aljazeera.com": "Al Jazeera",
+    "cnn.com": "CNN",
+    "economist.com": "The Economist",
+    "tass.com": "TASS",
+    "rt.com": "RT",
+    "janes.com": "Janes",
+    "dw.com": "Deutsche Welle",
+    "spiegel.de": "Der Spiegel",
+    "lemonde.fr": "Le Monde",
+    "airforcetimes.com": "Air Force Times",
 }
 
 MAX_HEAD_LINES = 8
@@ -62,7 +78,7 @@ def outlet_for(url: str | None) -> str | None:
     host = (urlsplit(url).hostname or "").lower()
     for prefix in ("www.", "m.", "amp.", "edition.", "mobile."):
         if host.startswith(prefix):
-            host = host[len(prefix):]
+            host = host[len(prefix) :]
     for domain, name in KNOWN_OUTLETS.items():
         if host == domain or host.endswith("." + domain):
             return name
@@ -93,7 +109,7 @@ def _head(lines: list[str], ctx: DateContext) -> _Head | None:
     while start < len(lines) and _URL.fullmatch(lines[start]):
         top_url = top_url or lines[start]
         start += 1
-    window = lines[start:start + MAX_HEAD_LINES]
+    window = lines[start : start + MAX_HEAD_LINES]
     for i, line in enumerate(window):
         if not _is_headline(line):
             continue
@@ -121,8 +137,15 @@ def _head(lines: list[str], ctx: DateContext) -> _Head | None:
     return None
 
 
-def find_article(text: str, links: list[str], ctx: DateContext, *, position: int = 0,
-                 site_host: str | None = None, in_quote: bool = False) -> ArticleItem | None:
+def find_article(
+    text: str,
+    links: list[str],
+    ctx: DateContext,
+    *,
+    position: int = 0,
+    site_host: str | None = None,
+    in_quote: bool = False,
+) -> ArticleItem | None:
     """Recognise a reposted article in ``text`` (a post's or a quote's own words)."""
     lines = [line.strip() for line in text.splitlines()]
     nonblank = [line for line in lines if line]
@@ -132,7 +155,7 @@ def find_article(text: str, links: list[str], ctx: DateContext, *, position: int
     if head is None:
         return None
 
-    body_lines = nonblank[head.body_start:]
+    body_lines = nonblank[head.body_start :]
     source_url = head.top_url
     outlet = None
     while body_lines:
@@ -172,6 +195,8 @@ def find_article(text: str, links: list[str], ctx: DateContext, *, position: int
         body_text="\n\n".join(body_lines),
         in_quote=in_quote,
     )
+
+
 _WORD = re.compile(r"\w+")
 
 

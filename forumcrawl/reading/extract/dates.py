@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -27,11 +27,21 @@ SOURCE_RELATIVE = "relative"
 
 # dateparser has no reading for these; they all mean "the moment of the fetch".
 _NOW_PHRASES = {
-    "a moment ago", "just now", "moments ago", "now",
-    "gerade eben", "soeben", "jetzt",
-    "à l'instant", "a l'instant", "maintenant",
-    "un momento fa", "proprio ora", "adesso",
-    "hace un momento", "ahora",
+    "a moment ago",
+    "just now",
+    "moments ago",
+    "now",
+    "gerade eben",
+    "soeben",
+    "jetzt",
+    "à l'instant",
+    "a l'instant",
+    "maintenant",
+    "un momento fa",
+    "proprio ora",
+    "adesso",
+    "hace un momento",
+    "ahora",
 }
 
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}|\b\d{1,2}h\d{2}\b|\b(?:am|pm|uhr)\b", re.I)
@@ -46,7 +56,7 @@ class DateContext:
     languages: tuple[str, ...] = ("en",)
     timezone: str = "UTC"
     date_order: str | None = None
-    fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 _FIXED = re.compile(r"^UTC([+-])(\d{2}):(\d{2})$")
@@ -64,25 +74,24 @@ def zone(name: str) -> tzinfo:
 
 def to_utc_iso(dt: datetime) -> str:
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def parse_machine(value: str) -> datetime | None:
     """ISO 8601 (with or without offset) or a Unix epoch; naive values count as UTC."""
     value = value.strip()
     if _EPOCH.match(value):
-        return datetime.fromtimestamp(int(value), tz=timezone.utc)
+        return datetime.fromtimestamp(int(value), tz=UTC)
     try:
         dt = datetime.fromisoformat(value.replace(" ", "T", 1) if "T" not in value else value)
     except ValueError:
         return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 @lru_cache(maxsize=64)
-def _parser(languages: tuple[str, ...], tz: str, order: str | None,
-            base: datetime) -> DateDataParser:
+def _parser(languages: tuple[str, ...], tz: str, order: str | None, base: datetime) -> DateDataParser:
     settings = {
         "TIMEZONE": tz,
         "TO_TIMEZONE": "UTC",
@@ -97,8 +106,9 @@ def _parser(languages: tuple[str, ...], tz: str, order: str | None,
 
 
 @lru_cache(maxsize=8192)
-def _dateparser(text: str, languages: tuple[str, ...], tz: str, order: str | None,
-                base: datetime) -> tuple[datetime, str] | None:
+def _dateparser(
+    text: str, languages: tuple[str, ...], tz: str, order: str | None, base: datetime
+) -> tuple[datetime, str] | None:
     """(moment, period) where period says how much the text named: day, month, year..."""
     data = _parser(languages, tz, order, base).get_date_data(text)
     if data is None or data.date_obj is None:
@@ -106,17 +116,35 @@ def _dateparser(text: str, languages: tuple[str, ...], tz: str, order: str | Non
     return data.date_obj, data.period or "day"
 
 
-_MONTHS = {m: i for i, names in enumerate(
-    ("jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july",
-     "aug august", "sep sept september", "oct october", "nov november", "dec december"), 1)
-    for m in names.split()}
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        (
+            "jan january",
+            "feb february",
+            "mar march",
+            "apr april",
+            "may",
+            "jun june",
+            "jul july",
+            "aug august",
+            "sep sept september",
+            "oct october",
+            "nov november",
+            "dec december",
+        ),
+        1,
+    )
+    for m in names.split()
+}
 _MONTH = r"(?P<month>[A-Za-z]{3,9})\.?"
 _ABSOLUTE_EN = re.compile(
     r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
     rf"(?:(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}|{_MONTH.replace('month', 'month2')}\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?)"
     r",?\s+(?P<year>\d{4})"
     r"(?:,?\s+(?:at\s+|-\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?)?$",
-    re.I)
+    re.I,
+)
 
 
 def _english_absolute(text: str, ctx: DateContext) -> tuple[str, str] | None:
@@ -167,14 +195,14 @@ def parse_text(text: str, ctx: DateContext) -> tuple[str, str] | None:
     if "en" in ctx.languages and (fast := _english_absolute(cleaned, ctx)):
         return fast
     # dateparser wants a naive base expressed in the site's timezone.
-    local_base = ctx.fetched_at.astimezone(zone(ctx.timezone)).replace(
-        tzinfo=None, second=0, microsecond=0)
+    local_base = ctx.fetched_at.astimezone(zone(ctx.timezone)).replace(tzinfo=None, second=0, microsecond=0)
     parsed = _dateparser(cleaned, ctx.languages, ctx.timezone, ctx.date_order, local_base)
     if parsed is None:
         return None
     # Relative text resolves differently against another anchor; absolute text does not.
-    other = _dateparser(cleaned, ctx.languages, ctx.timezone, ctx.date_order,
-                        local_base.replace(year=local_base.year - 2))
+    other = _dateparser(
+        cleaned, ctx.languages, ctx.timezone, ctx.date_order, local_base.replace(year=local_base.year - 2)
+    )
     source = SOURCE_TEXT if other == parsed else SOURCE_RELATIVE
     moment, period = parsed
     if source == SOURCE_TEXT and not _TIME_OF_DAY.search(cleaned):

@@ -16,15 +16,21 @@ read once for every page:
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lxml.html import HtmlElement
 
 from forumcrawl.reading.query import select
 
-_LEADS = ("All times are", "Alle Zeitangaben in", "Alle Zeiten sind", "Toutes les heures sont",
-          "Tutti gli orari sono", "Todas las horas son")
+_LEADS = (
+    "All times are",
+    "Alle Zeitangaben in",
+    "Alle Zeiten sind",
+    "Toutes les heures sont",
+    "Tutti gli orari sono",
+    "Todas las horas son",
+)
 _STATEMENT = re.compile(
     r"(?:" + "|".join(re.escape(lead) for lead in _LEADS) + r")\s*(?:au format\s*|in\s*)?"
     r"(?:GMT|UTC|WEZ)\s*(?:(?P<sign>[+\-\u2212])\s*(?P<hours>\d{1,2})(?:[.:,](?P<frac>\d{1,2}))?)?"
@@ -33,9 +39,9 @@ _STATEMENT = re.compile(
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _statement_xpath(leads: tuple[str, ...]) -> str:
-    return "//*[text()[" + " or ".join(f"contains(., \"{lead}\")" for lead in leads) + "]]"
+    return "//*[text()[" + " or ".join(f'contains(., "{lead}")' for lead in leads) + "]]"
 
 
 def page_timezone(root: HtmlElement, source: str | None = None) -> str | None:
@@ -59,7 +65,7 @@ def page_timezone(root: HtmlElement, source: str | None = None) -> str | None:
 
 
 def stated_offset(text: str) -> str | None:
-    """"All times are GMT -5" -> "UTC-05:00"; "UTC + 1 hour [ DST ]" -> "UTC+02:00"."""
+    """ "All times are GMT -5" -> "UTC-05:00"; "UTC + 1 hour [ DST ]" -> "UTC+02:00"."""
     m = _STATEMENT.search(" ".join(text.split()))
     if not m:
         return None

@@ -8,6 +8,7 @@ and the signature.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 from collections.abc import Callable
@@ -79,10 +80,10 @@ def element_text(el: HtmlElement, owned: bool = False) -> str:
     """
     if not owned:
         return tidy(html_text.extract_text(el, guess_layout=True))
-    try:
+    with contextlib.suppress(
+        AssertionError
+    ):  # https://bugs.launchpad.net/lxml/+bug/1838497, as html-text does
         html_text.cleaner(el)
-    except AssertionError:  # https://bugs.launchpad.net/lxml/+bug/1838497, as html-text does
-        pass
     return tidy(html_text.etree_to_text(el, guess_layout=True))
 
 
@@ -131,9 +132,7 @@ def _links(el: HtmlElement, base: str) -> list[str]:
     return out
 
 
-def split_body(
-    body: HtmlElement, rule: QuoteRule, chrome: str | None = None, base: str = ""
-) -> Body:
+def split_body(body: HtmlElement, rule: QuoteRule, chrome: str | None = None, base: str = "") -> Body:
     """Split a post body into its own words and the quotes it contains.
 
     Each quote becomes a :class:`QuoteItem` with its attribution and nesting depth
@@ -178,5 +177,6 @@ def split_body(
             _drop_quote(node, rule)
 
     html, links = inner_html(root), _links(root, base)
-    return Body(html=html, text=element_text(root, owned=True), quotes=quotes, links=links,
-                quote_links=quote_links)
+    return Body(
+        html=html, text=element_text(root, owned=True), quotes=quotes, links=links, quote_links=quote_links
+    )
