@@ -86,7 +86,8 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     failed = sum(result.errors.values())
     print(
         f"reparsed {result.pages} archived pages into {args.out or args.db}: "
-        f"{result.posts} posts stored, {failed} pages unreadable"
+        f"{result.posts} posts stored ({result.stats['forumcrawl/quotes']} quotes,"
+        f" {result.stats['forumcrawl/articles']} articles), {failed} pages unreadable"
         + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(result.errors.items()))})" if failed else "")
     )
     return 1 if failed else 0

@@ -78,8 +78,8 @@ EXTENSIONS = {
 
 # Seen requests are remembered for one run only: what is stored is known from the database
 # (forumcrawl/crawl/incremental.py), so a killed run's sent-but-unstored pages are asked again.
-DUPEFILTER_CLASS = "forumcrawl.crawl.incremental.RunDupeFilter"
-SCHEDULER_DISK_QUEUE = "forumcrawl.crawl.incremental.ResumableDiskQueue"  # with JOBDIR only
+DUPEFILTER_CLASS = "forumcrawl.crawl.scheduler.RunDupeFilter"
+SCHEDULER_DISK_QUEUE = "forumcrawl.crawl.scheduler.ResumableDiskQueue"  # with JOBDIR only
 
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
@@ -104,4 +104,4 @@ FORUMCRAWL_REDIS_URL = None
 FORUMCRAWL_REDIS_CRAWL = "forum"
 FORUMCRAWL_REDIS_WORKER_TIMEOUT = 60
 FORUMCRAWL_MARKS_DB = None
-ADDONS = {"forumcrawl.shared.SharedCrawl": 0}
+ADDONS = {"forumcrawl.shared.addon.SharedCrawl": 0}

@@ -47,7 +47,6 @@ class PageError(ValueError):
 @dataclass(frozen=True, slots=True)
 class DecodedPage:
     text: str
-    encoding: str  # what the bytes were decoded as
     corrected_from: str | None = None  # the single-byte label the page wrongly declared
 
 
@@ -66,10 +65,10 @@ def decode_page(body: bytes, content_type: str | None = None) -> DecodedPage:
     label = encoding.lower().replace("_", "-")
     if label in SINGLE_BYTE and _NON_ASCII.search(body):
         try:
-            return DecodedPage(body.decode("utf-8"), "utf-8", corrected_from=label)
+            return DecodedPage(body.decode("utf-8"), corrected_from=label)
         except UnicodeDecodeError:
             pass
-    return DecodedPage(text, label)
+    return DecodedPage(text)
 
 
 def check_complete(body: bytes) -> None:

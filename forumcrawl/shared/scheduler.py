@@ -20,7 +20,7 @@ What scrapy-redis does not give, and a crawl run from cron needs:
   (tomorrow's cron) starts a fresh frontier instead of finding every URL "seen". It
   leaves a ``done`` mark for ``FORUMCRAWL_REDIS_WORKER_TIMEOUT`` seconds: a worker of the
   same crawl that starts that late stops instead of fetching the crawl again.
-- **The redirect rule** of :class:`~forumcrawl.crawl.incremental.RunDupeFilter`: a redirect
+- **The redirect rule** of :class:`~forumcrawl.crawl.scheduler.RunDupeFilter`: a redirect
   back into a request's own chain is let through, so a loop ends with an error.
 
 Keys live under ``forumcrawl:<FORUMCRAWL_REDIS_CRAWL>:`` (default ``forum``): workers

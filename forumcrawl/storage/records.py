@@ -25,8 +25,9 @@ from forumcrawl.storage.rows import (
 from forumcrawl.storage.schema import TABLE
 
 
-def _named(table: str, row: dict, site_id: str | None) -> dict:
-    """A row's columns under their record names; keys as the forum's own ids."""
+def row_record(table: str, row: dict, site_id: str | None) -> dict:
+    """A row's columns under their record names (a stored row or one about to be); keys
+    as the forum's own ids."""
     out = {}
     for column in TABLE[table].columns:
         if column.record is None:
@@ -48,21 +49,21 @@ def _named(table: str, row: dict, site_id: str | None) -> dict:
 
 def post_record(post: PostItem) -> dict:
     author = (
-        _named("users", user_row(post.author), post.site_id)
+        row_record("users", user_row(post.author), post.site_id)
         if post.author
         else {c.record: None for c in TABLE["users"].columns if c.record}
     )
     return {
         "type": "post",
-        **_named("posts", post_row(post), post.site_id),
+        **row_record("posts", post_row(post), post.site_id),
         **author,
-        "quotes": [_named("quotes", row, None) for row in quote_rows(post)],
+        "quotes": [row_record("quotes", row, None) for row in quote_rows(post)],
     }
 
 
 def article_records(post: PostItem) -> list[dict]:
     return [
-        {"type": "article", **_named("articles", row, None), "post_id": post.post_id}
+        {"type": "article", **row_record("articles", row, None), "post_id": post.post_id}
         for row in article_rows(post)
     ]
 
@@ -71,7 +72,7 @@ def thread_record(thread: ThreadItem, result: PageResult | None = None) -> dict:
     page = result.thread if result else None
     return {
         "type": "thread",
-        **_named(
+        **row_record(
             "threads",
             thread_row(thread) | {"reply_count": thread.reply_count, "last_post_at": thread.last_post.value},
             thread.site_id,
@@ -92,10 +93,10 @@ def item_records(item) -> list[dict]:
     if isinstance(item, ThreadItem):
         return [thread_record(item)]
     if isinstance(item, BoardItem):
-        return [{"type": "board", **_named("boards", board_row(item), item.site_id)}]
+        return [{"type": "board", **row_record("boards", board_row(item), item.site_id)}]
     if isinstance(item, SiteItem):
         row = site_row(item) | {"engine_evidence": item.engine_evidence}
-        return [{"type": "site", **_named("sites", row, None)}]
+        return [{"type": "site", **row_record("sites", row, None)}]
     return []
 
 

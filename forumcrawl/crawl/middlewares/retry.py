@@ -156,8 +156,10 @@ class PoliteMiddleware(RetryMiddleware):
         return super().process_response(request, response)
 
     def _read_crawl_delay(self, host: str, response: Response) -> None:
+        # robots.txt may come as a plain Response (no charset, a replayed file): read its bytes
+        text = response.body.decode("utf-8", "replace")
         try:
-            delay = Protego.parse(response.text).crawl_delay(self.user_agent)
+            delay = Protego.parse(text).crawl_delay(self.user_agent)
         except Exception:  # a robots.txt that does not parse gives no delay
             return
         if delay:

@@ -85,3 +85,30 @@ def test_extract_command_reads_sites_file(tmp_path):
         text=True,
     )
     assert run.returncode == 2 and "unknown key" in run.stderr
+
+
+def test_any_xenforo2_selector_is_replaced_from_the_sites_file(tmp_path):
+    page = FIXTURES / "xenforo2/macrumors-se-or-11.html"
+    url = "https://forums.macrumors.com/threads/se-or-11.2231616/"
+    sites = Sites.load(
+        write(
+            tmp_path,
+            """
+["forums.macrumors.com"]
+engine = "xenforo2"
+[ "forums.macrumors.com".selectors ]
+posts = "(//article[contains(@class, 'message--post')])[position() <= 3]"
+user_title = ".//*[contains(@class, 'message-name')]"
+""",
+        )
+    )
+    default = [r for r in records_for(page.read_bytes(), url) if r["type"] == "post"]
+    custom = [
+        r
+        for r in records_for(page.read_bytes(), url, sites.context(url, PageContext().fetched_at))
+        if r["type"] == "post"
+    ]
+    assert len(default) == 25 and len(custom) == 3
+    assert [p["post_id"] for p in custom] == [p["post_id"] for p in default[:3]]
+    assert [p["author_title"] for p in custom] == [p["author"] for p in custom]  # the name's element now
+    assert default[0]["author_title"] != default[0]["author"]

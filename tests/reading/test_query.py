@@ -17,7 +17,7 @@ from forumcrawl.reading.engines.xenforo2 import XenForo2
 from forumcrawl.reading.extract.text import inner_html
 from forumcrawl.reading.query import ClassIndex, ClassQuery, classes, compiled, has_class
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 # every class-query selector of the XenForo 2 reader, and the quote container's classes
 QUERIES = [
     getattr(XenForo2, name) for name in XenForo2.selectors if isinstance(getattr(XenForo2, name), ClassQuery)

@@ -19,6 +19,8 @@ from conftest import (
 )
 from live_forum import LiveForum
 
+from forumcrawl.storage.lock import RunLock
+
 SEED_THREAD, F35, DRILL, RAMADI = 345, 346, 347, 348
 
 
@@ -161,27 +163,17 @@ def test_killed_run_resumed_with_jobdir_ends_with_the_same_database(tmp_path):
         assert runs == [{"finish_reason": "killed", "failed": 1}, {"finish_reason": "finished", "failed": 0}]
 
 
-def test_a_second_run_on_the_same_database_exits_at_once(tmp_path):
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "forumcrawl.settings"}
-    with LiveForum(delay=0.2) as forum:
-        first = subprocess.Popen(
-            live_crawl_command(tmp_path, f"{forum.root}/forums/"),
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + 60
-        while not forum.requests() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        started = time.monotonic()
-        second = run_live(tmp_path, f"{forum.root}/forums/")
-        assert time.monotonic() - started < 20
-        assert second.returncode == 75
-        assert "another forumcrawl run is using" in second.stderr and "pid" in second.stderr
-        _out, err = first.communicate(timeout=120)
-        assert first.returncode == 0, err[-2000:]
+def test_a_run_on_a_database_another_run_holds_exits_at_once_with_75(tmp_path):
+    with LiveForum() as forum:
+        with RunLock(tmp_path / "forumcrawl.db"):  # another run holds the database
+            started = time.monotonic()
+            second = run_live(tmp_path, f"{forum.root}/forums/")
+            assert time.monotonic() - started < 20
+            assert second.returncode == 75
+            assert "another forumcrawl run is using" in second.stderr and "pid" in second.stderr
+            assert not forum.requests()
+        first = run_live(tmp_path, f"{forum.root}/forums/")  # the lock is free again
+        assert first.returncode == 0, first.stderr[-2000:]
         db = db_of(tmp_path)
         assert db["posts"].count == 29 and db["crawl_runs"].count == 1
 
@@ -189,7 +181,7 @@ def test_a_second_run_on_the_same_database_exits_at_once(tmp_path):
 def test_a_jobdir_queue_cut_by_a_kill_is_set_aside_not_fatal(tmp_path):
     from types import SimpleNamespace
 
-    from forumcrawl.crawl.incremental import ResumableDiskQueue
+    from forumcrawl.crawl.scheduler import ResumableDiskQueue
 
     broken = tmp_path / "p0"
     broken.write_bytes(b"\x00\x00")  # SIGKILL inside the 4-byte size header
