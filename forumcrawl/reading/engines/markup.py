@@ -115,8 +115,8 @@ class MarkupReader(PageReader):
     def board(self) -> BoardPage:
         engine = self.engine
         threads = []
-        for row in self.doc.xpath(engine.board_rows) if engine.board_rows else []:
-            a = self.first(row, engine.board_link)
+        for row in engine.listing_rows(self):
+            a = engine.listing_link(self, row)
             href = self.link(a.get("href")) if a is not None else None
             if not href:
                 continue
@@ -129,20 +129,10 @@ class MarkupReader(PageReader):
                     last_post=engine.board_last_post(self, row),
                 )
             )
-        boards = (
-            self.board_links(self.doc.xpath(engine.subboards), engine.board_id) if engine.subboards else []
-        )
+        boards = self.board_links(engine.subboard_links(self), engine.board_id)
         next_url, current = engine.next_url(self)
-        board = None
-        if threads:
-            board_url = engine.board_url(self)
-            board = self.new_board(
-                engine.board_id(board_url) or board_url,
-                engine.preferred_text(self, engine.board_title),
-                board_url,
-            )
         return BoardPage(
-            board=board,
+            board=engine.board_item(self, threads),
             threads=threads,
             boards=boards,
             page_number=current or 1,
@@ -361,6 +351,27 @@ class MarkupEngine(Engine):
         )
 
     # ------------------------------------------------------------------ boards
+    def listing_rows(self, page: MarkupReader) -> list:
+        """A board page's thread rows."""
+        return page.doc.xpath(self.board_rows) if self.board_rows else []
+
+    def listing_link(self, page: MarkupReader, row: HtmlElement) -> HtmlElement | None:
+        """A thread row's link to the thread."""
+        return page.first(row, self.board_link)
+
+    def subboard_links(self, page: MarkupReader) -> list:
+        """Links to the boards a forum index or a board lists."""
+        return page.doc.xpath(self.subboards) if self.subboards else []
+
+    def board_item(self, page: MarkupReader, threads: list[ThreadLink]):
+        """The board a page of thread rows lists (None for a forum index)."""
+        if not threads:
+            return None
+        board_url = self.board_url(page)
+        return page.new_board(
+            self.board_id(board_url) or board_url, self.preferred_text(page, self.board_title), board_url
+        )
+
     def board_url(self, page: MarkupReader) -> str:
         """The URL a board page stands for (its first page's, where an engine says so)."""
         return strip_session(page.url.split("#")[0])

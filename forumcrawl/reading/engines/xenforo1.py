@@ -18,7 +18,7 @@ from forumcrawl.reading.document import Document
 from forumcrawl.reading.engines.base import PAGE_BOARD, PAGE_INDEX, PAGE_THREAD
 from forumcrawl.reading.engines.markup import MarkupEngine, MarkupReader
 from forumcrawl.reading.engines.userinfo import read_facts
-from forumcrawl.reading.engines.xenforo2 import route_id
+from forumcrawl.reading.engines.xenforo2 import ROUTE_ID, route_id
 from forumcrawl.reading.extract.text import Attribution, QuoteRule
 from forumcrawl.reading.nodes import absolute, clean, parse_count, text_of
 from forumcrawl.reading.query import has_class, select, select_first
@@ -80,6 +80,7 @@ class XenForo1(MarkupEngine):
     crumbs = f"//*[{has_class('breadcrumb')}]//a[{has_class('crumb')}]"
     pagination = f"//*[{has_class('PageNav')}]"
     board_rows = f"//li[{has_class('discussionListItem')}]"
+    thread_id_patterns = board_id_patterns = (ROUTE_ID,)
     board_link = (
         f".//h3[{has_class('title')}]//a[not({has_class('prefixLink')})][not({has_class('unreadLink')})]"
     )
@@ -109,9 +110,6 @@ class XenForo1(MarkupEngine):
     def thread_url(self, page: MarkupReader) -> str:
         return _PAGE.sub("", (page.doc.canonical or page.url).split("#")[0])
 
-    def thread_id(self, page: MarkupReader, thread_url: str) -> str:
-        return route_id(thread_url) or thread_url
-
     def thread_title(self, page: MarkupReader) -> str | None:
         return text_of(page.doc.first(self.title))
 
@@ -120,9 +118,6 @@ class XenForo1(MarkupEngine):
         if len(crumbs) < 2:  # the first crumb is the forum's home
             return None, None
         return absolute(page.base, crumbs[-1].get("href")), text_of(crumbs[-1])
-
-    def board_id(self, url: str | None) -> str | None:
-        return route_id(url)
 
     def board_url(self, page: MarkupReader) -> str:
         return _PAGE.sub("", page.doc.canonical or page.url)

@@ -17,7 +17,7 @@ from lxml.html import HtmlElement
 
 from forumcrawl.items import DateField, UserItem
 from forumcrawl.reading.document import Document
-from forumcrawl.reading.engines.base import PAGE_BOARD, PAGE_INDEX, PAGE_THREAD, BoardPage, ThreadLink
+from forumcrawl.reading.engines.base import PAGE_BOARD, PAGE_INDEX, PAGE_THREAD, ThreadLink
 from forumcrawl.reading.engines.markup import MarkupEngine, MarkupReader
 from forumcrawl.reading.engines.userinfo import read_facts
 from forumcrawl.reading.extract.text import Attribution, QuoteRule
@@ -25,7 +25,9 @@ from forumcrawl.reading.nodes import absolute, clean, parse_count, text_of
 from forumcrawl.reading.query import classes, has_class, select, select_first
 from forumcrawl.reading.vocabulary import post_id_in, quoted_name
 
-_TRAILING_ID = re.compile(r"\.(\d+)/?(?:page-\d+)?/?(?:[?#].*)?$")
+# the numeric id after a route's slug: /threads/slug.345/, /forums/news.12/page-2
+ROUTE_ID = r"\.(\d+)/?(?:page-\d+)?/?(?:[?#].*)?$"
+_TRAILING_ID = re.compile(ROUTE_ID)
 _SOURCE_POST = re.compile(r"post:\s*(\d+)")
 _SOURCE_MEMBER = re.compile(r"member:\s*(\d+)")
 _POSITION = re.compile(r"#\s*([\d.,]+)")
@@ -68,59 +70,8 @@ def _container_id(doc: Document, prefix: str) -> str | None:
     return key.split("-", 1)[1] if key.startswith(f"{prefix}-") else None
 
 
-class XenForo2Reader(MarkupReader):
-    engine: XenForo2
-
-    def board(self) -> BoardPage:
-        """Thread rows of the page's main content (not the sidebar's "latest" widgets)."""
-        engine, doc = self.engine, self.doc
-        main = doc.first(engine.content)
-        main = doc.root if main is None else main
-        threads = []
-        for row in select(main, engine.board_rows):
-            a = self.first(row, engine.board_link)
-            if a is None:
-                titled = [
-                    x
-                    for x in select(row, f".//*[{has_class('structItem-title')}]//a")
-                    if "labelLink" not in (x.get("class") or "").split()
-                ]
-                a = titled[-1] if titled else None
-            href = absolute(self.base, a.get("href")) if a is not None else None
-            if not href:
-                continue
-            threads.append(
-                ThreadLink(
-                    url=href,
-                    thread_id=route_id(href),
-                    title=text_of(a),
-                    reply_count=engine.board_reply_count(self, row),
-                    last_post=engine.board_last_post(self, row),
-                )
-            )
-        boards = self.board_links(select(main, engine.subboards), route_id)
-        board = None
-        if (doc.first("/html/@data-template") or "").startswith("forum_view") or threads:
-            board_url = _PAGE.sub("/", doc.canonical or self.url).rstrip("/") + "/"
-            board = self.new_board(
-                _container_id(doc, "node") or route_id(board_url) or board_url,
-                text_of(doc.first(engine.board_title)),
-                board_url,
-            )
-        next_url, current = engine.next_url(self)
-        return BoardPage(
-            board=board,
-            threads=threads,
-            boards=boards,
-            page_number=current or 1,
-            next_url=next_url,
-            language=doc.language,
-        )
-
-
 class XenForo2(MarkupEngine):
     name = "xenforo2"
-    reader = XenForo2Reader
     signs = (
         ("/html[@id='XF']", "html#XF"),
         ("/html/@data-template", "html[data-template]"),  # the same on every page kind
@@ -162,6 +113,7 @@ class XenForo2(MarkupEngine):
     # board and index pages: rows and node links inside the main content (else the page)
     content = f"//*[{has_class('p-body-pageContent')}]"
     board_rows = f".//*[{has_class('structItem--thread')}]{_WIDGET}"
+    thread_id_patterns = board_id_patterns = (ROUTE_ID,)
     board_link = f".//*[{has_class('structItem-title')}]//a[@data-tp-primary]"
     board_replies = f".//*[{has_class('structItem-cell--meta')}]//dl//dd"
     board_last_date = (
@@ -221,9 +173,6 @@ class XenForo2(MarkupEngine):
 
     def thread_board_id(self, page: MarkupReader, board_url: str | None) -> str | None:
         return _container_id(page.doc, "node") or route_id(board_url)
-
-    def board_id(self, url: str | None) -> str | None:
-        return route_id(url)
 
     def next_url(self, page: MarkupReader) -> tuple[str | None, int | None]:
         current = parse_count(text_of(page.doc.first(self.pagination)))
@@ -299,5 +248,39 @@ class XenForo2(MarkupEngine):
         return names + (extra or 0) if names else None
 
     # ------------------------------------------------------------------ boards
+    def _main(self, page: MarkupReader):
+        """The page's main content: its rows and node links, not the sidebar widgets'."""
+        main = page.doc.first(self.content)
+        return page.doc.root if main is None else main
+
+    def listing_rows(self, page: MarkupReader) -> list:
+        return select(self._main(page), self.board_rows)
+
+    def subboard_links(self, page: MarkupReader) -> list:
+        return select(self._main(page), self.subboards)
+
+    def listing_link(self, page: MarkupReader, row: HtmlElement) -> HtmlElement | None:
+        """The row's primary title link, else its last title link that is no prefix label."""
+        a = page.first(row, self.board_link)
+        if a is None:
+            titled = [
+                x
+                for x in select(row, f".//*[{has_class('structItem-title')}]//a")
+                if "labelLink" not in (x.get("class") or "").split()
+            ]
+            a = titled[-1] if titled else None
+        return a
+
+    def board_item(self, page: MarkupReader, threads: list[ThreadLink]):
+        doc = page.doc
+        if not ((doc.first("/html/@data-template") or "").startswith("forum_view") or threads):
+            return None
+        board_url = _PAGE.sub("/", doc.canonical or page.url).rstrip("/") + "/"
+        return page.new_board(
+            _container_id(doc, "node") or route_id(board_url) or board_url,
+            text_of(doc.first(self.board_title)),
+            board_url,
+        )
+
     def board_last_post(self, page: MarkupReader, row: HtmlElement) -> DateField:
         return xf_time(page.first(row, self.board_last_date))
