@@ -42,10 +42,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import farm as farm_builder
-
-from forumcrawl.crawl.middlewares.replay import ReplayDirectory
-from forumcrawl.reading.context import PageContext
-from forumcrawl.reading.service import read_page
+from parse_only import thread_pages, url_of  # noqa: F401 - url_of: the tests' too
 
 CRAWL_SETTINGS = (
     "-s",
@@ -119,38 +116,23 @@ class Farm:
         return sum(site["pages"] for site in self.manifest["sites"].values())
 
     def thread_pages(self) -> list[tuple[str, bytes]]:
-        replay = ReplayDirectory(self.root)
-        out = []
-        for site in self.manifest["sites"].values():
-            host = site["host"]
-            for path in replay.root.joinpath(host.split(":")[0]).rglob("*.html"):
-                name = path.relative_to(self.root / host.split(":")[0]).as_posix()
-                if "threads/" in name or "viewtopic" in name:
-                    out.append((url_of(host, name), path.read_bytes()))
-        return sorted(out)
+        return thread_pages(self.root, self.manifest)
 
     def requests(self) -> int:
         return sum(1 for _ in self.log.open(encoding="utf-8")) if self.log.exists() else 0
 
 
-def url_of(host: str, name: str) -> str:
-    """The URL a replay-layout file name stands for (the inverse of ``path_for``)."""
-    from urllib.parse import unquote
-
-    if name.endswith("/index.html"):
-        return f"http://{host}/{name[: -len('index.html')]}"
-    if "%3F" in name:
-        return f"http://{host}/" + unquote(name[: -len(".html")])
-    return f"http://{host}/{name[: -len('.html')]}"
-
-
-def parse_only(pages: list[tuple[str, bytes]]) -> dict:
-    start, cpu = time.perf_counter(), time.process_time()
-    posts = 0
-    for url, body in pages:
-        posts += len(read_page(body, url, PageContext(content_type="text/html; charset=utf-8")).thread.posts)
-    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-    return {"pages_s": len(pages) / cpu, "wall_pages_s": len(pages) / wall, "posts": posts}
+def parse_only(farm: Farm, tree: Path | None = None) -> dict:
+    """``bench/parse_only.py`` in a child process (with ``tree`` first on its path)."""
+    env = {**os.environ, **({"PYTHONPATH": str(tree)} if tree else {})}
+    out = subprocess.run(
+        [sys.executable, str(HERE / "parse_only.py"), str(farm.root)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
 
 
 def peak_rss_kb(pid: int) -> int | None:
@@ -163,7 +145,11 @@ def peak_rss_kb(pid: int) -> int | None:
 
 
 def run_measured(
-    cmd: list[str], cwd: Path, watch=None, settings_module: str | None = "forumcrawl.settings"
+    cmd: list[str],
+    cwd: Path,
+    watch=None,
+    settings_module: str | None = "forumcrawl.settings",
+    tree: Path | None = None,
 ) -> tuple[float, float, int, object]:
     """Run ``cmd``; its wall seconds, CPU seconds, peak RSS (KB) and what ``watch`` saw.
 
@@ -174,6 +160,8 @@ def run_measured(
     env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
     if settings_module:
         env["SCRAPY_SETTINGS_MODULE"] = settings_module
+    if tree:  # another checkout, measured on the same farm (--against)
+        env["PYTHONPATH"] = str(tree)
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
@@ -207,6 +195,7 @@ def crawl(
     watch=None,
     starts: list[str] | None = None,
     settings: tuple[str, ...] = CRAWL_SETTINGS,
+    tree: Path | None = None,
 ) -> dict:
     starts = starts or farm.starts
     work.mkdir(parents=True, exist_ok=True)
@@ -227,6 +216,7 @@ def crawl(
         ],
         work,
         watch,
+        tree=tree,
     )
     hosts = {start.split("/")[2] for start in starts}
     pages = farm.requests() - before - len(hosts)  # robots.txt, once per host
@@ -267,7 +257,7 @@ def floor(farm: Farm, work: Path) -> dict:
     return {"pages": len(urls), "pages_s": len(urls) / wall, "cpu_s_per_1000_pages": cpu / len(urls) * 1000}
 
 
-def reparse(work: Path) -> dict:
+def reparse(work: Path, tree: Path | None = None) -> dict:
     out = work / "reparsed.db"
     out.unlink(missing_ok=True)
     wall, cpu, _rss, _ = run_measured(
@@ -282,6 +272,7 @@ def reparse(work: Path) -> dict:
             str(out),
         ],
         work,
+        tree=tree,
     )
     with sqlite3.connect(work / "forumcrawl.db") as conn:
         pages = conn.execute("select count(*) from pages").fetchone()[0]
@@ -315,7 +306,15 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=20)
     parser.add_argument("--memory", action="store_true", help="also crawl a farm ten times larger")
     parser.add_argument("--json", type=Path, help="write the results here too")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="TREE",
+        help="another checkout: measure it and this one in alternating rounds on the same farm",
+    )
     args = parser.parse_args()
+    if args.against:
+        return compare(args)
     tmp = Path(tempfile.mkdtemp(prefix="forumcrawl-bench-"))
     results: dict = {
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
@@ -324,10 +323,9 @@ def main() -> None:
     try:
         with Farm(tmp / "farm", args.threads, args.pages, args.posts) as farm:
             results["farm"] = farm.manifest
-            pages = farm.thread_pages()
             rounds = []
             for i in range(args.runs):
-                one = {"parse_only": parse_only(pages), "e2e": crawl(farm, tmp / f"run{i}")}
+                one = {"parse_only": parse_only(farm), "e2e": crawl(farm, tmp / f"run{i}")}
                 one["reparse"] = reparse(tmp / f"run{i}")
                 one["floor"] = floor(farm, tmp / f"run{i}")
                 rounds.append(one)
@@ -384,6 +382,56 @@ def main() -> None:
     print(json.dumps({k: v for k, v in results.items() if k not in ("rounds", "farm")}, indent=2))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
+def compare(args) -> None:
+    """This tree against ``--against`` on one farm, in rounds that alternate which goes first."""
+    tmp = Path(tempfile.mkdtemp(prefix="forumcrawl-bench-"))
+    trees = {"this": None, "against": args.against.resolve()}
+    rows: dict[str, list[dict]] = {"this": [], "against": []}
+    try:
+        with Farm(tmp / "farm", args.threads, args.pages, args.posts) as farm:
+            for i in range(args.runs):
+                for name in ("this", "against") if i % 2 == 0 else ("against", "this"):
+                    work = tmp / f"{name}{i}"
+                    one = {
+                        "parse_only": parse_only(farm, trees[name]),
+                        "e2e": crawl(farm, work, tree=trees[name]),
+                    }
+                    one["reparse"] = reparse(work, trees[name])
+                    rows[name].append(one)
+                    shutil.rmtree(work)
+                    print(
+                        f"round {i + 1} {name:7}: parse-only {one['parse_only']['pages_s']:.1f}, "
+                        f"end to end {one['e2e']['pages_s']:.1f} "
+                        f"({one['e2e']['posts_stored']}/{one['e2e']['posts_expected']} posts, "
+                        f"{one['e2e']['cpu_s_per_1000_pages']:.1f} CPU s/1000 pages), "
+                        f"re-parse {one['reparse']['pages_s']:.1f} pages/s",
+                        flush=True,
+                    )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    measures = {
+        "parse_only_pages_s": lambda r: r["parse_only"]["pages_s"],
+        "e2e_pages_s": lambda r: r["e2e"]["pages_s"],
+        "e2e_cpu_s_per_1000_pages": lambda r: r["e2e"]["cpu_s_per_1000_pages"],
+        "e2e_peak_rss_mb": lambda r: r["e2e"]["peak_rss_mb"],
+        "reparse_pages_s": lambda r: r["reparse"]["pages_s"],
+    }
+    out = {}
+    for name, get in measures.items():
+        this, against = [get(r) for r in rows["this"]], [get(r) for r in rows["against"]]
+        out[name] = {
+            "this": summary(this),
+            "against": summary(against),
+            "this_over_against": summary([a / b for a, b in zip(this, against)]),
+        }
+    out["all_posts_stored"] = all(
+        r["e2e"]["posts_stored"] == r["e2e"]["posts_expected"] for name in rows for r in rows[name]
+    )
+    print(json.dumps(out, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps({"rounds": rows, "summary": out}, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,70 @@
+"""Parse-only speed of one source tree on a farm: ``read_page`` over every thread page.
+
+    python bench/parse_only.py FARM_DIR     # prints {"pages_s": ..., "posts": ...}
+
+``bench/run.py`` runs it in a child process with ``PYTHONPATH`` set to the tree being
+measured, so ``--against`` can measure another checkout on the same farm. Nothing of
+forumcrawl is imported at module level: the tree under test supplies it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from urllib.parse import unquote
+
+CONTENT_TYPE = "text/html; charset=utf-8"
+
+
+def url_of(host: str, name: str) -> str:
+    """The URL a replay-layout file name stands for (the inverse of ``ReplayDirectory.path_for``)."""
+    if name.endswith("/index.html"):
+        return f"http://{host}/{name[: -len('index.html')]}"
+    if "%3F" in name:
+        return f"http://{host}/" + unquote(name[: -len(".html")])
+    return f"http://{host}/{name[: -len('.html')]}"
+
+
+def thread_pages(root: Path, manifest: dict) -> list[tuple[str, bytes]]:
+    """Every thread page of the farm, as (URL, bytes)."""
+    out = []
+    for site in manifest["sites"].values():
+        host = site["host"]
+        top = root / host.split(":")[0]
+        for path in top.rglob("*.html"):
+            name = path.relative_to(top).as_posix()
+            if "threads/" in name or "viewtopic" in name:
+                out.append((url_of(host, name), path.read_bytes()))
+    return sorted(out)
+
+
+def posts_of_page():
+    """The tree's reading of one page, as its post count."""
+    try:
+        from forumcrawl.reading.context import PageContext
+        from forumcrawl.reading.service import read_page
+    except ImportError:  # a tree from before the page-reading service (the 2026-11-25 layout)
+        from forumcrawl.document import read_document
+
+        return lambda body, url: len(read_document(body, url, content_type=CONTENT_TYPE).thread.posts)
+    return lambda body, url: len(read_page(body, url, PageContext(content_type=CONTENT_TYPE)).thread.posts)
+
+
+def measure(pages: list[tuple[str, bytes]]) -> dict:
+    read = posts_of_page()
+    start, cpu = time.perf_counter(), time.process_time()
+    posts = sum(read(body, url) for url, body in pages)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {
+        "pages_s": len(pages) / cpu,
+        "wall_pages_s": len(pages) / wall,
+        "posts": posts,
+        "cpu_ms_per_page": cpu / len(pages) * 1000,
+    }
+
+
+if __name__ == "__main__":
+    farm = Path(sys.argv[1])
+    print(json.dumps(measure(thread_pages(farm, json.loads((farm / "manifest.json").read_text())))))
