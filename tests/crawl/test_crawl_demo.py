@@ -44,6 +44,7 @@ def test_whole_demo_lands_with_keys_quotes_and_search(demo_db):
     assert db["boards"].count == 1 and db["sites"].count == 1
     site = db["sites"].get("defence-forum.example")
     assert site["engine"] == "xenforo2" and "html#XF" in site["engine_evidence"]
+    assert site["name"] == "Defence Forum Demo"  # what its pages call it (og:site_name)
     # Every post of the three-page thread, in order.
     positions = [
         r["position"]
