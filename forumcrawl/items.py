@@ -89,6 +89,8 @@ class PageItem:
     page_number: int | None = None
     post_ids: list[str] = field(default_factory=list)
     archive: bool = True  # False when re-parsing a page that is archived already
+    reader: str | None = None  # which reader read the page, and why
+    reader_note: str | None = None
     lease: str | None = None  # the shared crawl's lease on the request (forumcrawl/shared/scheduler.py)
 
 
@@ -146,3 +148,5 @@ class PostItem:
     reaction_count: int | None = None
     quotes: list[QuoteItem] = field(default_factory=list)
     articles: list[ArticleItem] = field(default_factory=list)
+    reader: str | None = None  # what read it: the engine's name, microdata, json-ld or generic
+    parent_id: str | None = None  # the post it answers, where the page nests them (comments, Q&A)

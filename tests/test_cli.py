@@ -63,9 +63,23 @@ def test_extract_on_a_board_page_lists_threads():
     assert records[0]["type"] == "board" and records[0]["next_url"].endswith("/page-2")
 
 
+def test_extract_names_the_reader_when_the_engine_misses_the_posts(tmp_path):
+    page = tmp_path / "restyled.html"
+    page.write_text(SEED_PAGE.read_text(encoding="utf-8").replace("message--post", "gone"), encoding="utf-8")
+    result = extract(page)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records[0]["engine"] == "xenforo2" and records[0]["reader"] == "generic"
+    assert "xenforo2 found no post" in records[0]["reader_notes"][0]
+    posts = [r for r in records if r["type"] == "post"]
+    assert posts and posts[0]["author"] == "GeoStrat" and posts[0]["site_id"] == "defence-forum.example"
+
+
 def test_extract_fails_clearly_on_a_page_without_posts(tmp_path):
     page = tmp_path / "empty.html"
-    page.write_text(SEED_PAGE.read_text(encoding="utf-8").replace("message--post", "gone"), encoding="utf-8")
+    text = SEED_PAGE.read_text(encoding="utf-8")
+    head, _sep, _rest = text.partition('<div class="p-body-pageContent">')
+    page.write_text(head + '<div class="p-body-pageContent"></div></div></body></html>', encoding="utf-8")
     result = extract(page)
     assert result.returncode == 1 and "zero posts" in result.stderr and result.stdout == ""
 

@@ -28,21 +28,16 @@ from forumcrawl.items import BoardItem, PostItem, SiteItem, ThreadItem
 from forumcrawl.reading.context import PageContext, language_code, site_id_for, site_root
 from forumcrawl.reading.decode import PageError, check_complete, decode_page, parse_html
 from forumcrawl.reading.document import Document
-from forumcrawl.reading.engines import (
-    ENGINES,
-    GENERIC,
-    Detection,
-    UnknownEngine,
-    detect,
-    detect_json,
-    get_engine,
-)
-from forumcrawl.reading.engines.base import PAGE_BOARD, PAGE_INDEX, PAGE_THREAD, BoardPage, ThreadPage
+from forumcrawl.reading.engines import Detection, UnknownEngine, detect_json, get_engine
+from forumcrawl.reading.engines.base import PAGE_BOARD, PAGE_THREAD, BoardPage, ThreadPage
 from forumcrawl.reading.extract.pagezone import page_timezone
+from forumcrawl.reading.layers import Reading, read_layers
 from forumcrawl.reading.normalize import normalise_board, normalise_thread
 from forumcrawl.reading.validate import Invalid, validate
 
 logger = logging.getLogger(__name__)
+# The site of a page read from a file that says nowhere where it came from.
+LOCAL_SITE = "local"
 
 
 @dataclass
@@ -65,6 +60,8 @@ class PageResult:
     items: list[BoardItem | ThreadItem | PostItem] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     charset_corrected_from: str | None = None  # the label the page declared, if wrong
+    reader: str = ""  # which reader read the page: the engine's name, microdata, json-ld, generic
+    reader_notes: list[str] = field(default_factory=list)  # why that reader
 
     @property
     def posts(self) -> list[PostItem]:
@@ -90,24 +87,38 @@ def read_page(body: bytes, url: str, context: PageContext | None = None) -> Page
     markup, and that must not pass for success.
     """
     context = context or PageContext()
-    site_id = site_id_for(url)
+    site_id = site_id_for(url) or LOCAL_SITE
     if _is_json(body, context.content_type):
         detection, page, doc = *_read_json(body, url, site_id, context), None
         corrected_from = None
+        reader, notes, reading_counts = detection.engine.name, [], Counter()
     else:
         check_complete(body)
         decoded = decode_page(body, context.content_type)
         doc = Document(url, site_id, parse_html(decoded.text), decoded.text)
+        if site_id == LOCAL_SITE and doc.canonical:  # a saved page names its site
+            site_id = doc.site_id = site_id_for(doc.canonical) or LOCAL_SITE
         corrected_from = decoded.corrected_from
-        detection, page = _read_html(doc, context)
+        reading, page = _read_html(doc, context)
+        detection, reader, notes, reading_counts = (
+            reading.detection,
+            reading.reader,
+            reading.notes,
+            reading.counts,
+        )
     result = PageResult(
         url=url,
         kind=PAGE_THREAD if isinstance(page, ThreadPage) else page.kind,
         engine=detection.engine.name,
         evidence=detection.evidence,
+        reader=reader,
+        reader_notes=notes,
         charset_corrected_from=corrected_from,
     )
+    result.counts.update(reading_counts)
     result.counts[f"forumcrawl/pages/{result.kind}"] += 1
+    if result.kind == PAGE_THREAD:
+        result.counts[f"forumcrawl/readers/read_by/{reader}"] += 1
     if corrected_from:
         result.counts["forumcrawl/charset_corrected"] += 1
     if context.site_engine is None:
@@ -121,6 +132,8 @@ def read_page(body: bytes, url: str, context: PageContext | None = None) -> Page
         )
     if isinstance(page, ThreadPage):
         result.thread = page
+        for post in page.posts:
+            post.reader = post.reader or reader
         normalise_thread(page, context)
         _count_thread(page, result.counts)
         candidates = [page.thread, *page.posts]
@@ -138,37 +151,10 @@ def read_page(body: bytes, url: str, context: PageContext | None = None) -> Page
     return result
 
 
-def _read_html(doc: Document, context: PageContext) -> tuple[Detection, ThreadPage | BoardPage]:
-    if context.engine:
-        engine = get_engine(context.engine, context.selectors)
-        detection = Detection(engine, [f"forced: engine={engine.name}"])
-    else:
-        detection = detect(doc, prefer=context.site_engine)
-    reader = (detection.engine if detection else GENERIC).read(doc)
-    if detection is None:
-        _containers, why = reader.found
-        if not why:
-            generator = doc.first("//meta[@name='generator']/@content")
-            hint = f" (meta generator: {generator!r})" if generator else ""
-            raise UnknownEngine(
-                f"no known forum engine recognised this page{hint}; known engines: {', '.join(ENGINES)}"
-            )
-        detection = Detection(GENERIC, [f"fallback: no engine matched; posts found as {why}"])
-    name = detection.engine.name
-    kind = reader.kind()
-    if kind == PAGE_THREAD:
-        page = reader.thread()
-        if not page.posts:
-            raise PageError("no_posts", f"{name} thread page with zero posts: {doc.url}")
-    elif kind in (PAGE_BOARD, PAGE_INDEX):
-        page = reader.board()
-        page.kind = kind
-    else:
-        raise PageError(
-            "unknown_page_kind", f"{name} page that is neither a thread, a board nor a forum index: {doc.url}"
-        )
-    page.timezone = page_timezone(doc.root, doc.source)
-    return detection, page
+def _read_html(doc: Document, context: PageContext) -> tuple[Reading, ThreadPage | BoardPage]:
+    reading = read_layers(doc, context)
+    reading.page.timezone = page_timezone(doc.root, doc.source)
+    return reading, reading.page
 
 
 def _is_json(body: bytes, content_type: str | None) -> bool:

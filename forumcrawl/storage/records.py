@@ -83,6 +83,8 @@ def thread_record(thread: ThreadItem, result: PageResult | None = None) -> dict:
         "next_url": page.next_url if page else None,
         "engine": result.engine if result else None,
         "engine_evidence": result.evidence if result else None,
+        "reader": result.reader if result else None,
+        "reader_notes": result.reader_notes if result else None,
     }
 
 

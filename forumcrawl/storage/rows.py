@@ -108,6 +108,8 @@ def post_row(p: PostItem) -> dict:
         "quote_count": len(p.quotes),
         "content_hash": content_hash(p.body_html, *(q.text for q in p.quotes)),
         "vanished_at": None,
+        "reader": p.reader,
+        "parent_id": key(p.site_id, p.parent_id) if p.parent_id else None,
     }
 
 
@@ -252,6 +254,8 @@ class Batch:
             ),
             "first_fetched_at": page.fetched_at,
             "fetched_at": page.fetched_at,
+            "reader": page.reader,
+            "reader_note": page.reader_note,
         }
 
     def _post(self, p: PostItem) -> None:

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 # 2: thread watermarks, post revisions and vanished posts, page archive
 # 3: articles.text_key (the same article reposted, matched by its words)
-SCHEMA_VERSION = 3
+# 4: the reader of each page and post (posts.reader, pages.reader), posts.parent_id
+SCHEMA_VERSION = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +184,18 @@ TABLES: tuple[Table, ...] = (
             C("quote_count", int, "quoted passages taken out"),
             C("content_hash", str, "hash of the content; a change is an edit (see post_revisions)"),
             C("vanished_at", str, "when a page that showed the post stopped showing it"),
+            C(
+                "reader",
+                str,
+                "what read it: the engine's name, microdata or json-ld (structured data), or generic",
+                record="reader",
+            ),
+            C(
+                "parent_id",
+                str,
+                "the post it answers, where the page nests posts (comment trees, Q&A)",
+                record="parent_id",
+            ),
         ),
         merge="whole",
         foreign_keys=(("site_id", "sites", "id"), ("thread_id", "threads", "id"), ("user_id", "users", "id")),
@@ -263,6 +276,8 @@ TABLES: tuple[Table, ...] = (
             C("body", bytes, "the page, zlib-compressed"),
             C("first_fetched_at", str, "first fetched", merge="min"),
             C("fetched_at", str, "last seen", merge="max"),
+            C("reader", str, "which reader read its posts (the engine, microdata, json-ld or generic)"),
+            C("reader_note", str, "why that reader: what the others found"),
         ),
         merge="first",
         not_null=("url", "body"),

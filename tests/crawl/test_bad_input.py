@@ -47,12 +47,31 @@ def test_unknown_engine_names_what_it_saw(tmp_path):
     assert "phpBB" in result.stderr
 
 
-def test_thread_page_with_zero_posts_fails_the_run(tmp_path):
+def test_a_thread_page_the_engine_no_longer_fits_is_read_by_the_next_reader_and_said_so(tmp_path):
     def edit(root):
         page = root / SEED_FILE
         page.write_text(
             page.read_text(encoding="utf-8").replace("message--post", "message--gone"), encoding="utf-8"
         )
+
+    result = run_crawl(tmp_path, SEED_THREAD, variant(tmp_path, edit))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "xenforo2 found no post; the generic reader found" in result.stderr
+    db = sqlite_utils.Database(tmp_path / "forumcrawl.db")
+    seed = next(db.query("select * from posts where author_name = 'GeoStrat' order by rowid"))
+    assert seed["reader"] == "generic" and seed["thread_id"] == "defence-forum.example:345"
+    stats = json.loads(last_run(tmp_path / "forumcrawl.db")["stats"])
+    assert stats["forumcrawl/readers/generic"] == 1 and stats["forumcrawl/readers/read_by/generic"] == 1
+    page = next(db.query("select reader, reader_note from pages where kind = 'thread'"))
+    assert page["reader"] == "generic" and "xenforo2 found no post" in page["reader_note"]
+
+
+def test_a_thread_page_no_reader_finds_posts_on_fails_the_run(tmp_path):
+    def edit(root):
+        page = root / SEED_FILE
+        text = page.read_text(encoding="utf-8")
+        head, _sep, _rest = text.partition('<div class="p-body-pageContent">')
+        page.write_text(head + '<div class="p-body-pageContent"></div></div></body></html>', encoding="utf-8")
 
     result = run_crawl(tmp_path, SEED_THREAD, variant(tmp_path, edit))
     assert result.returncode == 1

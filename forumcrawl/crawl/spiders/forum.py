@@ -250,7 +250,12 @@ class ForumSpider(scrapy.Spider):
             yield from self.follow_thread(response, result)
         else:
             yield from self.follow_board(response, result, site_id)
-        yield archived(result.kind, **result.watermark())
+        yield archived(
+            result.kind,
+            reader=result.reader,
+            reader_note="; ".join(result.reader_notes) or None,
+            **result.watermark(),
+        )
 
     def follow_thread(self, response: Response, result: PageResult) -> Iterator[scrapy.Request]:
         page = result.thread

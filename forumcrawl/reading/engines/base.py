@@ -116,6 +116,11 @@ class Engine:
     def chrome(self) -> str | None:
         return " | ".join(x for x in (self.body_chrome, self.extra_chrome) if x) or None
 
+    def post_id_from_local(self, thread_id: str, local: str) -> str:
+        """The id of a post another reader found, from the id the page gives it (an
+        element's number, a permalink's): this engine's post ids are forum-wide."""
+        return local
+
     # Engines with a JSON API (Discourse, Flarum) also read its responses.
     def detect_json(self, data: object) -> list[str]:
         """Evidence that a decoded JSON response is this engine's API; empty: not mine."""
@@ -160,6 +165,8 @@ class PageReader:
         self.doc = doc
         self.base = doc.base if doc is not None else url
         self.links: dict[str, PostLinks] = {}
+        # each post's element on the page: where the other readers' posts are matched to it
+        self.anchors: dict[str, object] = {}
         self._index: ClassIndex | None = None
 
     # ------------------------------------------------------------------ what to implement
@@ -171,6 +178,11 @@ class PageReader:
 
     def board(self) -> BoardPage:
         raise NotImplementedError
+
+    def shell(self) -> ThreadPage | None:
+        """The thread and this page's place in it, without posts, for another reader's
+        posts (None: this reader cannot tell without reading the posts)."""
+        return None
 
     # ------------------------------------------------------------------ selectors
     def select(self, node, xpath: str | None) -> list:
@@ -212,9 +224,12 @@ class PageReader:
         author: UserItem | None,
         posted: DateField,
         page_url: str | None = None,
+        element=None,
         **fields,
     ) -> PostItem:
         self.links[post_id] = PostLinks(body.links, body.quote_links)
+        if element is not None:
+            self.anchors[post_id] = element
         return PostItem(
             site_id=self.site_id,
             thread_id=thread_id,

@@ -95,6 +95,10 @@ class Discourse(MarkupEngine):
     def thread_url(self, page: MarkupReader) -> str:
         return re.sub(r"\?page=\d+$", "", super().thread_url(page))
 
+    def post_id_from_local(self, thread_id: str, local: str) -> str:
+        """Discourse numbers posts within their topic: "topic/number"."""
+        return f"{thread_id}/{local}"
+
     def post_id(self, page: MarkupReader, post: HtmlElement) -> str | None:
         """The post number ("#2"); :meth:`parse_post` prefixes the topic id."""
         return digits_in(text_of(page.first(post, self.position)))
@@ -127,6 +131,7 @@ class Discourse(MarkupEngine):
             return None
         item.post_id = f"{thread_id}/{number}"
         page.links[item.post_id] = page.links.pop(number)
+        page.anchors[item.post_id] = page.anchors.pop(number)
         item.position = int(number)
         topic_url = _TOPIC_URL.sub(r"\1", page.url.split("?")[0])
         item.url = f"{topic_url}/{number}"

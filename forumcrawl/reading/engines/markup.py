@@ -90,7 +90,8 @@ class MarkupReader(PageReader):
     def kind(self) -> str | None:
         return self.engine.page_kind(self)
 
-    def thread(self) -> ThreadPage:
+    def shell(self) -> ThreadPage:
+        """The thread and this page's place in it, without posts."""
         engine = self.engine
         thread_url = engine.thread_url(self)
         thread_id = engine.thread_id(self, thread_url)
@@ -105,12 +106,19 @@ class MarkupReader(PageReader):
             board_url=board_url,
             page_count=engine.page_count(self),
         )
+        return ThreadPage(
+            thread=thread, posts=[], page_number=current or 1, next_url=next_url, language=self.doc.language
+        )
+
+    def thread(self) -> ThreadPage:
+        engine = self.engine
+        shell = self.shell()
         posts = []
         for post in self.doc.xpath(engine.posts):
             self.indexed(post)
-            posts.append(engine.parse_post(self, post, thread_id))
+            posts.append(engine.parse_post(self, post, shell.thread.thread_id))
         self.indexed(None)
-        return self.thread_page(thread, posts, page_number=current or 1, next_url=next_url)
+        return self.thread_page(shell.thread, posts, page_number=shell.page_number, next_url=shell.next_url)
 
     def board(self) -> BoardPage:
         engine = self.engine
@@ -348,6 +356,7 @@ class MarkupEngine(Engine):
             edited=self.edited_date(page, post),
             signature_text=self.signature_text(page, post),
             reaction_count=self.reaction_count(page, post),
+            element=post,
         )
 
     # ------------------------------------------------------------------ boards
