@@ -87,8 +87,11 @@ def user_matches(post: dict, gold_user: str, page_url: str) -> bool:
     if ours and resolved.rstrip("/") == ours:
         return True
     # Gold quirk (airliners.net): the "user" is the post's own Quote button link.
+    # (A reader without the engine names the post by its thread and the page's anchor,
+    # "...#p21893151": the forum's number is the anchor's.)
     quote = re.search(r"mode=quote\b.*[?&]p=(\d+)", gold_user)
-    return bool(quote) and quote.group(1) == post["post_id"]
+    own = re.sub(r"\D", "", post["post_id"].rsplit("#", 1)[-1])
+    return bool(quote) and quote.group(1) in (post["post_id"], own)
 
 
 def load_gold(html: Path) -> dict | None:
@@ -131,6 +134,7 @@ class PageScore:
     body_f1: list[float] = field(default_factory=list)
     chrome_leaks: list[str] = field(default_factory=list)
     error: str | None = None
+    reader: str = ""
 
 
 def align(posts: list[dict], gold_posts: list[dict], page_url: str = "") -> list[tuple[dict, dict, float]]:
@@ -148,16 +152,18 @@ def align(posts: list[dict], gold_posts: list[dict], page_url: str = "") -> list
     return pairs
 
 
-def score_page(page: FixturePage, engine: str | None = None) -> PageScore:
-    """Extract one saved page (optionally with a forced engine) and score it."""
+def score_page(page: FixturePage, engine: str | None = None, engines: bool = True) -> PageScore:
+    """Extract one saved page (with a forced engine, or with no engine reader at all:
+    structured data and the generic reader alone) and score it."""
     score = PageScore(page=page.path.name, engine=engine or page.engine, expected=page.expected_posts)
     try:
-        records = records_for(page.path.read_bytes(), page.url, PageContext(engine=engine))
+        records = records_for(page.path.read_bytes(), page.url, PageContext(engine=engine, engines=engines))
     except Exception as exc:  # a scored failure, not a crash of the evaluation
         score.error = f"{type(exc).__name__}: {exc}"
         return score
     posts = [r for r in records if r["type"] == "post"]
     score.engine = records[0].get("engine") or score.engine
+    score.reader = records[0].get("reader") or score.engine
     score.found = len(posts)
     gold = load_gold(page.path) or {}
     for post in posts:

@@ -113,3 +113,4 @@ class PageContext:
     site_engine: str | None = None
     listing: ThreadLink | None = None
     listings: Mapping[str, ThreadLink] = field(default_factory=dict)
+    engines: bool = True  # False: no engine reader, only structured data and the generic reader

@@ -73,8 +73,10 @@ def read_layers(doc: Document, context: PageContext) -> Reading:
     if context.engine:
         engine = get_engine(context.engine, context.selectors)
         detection: Detection | None = Detection(engine, [f"forced: engine={engine.name}"])
-    else:
+    elif context.engines:
         detection = detect(doc, prefer=context.site_engine)
+    else:
+        detection = None
     engine_reader = detection.engine.read(doc) if detection else None
     kind = engine_reader.kind() if engine_reader else None
     engine_page: ThreadPage | None = None
@@ -131,7 +133,17 @@ def read_layers(doc: Document, context: PageContext) -> Reading:
         # structured data that names the opening post only (JSON-LD often does) is checked
         # against the page's own repeated structure
         generic, found = _generic_thread(doc, structured, engine, engine_reader, engine_page)
-    if structured_posts and not (generic is not None and len(generic.posts) > structured_posts):
+    summary_only = alternative is not None and not _anchored(alternative, structured)
+    if structured_posts and not (
+        generic is not None
+        and (
+            len(generic.posts) > structured_posts or (summary_only and len(generic.posts) >= structured_posts)
+        )
+    ):
+        # the structured data's posts win, unless the page's own elements show more of them,
+        # or as many where the structured data is only a summary beside the page (JSON-LD:
+        # plain text, no quotes apart, no dates as shown); the generic reading then takes
+        # its machine dates and profile links
         reading = Reading(site, alternative, "", page_url=doc.url)
         reading.note(
             "structured_only" if engine is None else "engine_found_none",

@@ -140,17 +140,144 @@ _AUTHOR_CLASS = re.compile(
     r"post-author|nick|nickname|byline|name|member|commenter|creator|handle)([\s_-]|$)",
     re.I,
 )
-_BODY_CLASS = re.compile(
-    r"(content|body|text|message|comment|post|entry|md|usertext|prose|cooked|"
-    r"article|reply|answer|question|msg|bbcode|bbWrapper|richText|html)",
-    re.I,
+# What a class name says an element is: its last word ("messageUserInfo" is an info box,
+# "message-body" a body, "post_signature" a signature).
+_BODY_WORDS = frozenset(
+    {
+        "content",
+        "contents",
+        "body",
+        "text",
+        "message",
+        "msg",
+        "comment",
+        "post",
+        "entry",
+        "md",
+        "usertext",
+        "prose",
+        "cooked",
+        "article",
+        "reply",
+        "answer",
+        "question",
+        "bbcode",
+        "bbwrapper",
+        "richtext",
+        "html",
+        "postbody",
+        "posttext",
+        "messagetext",
+        "postcontent",
+        "description",
+        "markdown",
+        "wrapper",
+        "container",
+    }
 )
-_NOT_BODY_CLASS = re.compile(
-    r"(signature|sig\b|footer|header|meta|info|author|user|avatar|toolbar|"
-    r"actions?|controls?|buttons?|vote|share|reactions?|likes?|tags?|"
-    r"attribution|byline|credit|profile|stats|badge|rank)",
-    re.I,
+_NOT_BODY_WORDS = frozenset(
+    {
+        "signature",
+        "sig",
+        "footer",
+        "header",
+        "meta",
+        "info",
+        "author",
+        "user",
+        "users",
+        "userinfo",
+        "avatar",
+        "toolbar",
+        "actions",
+        "action",
+        "controls",
+        "control",
+        "buttons",
+        "button",
+        "vote",
+        "votes",
+        "voting",
+        "share",
+        "sharing",
+        "reactions",
+        "reaction",
+        "like",
+        "likes",
+        "tags",
+        "tag",
+        "attribution",
+        "byline",
+        "credit",
+        "profile",
+        "stats",
+        "badge",
+        "badges",
+        "rank",
+        "member",
+        "poster",
+        "extra",
+        "extras",
+        "date",
+        "time",
+        "timestamp",
+        "details",
+        "menu",
+        "nav",
+        "links",
+        "bar",
+        "title",
+        "name",
+        "username",
+        "reputation",
+        "karma",
+        "flair",
+        "postprofile",
+        "userextras",
+        "attachments",
+        "attachment",
+        "pagination",
+        "pager",
+        "breadcrumb",
+        "breadcrumbs",
+        "sidebar",
+        "widget",
+        "related",
+        "edit",
+        "edited",
+        "lastedit",
+        "ad",
+        "ads",
+        "sponsor",
+        "sponsored",
+        "banner",
+        "modal",
+        "popup",
+        "tooltip",
+    }
 )
+_WORD_SPLIT = re.compile(r"[-_]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
+def class_heads(el: HtmlElement) -> list[str]:
+    """The last word of each of the element's class names (and of its id), lower-cased."""
+    heads = []
+    for name in (el.get("class") or "").split() + ([el.get("id")] if el.get("id") else []):
+        words = [w for w in _WORD_SPLIT.split(name) if w and not w.isdigit()]
+        if words:
+            heads.append(words[-1].lower())
+    return heads
+
+
+def _not_body(el: HtmlElement) -> bool:
+    heads = class_heads(el)
+    return any(h in _NOT_BODY_WORDS for h in heads) and not any(h in _BODY_WORDS for h in heads)
+
+
+def _body_named(el: HtmlElement) -> bool:
+    return any(h in _BODY_WORDS for h in class_heads(el))
+
+
 _AUTHOR_ATTRS = (
     "data-author",
     "author",
@@ -210,7 +337,35 @@ _DATE = re.compile(
 )
 _CLOCK = re.compile(r"\d{1,2}[:h]\d{2}")
 _DATE_TITLE = re.compile(r"\d{4}|\d{1,2}:\d{2}")
-_QUOTE_CLASS = "contains(translate(@class,'QUOTE','quote'),'quote')"
+# Quote containers by class: the names engines and themes give a quoted passage's box
+# (not "js-selectToQuote", "multiquote" or a "quote" button, which are about quoting).
+_QUOTE_NAMES = (
+    "quote",
+    "bbCodeQuote",
+    "bbCodeBlock--quote",
+    "bbcode_quote",
+    "bbcode-quote",
+    "ipsQuote",
+    "quotebox",
+    "quote-box",
+    "quotecontent",
+    "postquote",
+    "UserQuote",
+    "Quote",
+    "mycode_quote",
+    "bbc_standard_quote",
+    "bbc_alternate_quote",
+    "quoteblock",
+    "quotemain",
+    "quote_container",
+    "bbcode_container",
+    "citation",
+)
+_QUOTE_CLASS = (
+    "("
+    + " or ".join(f"contains(concat(' ', normalize-space(@class), ' '), ' {n} ')" for n in _QUOTE_NAMES)
+    + ")"
+)
 SIGNATURE = (
     "descendant::*[contains(translate(@class,'SIG','sig'),'sig') or "
     "contains(translate(@id,'SIG','sig'),'sig')][not(ancestor::blockquote)]"
@@ -235,8 +390,8 @@ def _quote_attribution(el: HtmlElement) -> Attribution:
 
 GENERIC_QUOTES = QuoteRule(
     xpath=(
-        f".//*[self::blockquote or {_QUOTE_CLASS} or contains(@class,'citation')]"
-        f"[not(ancestor::*[self::blockquote or {_QUOTE_CLASS} or contains(@class,'citation')])]"
+        f".//*[self::blockquote or {_QUOTE_CLASS}]"
+        f"[not(ancestor::*[self::blockquote or {_QUOTE_CLASS}])]"
         "[not(contains(@class,'messageText') or contains(@class,'postcontent'))]"
     ),
     attribution=_quote_attribution,
@@ -244,14 +399,64 @@ GENERIC_QUOTES = QuoteRule(
 
 
 # ---------------------------------------------------------------- shapes
+# The last words of class names that mark a state ("ipsComment_highlighted", "post--unread").
+_STATE_HEADS = frozenset(
+    {
+        "highlighted",
+        "highlight",
+        "active",
+        "selected",
+        "current",
+        "new",
+        "unread",
+        "read",
+        "first",
+        "last",
+        "odd",
+        "even",
+        "alt",
+        "op",
+        "starter",
+        "sticky",
+        "pinned",
+        "featured",
+        "hidden",
+        "visible",
+        "open",
+        "closed",
+        "collapsed",
+        "expanded",
+        "deleted",
+        "ignored",
+        "online",
+        "offline",
+        "moderated",
+        "mine",
+        "own",
+        "self",
+        "solved",
+        "accepted",
+        "staff",
+    }
+)
+
+
+def _state(token: str) -> bool:
+    if _STATE.match(token):
+        return True
+    words = [w for w in _WORD_SPLIT.split(token) if w]
+    return len(words) > 1 and words[-1].lower() in _STATE_HEADS
+
+
 def shape(el: HtmlElement) -> tuple | None:
     """What kind of element this is, for grouping: (tag, classes) or (tag, id pattern)."""
     tag = el.tag
     if not isinstance(tag, str) or tag in _SKIP:
         return None
-    classes = tuple(
-        sorted(c for c in (el.get("class") or "").split() if not _STATE.match(c) and not _DIGITS.search(c))
-    )
+    tokens = (el.get("class") or "").split()
+    classes = tuple(sorted(c for c in tokens if not _state(c) and not _DIGITS.search(c)))
+    if tokens and not classes:  # only alternation classes ("windowbg", "windowbg2"): one kind all the same
+        classes = tuple(sorted({_DIGITS.sub("", c) for c in tokens if len(_DIGITS.sub("", c)) > 2}))
     if classes and tag not in ("a", "span", "b", "strong", "i", "em", "small", "font", "time", "abbr", "img"):
         return (tag, "class", classes)
     ident = el.get("id") or ""
@@ -334,42 +539,141 @@ class Found:
         return self.body is not None and self.own_text >= 1 and not self.listing_row
 
 
+_JOINED_LABEL = re.compile(
+    r"(joined|join date|registered|member since|mitglied seit|dabei seit|registriert|im board seit|anmeldedatum|"
+    r"inscrit|inscription|membre depuis|iscritto|registrato|registrado|miembro desde|lid sinds|zuletzt|last seen|"
+    r"last active|last visit|letzter besuch|last post|dernier message|ultimo messaggio|birthday|geburtstag)\W*$",
+    re.I,
+)
+_DATE_WORDS = frozenset(
+    {
+        "date",
+        "time",
+        "timestamp",
+        "posted",
+        "postdate",
+        "created",
+        "published",
+        "datetime",
+        "ago",
+        "when",
+        "dt",
+        "stamp",
+        "postedon",
+        "publishdate",
+    }
+)
+_CARD_WORDS = frozenset(
+    {
+        "user",
+        "users",
+        "author",
+        "member",
+        "profile",
+        "userinfo",
+        "poster",
+        "extra",
+        "extras",
+        "stats",
+        "details",
+        "info",
+        "postprofile",
+        "userextras",
+        "card",
+        "sidebar",
+        "avatar",
+    }
+)
+
+
+def _label_before(node: HtmlElement, text: str) -> str:
+    """The words just before a date: its own text before it, else the element before it
+    (a ``<dt>Joined</dt><dd>date</dd>`` pair, a "Registered:" label)."""
+    before = text.split(text.strip()[:4], 1)[0] if text.strip() else ""
+    if before.strip():
+        return before
+    prev = node.getprevious()
+    if prev is not None and isinstance(prev.tag, str):
+        return clean(prev.text_content()) or ""
+    parent = node.getparent()
+    return (parent.text or "") if parent is not None else ""
+
+
 def _date_in(nodes: list, body: HtmlElement | None) -> tuple[HtmlElement | None, DateField]:
-    """The post's date: a <time>, a date attribute, else date-like text outside its body."""
-    fallback: tuple[HtmlElement | None, DateField] = (None, DateField())
-    for node in nodes:
-        if node.tag == "time" and (node.get("datetime") or node.get("title")):
-            machine = node.get("datetime")
-            return node, DateField(
-                raw=clean(node.text_content()) or clean(node.get("title")), machine=machine
-            )
-        for attr in _DATE_ATTRS:
-            value = node.get(attr)
-            if value and re.search(r"\d{4}|^\d{9,13}$", value.strip()):
-                value = value.strip()
-                if re.fullmatch(r"\d{12,13}", value):  # milliseconds
-                    value = value[:-3]
-                return node, DateField(
-                    raw=clean(node.get("title")) or clean(node.text_content()) or None, machine=value
-                )
-    for node in nodes:
+    """The post's date: the best of its date candidates, a <time> or a date attribute
+    before a date-like text, a date with a time of day before one without, an element
+    named for a date before one in a user card, and never one labelled as a join date
+    or a "last seen"."""
+    best: tuple[float, int, HtmlElement | None, DateField] = (-1e9, 0, None, DateField())
+    for order, node in enumerate(nodes):
         if node.tag in ("blockquote", "pre", "code") or (body is not None and _inside(node, body)):
             continue
-        for text in (node.text, node.get("title"), *(child.tail for child in node)):
-            if not text or len(text) > 200:
+        heads = set(class_heads(node))
+        place = 2 if heads & _DATE_WORDS else 0
+        if any(set(class_heads(a)) & _CARD_WORDS for a in [node, *list(node.iterancestors())[:4]]):
+            place -= 2
+        found = None
+        if node.tag == "time" and (node.get("datetime") or node.get("title")):
+            text = clean(node.text_content()) or clean(node.get("title"))
+            found = (6, DateField(raw=_with_time(text, node), machine=node.get("datetime")))
+        else:
+            for attr in _DATE_ATTRS:
+                value = (node.get(attr) or "").strip()
+                if value and re.search(r"\d{4}|^\d{9,13}$", value):
+                    if re.fullmatch(r"\d{12,13}", value):  # milliseconds
+                        value = value[:-3]
+                    shown = clean(node.get("title")) or clean(node.text_content()) or None
+                    found = (5, DateField(raw=shown if shown and len(shown) < 80 else None, machine=value))
+                    break
+        if found is None:
+            text = _short_text(node)
+            m = _DATE.search(text) if text else None
+            title = node.get("title") or ""
+            in_title = _DATE.search(title) if title and len(title) < 120 else None
+            if in_title is not None and (
+                m is None or (_CLOCK.search(title) and not _CLOCK.search(m.group(0)))
+            ):
+                # the title is the fuller reading ("29.01.19" shown, "29.01.19 um 15:25 Uhr" in it)
+                m, text = in_title, title
+            if m is None:
                 continue
-            m = _DATE.search(text)
-            if m:
-                found = clean(m.group(0))
-                if _CLOCK.search(found) or re.search(r"ago|vor |il y a|hace |\bfa\b|\d{4}", found, re.I):
-                    return node, DateField(raw=found)
-                if fallback[0] is None:
-                    fallback = (node, DateField(raw=found))
-    return fallback  # a date without a year or time of day: more often a join date; last resort
+            shown = clean(text) if text is title and len(title) <= 60 else clean(m.group(0))
+            score = (
+                2 + (2 if _CLOCK.search(shown) else 0) + (1 if re.search(r"\d{4}|ago", shown, re.I) else 0)
+            )
+            if _JOINED_LABEL.search(_label_before(node, text)[-40:]):
+                score -= 20
+            found = (score, DateField(raw=shown))
+        score = found[0] + place
+        if score > best[0]:
+            best = (score, order, node, found[1])
+    return (best[2], best[3]) if best[2] is not None and best[0] > -5 else (None, DateField())
+
+
+def _short_text(node: HtmlElement) -> str:
+    """An element's text when it is short (a date line, not a paragraph that names a day)."""
+    text = node.text_content() if len(node) < 6 else (node.text or "")
+    return text if len(text) <= 160 else ""
+
+
+def _with_time(text: str | None, node: HtmlElement) -> str | None:
+    """A ``<time>``'s text, with the time of day its title adds when the text has none."""
+    title = clean(node.get("title"))
+    if text and title and title.startswith(text) and _CLOCK.search(title):
+        return title
+    return text
 
 
 def _inside(node: HtmlElement, container: HtmlElement) -> bool:
     return node is container or any(a is container for a in node.iterancestors())
+
+
+_COUNT_AFTER = re.compile(r"(\s+[\d.,]+[kKmM]?)+$")
+
+
+def _name_like(name: str | None, limit: int = 60) -> bool:
+    """A member's name: short, not a date, not a label."""
+    return bool(name) and 1 < len(name) <= limit and not name.endswith(":") and not _DATE.search(name)
 
 
 def _author_in(item: HtmlElement, nodes: list, base: str) -> tuple[HtmlElement | None, tuple | None]:
@@ -381,25 +685,34 @@ def _author_in(item: HtmlElement, nodes: list, base: str) -> tuple[HtmlElement |
             a = next(
                 (n for n in nodes if n.tag == "a" and n.get("href") and clean(n.text_content()) == name), None
             )
-            return item, (name, link(base, a.get("href")) if a is not None else None)
-    for node in nodes:
-        if node.get("itemprop") == "author" or _AUTHOR_CLASS.search(node.get("class") or ""):
-            if node.xpath("ancestor::blockquote") or node is item:
-                continue
+            return a, (name, link(base, a.get("href")) if a is not None else None)
+    named = [
+        n
+        for n in nodes
+        if (n.get("itemprop") == "author" or _AUTHOR_CLASS.search(n.get("class") or ""))
+        and n is not item
+        and not n.xpath("ancestor::blockquote")
+    ]
+    for with_link in (True, False):  # an author element with a link to a profile first
+        for node in named:
             a = node if node.tag == "a" and node.get("href") else next(iter(node.xpath(".//a[@href]")), None)
+            if with_link != (a is not None):
+                continue
             name = clean((a if a is not None else node).text_content())
-            if name and 1 < len(name) <= 60 and not _DATE.fullmatch(name):
+            if a is None and name:
+                name = _COUNT_AFTER.sub("", name)  # "Raze 17,536": a name and its reputation
+            if _name_like(name):
                 return node, (name.lstrip("@"), link(base, a.get("href")) if a is not None else None)
     for node in nodes:
         if node.tag != "a" or node.xpath("ancestor::blockquote"):
             continue
         name = clean(node.text_content())
-        if name and len(name) <= 60 and _PROFILE.search(node.get("href", "")):
+        if _name_like(name) and _PROFILE.search(node.get("href", "")):
             return node, (name.lstrip("@"), link(base, node.get("href")))
     for node in nodes:
         if node.tag in ("b", "strong") and not node.xpath("ancestor::blockquote"):
             name = clean(node.text_content())
-            if name and len(name) <= 40:
+            if _name_like(name, 40):
                 return node, (name, None)
     return None, None
 
@@ -407,18 +720,15 @@ def _author_in(item: HtmlElement, nodes: list, base: str) -> tuple[HtmlElement |
 def _body_in(item: HtmlElement, nested: set, avoid: list) -> tuple[HtmlElement | None, int]:
     """The block holding the post's own words, and how many characters they are."""
     candidates = []
-    for el in _own_nodes(item, nested):
-        if (
-            el is item
-            or not isinstance(el.tag, str)
-            or el.tag in _SKIP
-            or el.tag in ("a", "span", "b", "strong", "i", "em", "time", "small")
-        ):
+    stack = list(reversed([c for c in item if isinstance(c.tag, str)]))
+    while stack:  # the post's blocks, not looking into user cards, footers, toolbars...
+        el = stack.pop()
+        if el in nested or el.tag in _SKIP or _not_body(el):
+            continue
+        stack.extend(reversed([c for c in el if isinstance(c.tag, str)]))
+        if el.tag in ("a", "span", "b", "strong", "i", "em", "time", "small"):
             continue
         if any(n is not None and (_inside(n, el) or el is n) for n in avoid):
-            continue
-        marks = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if _NOT_BODY_CLASS.search(marks) and not _BODY_CLASS.search(el.get("class") or ""):
             continue
         candidates.append(el)
     if not candidates:
@@ -426,9 +736,7 @@ def _body_in(item: HtmlElement, nested: set, avoid: list) -> tuple[HtmlElement |
         text = _own_text(item, nested, links=False)
         return (item, len(text)) if text else (None, 0)
     sized = [(el, len(_own_text(el, nested, links=False))) for el in candidates]
-    best, size = max(
-        sized, key=lambda s: s[1] + (s[1] // 4 if _BODY_CLASS.search(s[0].get("class") or "") else 0)
-    )
+    best, size = max(sized, key=lambda s: s[1] + (s[1] // 4 if _body_named(s[0]) else 0))
     if size == 0:
         return None, 0
     # the deepest block that still holds nearly all of it (drops wrappers with furniture)
@@ -447,20 +755,32 @@ def _is_listing_row(body: HtmlElement | None) -> bool:
 
 
 def read_member(el: HtmlElement, nested: set, base: str) -> Found:
+    """A member's parts: its date and author, and the block of its own words that holds
+    neither; when the words' block does hold a date (a "merged posts" stamp inside the
+    text), the words come first and the date and author are taken from outside them."""
     nodes = [n for n in _own_nodes(el, nested) if isinstance(n.tag, str)]
     found = Found(element=el, nested=nested)
     found.author_node, found.author = _author_in(el, nodes, base)
     found.date_node, found.date = _date_in(nodes, None)
     found.body, found.own_text = _body_in(el, nested, [found.date_node, found.author_node])
-    if (
-        found.body is not None
-        and found.date_node is not None
-        and _inside(found.date_node, found.body)
-        and found.date_node.tag != "time"
-    ):
-        found.date_node, found.date = _date_in(
-            nodes, found.body
-        )  # a date quoted in the words is not its date
+    words, size = _body_in(el, nested, [])
+    if words is not None and words is not el and size > 2 * found.own_text + 20:
+        outside = [n for n in nodes if not _inside(n, words)]
+        date_node, date = _date_in(outside, None)
+        author_node, author = _author_in(el, outside, base)
+        if date_node is not None or found.date_node is None:
+            found.body, found.own_text = words, size
+            found.date_node, found.date = date_node, date
+            if author is not None:
+                found.author_node, found.author = author_node, author
+    if found.body is not None:
+        # what the body says beyond the date and the name it may hold (a header line is no post)
+        for node, said in (
+            (found.date_node, found.date.raw),
+            (found.author_node, found.author and found.author[0]),
+        ):
+            if node is not None and said and _inside(node, found.body):
+                found.own_text -= len(said)
     found.listing_row = _is_listing_row(found.body)
     found.prose = found.body is not None and _is_prose(_own_text(found.body, nested, links=False))
     return found
