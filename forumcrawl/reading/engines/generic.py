@@ -476,7 +476,10 @@ def _away(el: HtmlElement) -> bool:
             return True
         if a.get("role") in ("navigation", "complementary", "contentinfo", "banner"):
             return True
-        marks = f"{a.get('class') or ''} {a.get('id') or ''}"
+        # what the element is: its first class name (the component; later ones are
+        # modifiers such as "fixed-sidebar" on a page's main container) and its id
+        classes = (a.get("class") or "").split()
+        marks = f"{classes[0] if classes else ''} {a.get('id') or ''}"
         if marks.strip() and _AWAY.search(marks) and a.tag not in ("html", "body"):
             return True
     return False
@@ -1007,12 +1010,34 @@ def post_groups(root: HtmlElement, base: str) -> list[Group]:
         score = (dated + named) / 2 * size**0.5 * (1 + 0.1 * min(n, 20))
         scored.append(Group(s, found, score))
     scored.sort(key=lambda g: -g.score)
+    # A page of one post: the innermost element that reads as it, not the frames around it
+    # (which say the same words, and more of the page's chrome).
+    while len(scored) > 1 and len(scored[0].members) == 1:
+        outer = scored[0].members[0]
+        inner = next(
+            (
+                g
+                for g in scored[1:]
+                if len(g.members) == 1
+                and g.members[0].element is not outer.element
+                and _inside(g.members[0].element, outer.element)
+                and g.members[0].author is not None
+                and g.members[0].date_node is not None
+            ),
+            None,
+        )
+        if inner is None:
+            break
+        scored.remove(inner)
+        scored.insert(0, inner)
     return scored
 
 
-def choose(groups: list[Group]) -> tuple[list[Found], str]:
-    """The thread's posts: the best group, with an opening post in another shape before
-    it when there is one; and why."""
+def choose(groups: list[Group], base: str = "") -> tuple[list[Found], str]:
+    """The thread's posts: the best group, with the post that opens the thread when it
+    has another shape: a single post before the replies, or the element around them
+    whose own words, date and author stand outside them (a question above its
+    answers); and why."""
     if not groups:
         return [], ""
     best = groups[0]
@@ -1030,9 +1055,29 @@ def choose(groups: list[Group]) -> tuple[list[Found], str]:
             continue
         if _before(op.element, first) and _near(op.element, first):
             posts.insert(0, op)
-            why += f", opened by {other.why}"
-            break
+            return posts, f"{why}, opened by {other.why}"
+    opening = _around(first, elements, base)
+    if opening is not None:
+        posts.insert(0, opening)
+        why += f", opened by the <{opening.element.tag}> around them"
     return posts, why
+
+
+def _around(first: HtmlElement, members: set, base: str, levels: int = 5) -> Found | None:
+    """The post whose element holds the replies: the nearest ancestor of the first reply
+    that, the replies left out, has its own words (before the replies), a date and an
+    author."""
+    for ancestor in list(first.iterancestors())[1 : levels + 1]:
+        if ancestor.tag in ("html", "body") or _away(ancestor):
+            break
+        inside = {m for m in members if _inside(m, ancestor)}
+        found = read_member(ancestor, inside, base)
+        if not (found.complete and found.prose and found.author is not None and found.date_node is not None):
+            continue
+        if found.own_text < 40 or not _before(found.body, first) or _inside(first, found.body):
+            continue
+        return found
+    return None
 
 
 def _before(a: HtmlElement, b: HtmlElement) -> bool:
@@ -1060,7 +1105,7 @@ class GenericReader(PageReader):
     def found(self) -> tuple[list[Found], str]:
         """The page's posts and why they were chosen (the page kind and the parse both
         ask; the search walks the whole tree once)."""
-        return choose(post_groups(self.doc.root, self.base))
+        return choose(post_groups(self.doc.root, self.base), self.base)
 
     def kind(self) -> str | None:
         return PAGE_THREAD if self.found[0] else None
