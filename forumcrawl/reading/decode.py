@@ -37,11 +37,14 @@ _META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-
 
 
 class PageError(ValueError):
-    """A page that cannot be parsed as it is: truncated, not HTML, undecodable."""
+    """A page that cannot be read as it is: truncated, not HTML, undecodable, holding no
+    post. ``follow`` names where the same content can be read instead, when the page
+    says so (a JavaScript app's API)."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, follow: str | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        self.follow = follow
 
 
 @dataclass(frozen=True, slots=True)

@@ -163,6 +163,9 @@ def read_layers(doc: Document, context: PageContext) -> Reading:
                 reading.counts["forumcrawl/readers/fields_from_structured"] += filled
         reading.note("generic", message, warn=engine is not None)
         return reading
+    empty = engine_reader.empty() if engine_reader is not None else None
+    if empty is not None:
+        raise PageError(*empty)
     if engine_page is not None:
         raise PageError("no_posts", f"{engine.name} thread page with zero posts: {doc.url}")
     if engine is not None:

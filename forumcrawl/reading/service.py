@@ -31,6 +31,7 @@ from forumcrawl.reading.document import Document
 from forumcrawl.reading.engines import Detection, UnknownEngine, detect_json, get_engine
 from forumcrawl.reading.engines.base import PAGE_BOARD, PAGE_THREAD, BoardPage, ThreadPage
 from forumcrawl.reading.extract.pagezone import page_timezone
+from forumcrawl.reading.gate import CHALLENGE, gated
 from forumcrawl.reading.layers import Reading, read_layers
 from forumcrawl.reading.normalize import normalise_board, normalise_thread
 from forumcrawl.reading.validate import Invalid, validate
@@ -94,6 +95,12 @@ def read_page(body: bytes, url: str, context: PageContext | None = None) -> Page
         reader, notes, reading_counts = detection.engine.name, [], Counter()
     else:
         check_complete(body)
+        gate = gated(body)
+        if gate is not None:
+            what = "a bot challenge or block page" if gate == CHALLENGE else "a login wall"
+            raise PageError(
+                gate, f"{url} is {what}, not the forum's content (it is recorded, never worked around)"
+            )
         decoded = decode_page(body, context.content_type)
         doc = Document(url, site_id, parse_html(decoded.text), decoded.text)
         if site_id == LOCAL_SITE and doc.canonical:  # a saved page names its site

@@ -16,7 +16,6 @@ crawler, so :class:`PoliteMiddleware`:
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -30,28 +29,9 @@ from scrapy.http import Response
 
 from forumcrawl import settings as defaults
 from forumcrawl.crawl.extensions.runs import FAILURES
+from forumcrawl.reading.gate import CHALLENGE, gated
 
 logger = logging.getLogger(__name__)
-
-# Markers of pages that stand between us and the forum: bot challenges and block pages.
-_CHALLENGE = re.compile(
-    rb"<title>\s*(?:Just a moment\.\.\.|Attention Required! \| Cloudflare|Access denied"
-    rb"|DDoS-Guard|Please Wait\.\.\. \| Cloudflare)\s*</title>"
-    rb"|cf-browser-verification|challenge-platform|cf_chl_opt|/cdn-cgi/challenge-platform",
-    re.I,
-)
-# Login walls: the engines' "you must be logged in" pages (XenForo, vBulletin, phpBB, SMF),
-# lower-cased: looked for as plain substrings of the lower-cased head, which takes
-# microseconds where one case-insensitive alternation over 64 KB took milliseconds.
-_LOGIN_WALL = (
-    b"you must be logged-in to do that",
-    b"you are not logged in or you do not have permission",
-    b"the board requires you to be registered and logged in",
-    b"you are not allowed to access this section",
-    b"you must log in or register to view this page",
-)
-# A page that shows posts is the forum, whatever its sidebar says about logging in.
-_HAS_POSTS = re.compile(rb"<article|class=\"?message|id=\"?post")
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -73,15 +53,9 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
 
 def blocked_reason(response: Response) -> str | None:
     """ "challenge" or "login_wall" for a page that is not the forum's content."""
-    head = response.body[:65536]
-    if response.status in (403, 429, 503) and _CHALLENGE.search(head):
-        return "challenge"
     if response.headers.get("cf-mitigated", b"").lower() == b"challenge":
-        return "challenge"
-    lowered = head.lower()
-    if any(marker in lowered for marker in _LOGIN_WALL) and not _HAS_POSTS.search(lowered):
-        return "login_wall"
-    return None
+        return CHALLENGE
+    return gated(response.body, response.status)
 
 
 class PoliteMiddleware(RetryMiddleware):

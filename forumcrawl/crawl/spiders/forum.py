@@ -222,6 +222,18 @@ class ForumSpider(scrapy.Spider):
             yield archived("unknown_engine")
             return
         except PageError as exc:
+            if exc.follow and not response.meta.get("forumcrawl_followed"):
+                # the page says where its content is (a JavaScript app's JSON): read that
+                stats.inc_value(f"forumcrawl/followed/{exc.reason}")
+                self.logger.warning("%s; reading %s instead", exc, exc.follow)
+                yield archived(exc.reason)
+                yield response.follow(
+                    exc.follow,
+                    callback=self.parse,
+                    errback=self.on_error,
+                    meta={**response.meta, "forumcrawl_followed": True},
+                )
+                return
             stats.inc_value(f"forumcrawl/errors/{exc.reason}")
             if exc.reason == "no_posts":
                 self.fail("thread_without_posts", str(exc))

@@ -179,6 +179,11 @@ class PageReader:
     def board(self) -> BoardPage:
         raise NotImplementedError
 
+    def empty(self) -> tuple[str, str, str | None] | None:
+        """Why this page holds nothing to read, when the engine can tell: (reason,
+        message, a URL that holds the content instead)."""
+        return None
+
     def shell(self) -> ThreadPage | None:
         """The thread and this page's place in it, without posts, for another reader's
         posts (None: this reader cannot tell without reading the posts)."""

@@ -45,8 +45,31 @@ def _attribution(el: HtmlElement) -> Attribution:
     return Attribution(author=author, post_id=f"{topic}/{post}" if post and topic else post)
 
 
+class DiscourseReader(MarkupReader):
+    def empty(self) -> tuple[str, str, str | None] | None:
+        """Discourse serves browsers its JavaScript app without the crawler view: the
+        page's body is an empty ``section#main``; the topic's JSON holds its posts."""
+        doc = self.doc
+        if doc.first("//section[@id='main'][not(*)]") is None or doc.first(self.engine.posts) is not None:
+            return None
+        topic = _TOPIC_URL.match(urlsplit(doc.canonical or self.url).path)
+        follow = f"{site_root_of(doc.canonical or self.url)}{topic.group(1)}.json" if topic else None
+        return (
+            "app_shell",
+            f"{self.url}: Discourse served its JavaScript app, whose posts load later"
+            + (f"; its topic JSON {follow} holds them" if follow else ""),
+            follow,
+        )
+
+
+def site_root_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 class Discourse(MarkupEngine):
     name = "discourse"
+    reader = DiscourseReader
     signs = (
         # "Discourse 3.2.0.beta2 - https://github.com/...": the release, without the link
         (
