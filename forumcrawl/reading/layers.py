@@ -103,6 +103,8 @@ def read_layers(doc: Document, context: PageContext) -> Reading:
             )
             return _taking_over(reading, alternative, structured)
         filled = complete(engine_page, structured, engine_reader.anchors)
+        if alternative is not None:  # JSON-LD posts, matched by author and opening words
+            filled += _complete_opening(engine_page, alternative)
         if filled:
             reading.counts["forumcrawl/readers/fields_from_structured"] += filled
         return reading
@@ -129,9 +131,14 @@ def read_layers(doc: Document, context: PageContext) -> Reading:
     structured_posts = _bodies(alternative) if alternative is not None else 0
     generic: ThreadPage | None = None
     found = ""
-    if structured_posts <= 2 or all(p.reader == "json-ld" for p in alternative.posts):
-        # structured data that names the opening post only (JSON-LD often does) is checked
-        # against the page's own repeated structure
+    if (
+        structured_posts <= 2
+        or all(p.reader == "json-ld" for p in alternative.posts)
+        or not _thread_item(structured)
+    ):
+        # structured data that names the opening post only (JSON-LD often does), or only
+        # the replies (microdata Comments under an opening post marked up as nothing), is
+        # checked against the page's own repeated structure
         generic, found = _generic_thread(doc, structured, engine, engine_reader, engine_page)
     summary_only = alternative is not None and not _anchored(alternative, structured)
     if structured_posts and not (
@@ -201,8 +208,8 @@ def _generic_thread(
 
 
 def _complete_opening(page: ThreadPage, structured: ThreadPage) -> int:
-    """The generic reading's posts completed by the structured data's posts they share
-    an author and opening words with (an opening post's machine date, a profile link)."""
+    """Posts completed by the structured data's posts they share an author and opening
+    words with (an opening post's machine date, a profile link): JSON-LD names no element."""
     filled = 0
     for sp in structured.posts:
         words = sp.body_text.split()[:8]

@@ -46,11 +46,16 @@ def inline_text(node) -> str | None:
     return clean("".join(_inline_parts(node)))
 
 
+# Markup whose text a reader never sees inline: drawn buttons, icons (an SVG's <title> is
+# a tooltip), scripts and styles.
+_NOT_INLINE_TEXT = frozenset({"button", "svg", "script", "style", "template"})
+
+
 def _inline_parts(el: HtmlElement):
     if el.text:
         yield el.text
     for child in el:
-        if isinstance(child.tag, str) and child.tag != "button":
+        if isinstance(child.tag, str) and child.tag not in _NOT_INLINE_TEXT:
             yield from _inline_parts(child)
         if child.tail:
             yield child.tail

@@ -32,27 +32,83 @@ def thread_url(doc: Document) -> str:
     return link(url, urlunsplit(parts._replace(path=path, query=urlencode(query)))) or url
 
 
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "or", "ne", "go"})
+
+
 def site_names(doc: Document) -> set[str]:
-    names = {doc.site_name or "", urlsplit(doc.url).hostname or ""}
-    host = (urlsplit(doc.url).hostname or "").removeprefix("www.")
-    names |= {host, host.split(".")[0]}
+    """What the page may call its site: ``og:site_name``, the host, and the host's
+    registered name ("slashdot" for linux.slashdot.org, not "linux")."""
+    host = (urlsplit(doc.url).hostname or "").lower()
+    labels = host.removeprefix("www.").split(".")
+    names = {doc.site_name or "", host, host.removeprefix("www.")}
+    if len(labels) >= 2:
+        names.add(labels[-3] if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL else labels[-2])
     return {n.lower() for n in names if n}
 
 
 def title_of(doc: Document, structured_title: str | None = None) -> str | None:
-    """The thread's title: the first heading that is not the site's name, else what the
-    structured data, the sharing card or the window title says (its site suffix cut)."""
+    """The thread's title: the structured ``headline``; else the page heading that the
+    window title or sharing card agrees with (a forum's pages carry more than one
+    ``<h1>``: the site's logo, the section's name, the thread); else the sharing card's
+    or the window's title, its site suffix cut; else the first heading that is not the
+    site's name."""
     sites = site_names(doc)
-    for candidate in (
-        structured_title,
-        *(inline_text(h) for h in doc.xpath("//h1")[:3]),
-        clean(doc.first("//meta[@property='og:title']/@content")),
-        clean(doc.first("//title/text()")),
+    if (title := _without_site(clean(structured_title), sites)) and title.lower() not in sites:
+        return title
+    references = [
+        t
+        for t in (
+            _without_site(clean(doc.first("//meta[@property='og:title']/@content")), sites),
+            _without_site(clean(doc.first("//title/text()")), sites),
+        )
+        if t and t.lower() not in sites
+    ]
+    headings = [
+        h
+        for h in (_without_site(inline_text(el), sites) for el in doc.xpath("//h1")[:5])
+        if h and h.lower() not in sites
+    ]
+    for reference in references:
+        ref_words = set(_WORDS.findall(reference.lower()))
+        agreeing = [h for h in headings if _agrees(h, ref_words)]
+        if agreeing:
+            best = min(agreeing, key=len)
+            # A heading may carry more than its title (a source, a reply count).
+            if len(reference) < len(best) and ref_words <= set(_WORDS.findall(best.lower())):
+                return reference
+            return best
+    if headings and len(_WORDS.findall(headings[0])) >= 3:
+        return headings[0]  # a sentence of a heading, where the window title is a slogan
+    return references[0] if references else (headings[0] if headings else None)
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def agreeing_title(doc: Document, candidates: list[str]) -> str | None:
+    """The first candidate the window title or sharing card agrees with (an engine's
+    title selector can also match a login box's heading)."""
+    sites = site_names(doc)
+    for reference in (
+        _without_site(clean(doc.first("//meta[@property='og:title']/@content")), sites),
+        _without_site(clean(doc.first("//title/text()")), sites),
     ):
-        title = _without_site(clean(candidate), sites)
-        if title and title.lower() not in sites:
-            return title
+        if reference:
+            ref_words = set(_WORDS.findall(reference.lower()))
+            for candidate in candidates:
+                if _agrees(candidate, ref_words):
+                    return candidate
     return None
+
+
+def _agrees(heading: str, ref_words: set[str]) -> bool:
+    """The heading says what the window title says: its words are the title's, and it
+    holds at least half of them (a section's name holds fewer)."""
+    words = set(_WORDS.findall(heading.lower()))
+    if not words or not ref_words:
+        return False
+    inside = len(words & ref_words)
+    return inside >= 0.8 * len(words) and inside >= 0.5 * len(ref_words)
 
 
 def _without_site(title: str | None, sites: set[str]) -> str | None:

@@ -24,13 +24,14 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
+from html import escape
 
 from extruct.jsonld import JsonLdExtractor
 from lxml.html import HtmlElement
 
 from forumcrawl.items import DateField, UserItem
 from forumcrawl.reading.engines.base import PostLinks
-from forumcrawl.reading.extract.text import Body, QuoteRule, split_body
+from forumcrawl.reading.extract.text import Body, QuoteRule, split_body, tidy
 from forumcrawl.reading.nodes import clean, digits_in, link, parse_count
 from forumcrawl.reading.query import select
 
@@ -343,9 +344,7 @@ def body_of(post: StructuredPost, rule: QuoteRule, chrome: str | None, base: str
     if post.text_element is not None:
         return split_body(post.text_element, rule, chrome, base)
     if post.text:
-        from html import escape
-
-        return Body(html=escape(post.text), text=post.text)
+        return Body(html=escape(post.text), text=tidy(post.text))
     return None
 
 

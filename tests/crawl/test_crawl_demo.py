@@ -29,7 +29,7 @@ def test_seed_thread_article_and_author(demo_db):
     user = db["users"].get(post["user_id"])
     assert (user["title"], user["joined_at"]) == ("Senior Member", "2011-03-18")
     article = next(db.query("select * from articles where post_id = ?", [post["id"]]))
-    assert article["headline"] == "Russia Urges U.S. to Enlist Syria’s Assad to Fight Islamic State"
+    assert article["headline"] == "Russia Urges U.S. to Enlist Syria's Assad to Fight Islamic State"
     assert article["byline"] == "Henry Meyer"
     assert article["published_at"] == "2015-05-30"
     assert article["outlet"] == "Bloomberg"

@@ -141,7 +141,7 @@ def test_discourse_topic_quote_keeps_the_quoted_topics_title():
     assert quote["text"].startswith(
         "Layering Disabled in this Region -- May 14 WoW Classic General Discussion\n"
     )
-    assert "At this time, we’re contracting" in quote["text"]
+    assert "At this time, we're contracting" in quote["text"]
 
 
 @pytest.mark.parametrize("name", ["msworld-sort-of-new-here.html", "worldofplayers-welchen-blog-2020.html"])

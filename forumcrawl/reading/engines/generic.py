@@ -720,6 +720,35 @@ def _author_in(item: HtmlElement, nodes: list, base: str) -> tuple[HtmlElement |
     return None, None
 
 
+_HEADER_SEPARATORS = " \t\n·•|-–—,:"
+
+
+def _name_before(date_node: HtmlElement, raw: str | None) -> tuple[HtmlElement | None, tuple | None]:
+    """A header line's name that is no link: "keepingsanity · <span>03/03/2026</span>",
+    or the date element's own words before the date."""
+    own = clean(date_node.text_content()) or ""
+    if raw and raw in own and not own.startswith(raw):
+        return _header_name(date_node, own.split(raw, 1)[0])
+    line = date_node.getparent()
+    if line is None or line.tag in ("blockquote", "body") or len(clean(line.text_content()) or "") > 120:
+        return None, None
+    parts = [line.text or ""]
+    for child in line:
+        if child is date_node:
+            break
+        parts += [child.text_content() if isinstance(child.tag, str) else "", child.tail or ""]
+    else:
+        return None, None
+    return _header_name(line, "".join(parts))
+
+
+def _header_name(line: HtmlElement, before: str) -> tuple[HtmlElement | None, tuple | None]:
+    name = clean(before.strip(_HEADER_SEPARATORS))
+    if name and _name_like(name, 40) and len(name.split()) <= 4 and not _is_prose(name):
+        return line, (name.lstrip("@"), None)
+    return None, None
+
+
 def _body_in(item: HtmlElement, nested: set, avoid: list) -> tuple[HtmlElement | None, int]:
     """The block holding the post's own words, and how many characters they are."""
     candidates = []
@@ -765,6 +794,8 @@ def read_member(el: HtmlElement, nested: set, base: str) -> Found:
     found = Found(element=el, nested=nested)
     found.author_node, found.author = _author_in(el, nodes, base)
     found.date_node, found.date = _date_in(nodes, None)
+    if found.author is None and found.date_node is not None:
+        found.author_node, found.author = _name_before(found.date_node, found.date.raw)
     found.body, found.own_text = _body_in(el, nested, [found.date_node, found.author_node])
     words, size = _body_in(el, nested, [])
     if words is not None and words is not el and size > 2 * found.own_text + 20:
@@ -863,7 +894,6 @@ _FUNCTION_WORDS = frozenset(
         "un",
         "une",
         "des",
-        "du",
         "pas",
         "je",
         "tu",
@@ -878,37 +908,25 @@ _FUNCTION_WORDS = frozenset(
         "los",
         "las",
         "y",
-        "es",
-        "un",
         "una",
-        "que",
-        "no",
         "yo",
         "de",
         "con",
         "por",
         "para",
-        "il",
         "lo",
         "gli",
         "e",
         "è",
-        "un",
-        "una",
         "che",
         "non",
         "io",
         "di",
         "per",
-        "con",
-        "de",
         "het",
         "een",
-        "en",
-        "is",
         "niet",
         "ik",
-        "je",
         "wij",
         "met",
         "op",
@@ -916,16 +934,12 @@ _FUNCTION_WORDS = frozenset(
         "o",
         "os",
         "as",
-        "e",
         "é",
         "um",
         "uma",
-        "que",
         "não",
         "eu",
-        "de",
         "com",
-        "para",
     ]
 )
 

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from lxml.html import HtmlElement
 
 from forumcrawl.items import DateField, PostItem, UserItem
+from forumcrawl.reading import pagefacts
 from forumcrawl.reading.engines.base import (
     PAGE_BOARD,
     PAGE_INDEX,
@@ -260,9 +261,16 @@ class MarkupEngine(Engine):
         return self.board_id(board_url) or board_url
 
     def thread_title(self, page: MarkupReader) -> str | None:
+        """The title selector's first match, unless the window title agrees with a later
+        one (a theme's login box can carry the same heading markup as the thread)."""
         doc = page.doc
+        first = self.preferred_text(page, self.title)
+        if first and not pagefacts.agreeing_title(doc, [first]):
+            alternatives = (self.title,) if isinstance(self.title, str) else self.title
+            texts = [t for xpath in alternatives for t in map(inline_text, doc.xpath(xpath)) if t]
+            first = pagefacts.agreeing_title(doc, texts) or first
         return (
-            self.preferred_text(page, self.title)
+            first
             or clean(doc.first("//meta[@property='og:title']/@content"))
             or clean(doc.first("//title/text()"))
         )

@@ -64,11 +64,16 @@ class Body:
 
 _BLANK_LINES = re.compile(r"\n\s*\n(\s*\n)+")
 _SPACES = re.compile(r"[ \t\u00a0\u200b\u2009\u202f]+")
+# Typographic quotes and apostrophes read as their plain forms, so "don’t" as typed on a
+# phone and "don't" as typed on a keyboard are one word to a reader of the text (the
+# page's own characters stay in the body HTML).
+_PLAIN_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
 
 def tidy(text: str) -> str:
-    """Normalise spaces within lines and cap runs of blank lines at one."""
-    lines = [line.strip() for line in _SPACES.sub(" ", text).splitlines()]
+    """Normalise spaces within lines, typographic quotes to plain ones, and cap runs of
+    blank lines at one."""
+    lines = [line.strip() for line in _SPACES.sub(" ", text.translate(_PLAIN_QUOTES)).splitlines()]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
