@@ -45,7 +45,7 @@ from lxml.html import HtmlElement
 from forumcrawl.items import DateField, PostItem
 from forumcrawl.reading.engines.base import PAGE_THREAD, Engine, PageReader, ThreadPage
 from forumcrawl.reading.extract.text import Attribution, QuoteRule, split_body
-from forumcrawl.reading.nodes import clean, link
+from forumcrawl.reading.nodes import clean, inline_text, link
 from forumcrawl.reading.vocabulary import QUOTE_VERBS
 
 # Classes that mark a state or a place in a list, not what an element is.
@@ -290,6 +290,7 @@ _AUTHOR_ATTRS = (
 )
 _DATE_ATTRS = (
     "datetime",
+    "content",  # <span itemprop="datePublished" content="...">
     "created-timestamp",
     "data-timestamp",
     "data-time",
@@ -548,6 +549,9 @@ _JOINED_LABEL = re.compile(
     r"last active|last visit|letzter besuch|last post|dernier message|ultimo messaggio|birthday|geburtstag)\W*$",
     re.I,
 )
+_EDITED = re.compile(
+    r"\b(edited|updated|modified|bearbeitet|geändert|modifié|modificato|editado|bewerkt)\b", re.I
+)
 _DATE_WORDS = frozenset(
     {
         "date",
@@ -631,7 +635,7 @@ def _date_in(nodes: list, body: HtmlElement | None) -> tuple[HtmlElement | None,
         if found is None:
             text = _short_text(node)
             m = _DATE.search(text) if text else None
-            title = node.get("title") or ""
+            title = _tooltip(node)
             in_title = _DATE.search(title) if title and len(title) < 120 else None
             if in_title is not None and (
                 m is None or (_CLOCK.search(title) and not _CLOCK.search(m.group(0)))
@@ -647,10 +651,28 @@ def _date_in(nodes: list, body: HtmlElement | None) -> tuple[HtmlElement | None,
             if _JOINED_LABEL.search(_label_before(node, text)[-40:]):
                 score -= 20
             found = (score, DateField(raw=shown))
-        score = found[0] + place
-        if score > best[0]:
+        if node.get("itemprop") == "dateModified" or _EDITED.search(_short_text(node)[:40]):
+            score_penalty = 4  # an edit's stamp: the post's date only when it shows no other
+        else:
+            score_penalty = 0
+        score = found[0] + place - score_penalty
+        # of equal readings, the innermost element's: its text is the date alone
+        if score > best[0] or (score == best[0] and best[2] is not None and _inside(node, best[2])):
             best = (score, order, node, found[1])
     return (best[2], best[3]) if best[2] is not None and best[0] > -5 else (None, DateField())
+
+
+# Where a page keeps the full date it shows as "1 year ago": the title, or a script's
+# tooltip or an accessible label.
+_TOOLTIPS = ("title", "data-tippy-content", "data-original-title", "data-tooltip", "data-title", "aria-label")
+
+
+def _tooltip(node: HtmlElement) -> str:
+    for name in _TOOLTIPS:
+        value = node.get(name)
+        if value and _DATE.search(value):
+            return value
+    return ""
 
 
 def _short_text(node: HtmlElement) -> str:
@@ -685,9 +707,7 @@ def _author_in(item: HtmlElement, nodes: list, base: str) -> tuple[HtmlElement |
     for attr in _AUTHOR_ATTRS:
         name = clean(item.get(attr))
         if name and len(name) <= 60 and not name.startswith(("http", "{")):
-            a = next(
-                (n for n in nodes if n.tag == "a" and n.get("href") and clean(n.text_content()) == name), None
-            )
+            a = next((n for n in nodes if n.tag == "a" and n.get("href") and inline_text(n) == name), None)
             return a, (name, link(base, a.get("href")) if a is not None else None)
     named = [
         n
@@ -701,7 +721,7 @@ def _author_in(item: HtmlElement, nodes: list, base: str) -> tuple[HtmlElement |
             a = node if node.tag == "a" and node.get("href") else next(iter(node.xpath(".//a[@href]")), None)
             if with_link != (a is not None):
                 continue
-            name = clean((a if a is not None else node).text_content())
+            name = inline_text(a if a is not None else node)
             if a is None and name:
                 name = _COUNT_AFTER.sub("", name)  # "Raze 17,536": a name and its reputation
             if _name_like(name):
@@ -709,12 +729,12 @@ def _author_in(item: HtmlElement, nodes: list, base: str) -> tuple[HtmlElement |
     for node in nodes:
         if node.tag != "a" or node.xpath("ancestor::blockquote"):
             continue
-        name = clean(node.text_content())
+        name = inline_text(node)
         if _name_like(name) and _PROFILE.search(node.get("href", "")):
             return node, (name.lstrip("@"), link(base, node.get("href")))
     for node in nodes:
         if node.tag in ("b", "strong") and not node.xpath("ancestor::blockquote"):
-            name = clean(node.text_content())
+            name = inline_text(node)
             if _name_like(name, 40):
                 return node, (name, None)
     return None, None
@@ -1024,6 +1044,11 @@ def post_groups(root: HtmlElement, base: str) -> list[Group]:
         score = (dated + named) / 2 * size**0.5 * (1 + 0.1 * min(n, 20))
         scored.append(Group(s, found, score))
     scored.sort(key=lambda g: -g.score)
+    if len(scored) > 1:
+        whole = _whole_of(scored[0], scored[1:])
+        if whole is not None:
+            scored.remove(whole)
+            scored.insert(0, whole)
     # A page of one post: the innermost element that reads as it, not the frames around it
     # (which say the same words, and more of the page's chrome).
     while len(scored) > 1 and len(scored[0].members) == 1:
@@ -1045,6 +1070,32 @@ def post_groups(root: HtmlElement, base: str) -> list[Group]:
         scored.remove(inner)
         scored.insert(0, inner)
     return scored
+
+
+def _whole_of(best: Group, others: list[Group]) -> Group | None:
+    """A group whose members are the best group's members each whole: one apiece, as a
+    post's wrapper holds its user-card row and its message row (of which a theme may mark
+    only some alike, and a login box's row too). Posts are wholes; of several equal
+    wrappers, the innermost."""
+    parts = [m.element for m in best.members]
+    # a part left outside every wrapper may be a login box's row, not a post: undated, short
+    kept = {m.element for m in best.members if m.date_node is not None or m.own_text >= 200}
+    wholes = []
+    for other in others:
+        if other.score < 0.75 * best.score or len(other.members) < 2:
+            continue
+        held = [{p for p in parts if _inside(p, m.element) and p is not m.element} for m in other.members]
+        if all(len(h) == 1 for h in held):
+            inside = set().union(*held)
+            if len(inside) >= len(parts) - 1 and kept <= inside:
+                wholes.append(other)
+    if not wholes:
+        return None
+    top = max(g.score for g in wholes)
+    return max(
+        (g for g in wholes if g.score >= 0.98 * top),
+        key=lambda g: sum(1 for _ in g.members[0].element.iterancestors()),
+    )
 
 
 def choose(groups: list[Group], base: str = "") -> tuple[list[Found], str]:
@@ -1104,7 +1155,7 @@ def _before(a: HtmlElement, b: HtmlElement) -> bool:
     return False
 
 
-def _near(a: HtmlElement, b: HtmlElement, levels: int = 6) -> bool:
+def _near(a: HtmlElement, b: HtmlElement, levels: int = 10) -> bool:
     """``a`` and ``b`` share an ancestor within ``levels`` of ``b`` (the same thread column)."""
     ancestors = set(list(b.iterancestors())[:levels])
     return any(x in ancestors for x in a.iterancestors())
