@@ -128,6 +128,8 @@ def read_layers(doc: Document, context: PageContext) -> Reading:
         if engine
         else "no known engine"
     )
+    # the stat says why the engine's reading was passed over (the reader is in read_by/)
+    stat = "engine_found_none" if engine_page is not None else "engine_unsure_kind" if engine else "no_engine"
     structured_posts = _bodies(alternative) if alternative is not None else 0
     generic: ThreadPage | None = None
     found = ""
@@ -153,7 +155,7 @@ def read_layers(doc: Document, context: PageContext) -> Reading:
         # its machine dates and profile links
         reading = Reading(site, alternative, "", page_url=doc.url)
         reading.note(
-            "structured_only" if engine is None else "engine_found_none",
+            stat,
             f"{why}; read from the page's structured data ({'; '.join(structured.sources)})",
             warn=engine is not None,
         )
@@ -168,7 +170,7 @@ def read_layers(doc: Document, context: PageContext) -> Reading:
             filled = _complete_opening(generic, alternative)
             if filled:
                 reading.counts["forumcrawl/readers/fields_from_structured"] += filled
-        reading.note("generic", message, warn=engine is not None)
+        reading.note(stat, message, warn=engine is not None)
         return reading
     empty = engine_reader.empty() if engine_reader is not None else None
     if empty is not None:

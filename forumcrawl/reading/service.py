@@ -30,6 +30,7 @@ from forumcrawl.reading.decode import PageError, check_complete, decode_page, pa
 from forumcrawl.reading.document import Document
 from forumcrawl.reading.engines import Detection, UnknownEngine, detect_json, get_engine
 from forumcrawl.reading.engines.base import PAGE_BOARD, PAGE_THREAD, BoardPage, ThreadPage
+from forumcrawl.reading.extract.dates import SOURCE_MACHINE, parse_machine
 from forumcrawl.reading.extract.pagezone import page_timezone
 from forumcrawl.reading.gate import CHALLENGE, gated
 from forumcrawl.reading.layers import Reading, read_layers
@@ -198,10 +199,30 @@ def _read_json(
 
 
 def _count_thread(page: ThreadPage, counts: Counter) -> None:
+    disagreeing = []
     for post in page.posts:
         for date in (post.posted, post.edited, post.author.joined if post.author else None):
             if date is not None and date.source:
                 counts[f"forumcrawl/dates/{date.source}"] += 1
+            if (
+                date is not None
+                and date.machine
+                and date.source != SOURCE_MACHINE
+                and parse_machine(date.machine) is not None
+            ):
+                disagreeing.append((post.post_id, date))
+    if disagreeing:
+        counts["forumcrawl/dates/machine_disagrees"] += len(disagreeing)
+        post_id, date = disagreeing[0]
+        logger.warning(
+            "%s: %d machine-readable dates name another year than the page shows (post %s: %r "
+            "shown, %r in the markup); the shown dates were stored",
+            page.thread.url,
+            len(disagreeing),
+            post_id,
+            date.raw,
+            date.machine,
+        )
         counts["forumcrawl/quotes"] += len(post.quotes)
         counts["forumcrawl/articles"] += len(post.articles)
 

@@ -61,7 +61,10 @@ def test_a_thread_page_the_engine_no_longer_fits_is_read_by_the_next_reader_and_
     seed = next(db.query("select * from posts where author_name = 'GeoStrat' order by rowid"))
     assert seed["reader"] == "generic" and seed["thread_id"] == "defence-forum.example:345"
     stats = json.loads(last_run(tmp_path / "forumcrawl.db")["stats"])
-    assert stats["forumcrawl/readers/generic"] == 1 and stats["forumcrawl/readers/read_by/generic"] == 1
+    assert (
+        stats["forumcrawl/readers/engine_found_none"] == 1
+        and stats["forumcrawl/readers/read_by/generic"] == 1
+    )
     page = next(db.query("select reader, reader_note from pages where kind = 'thread'"))
     assert page["reader"] == "generic" and "xenforo2 found no post" in page["reader_note"]
 

@@ -50,6 +50,65 @@ def test_text_dates(text, ctx, expected, source):
     assert parse_text(text, ctx) == (expected, source)
 
 
+FR = DateContext(("fr",), "Europe/Paris", "DMY", FETCHED)
+ES = DateContext(("es",), "Europe/Madrid", "DMY", FETCHED)
+
+
+@pytest.mark.parametrize(
+    "text,ctx,expected",
+    [
+        # as precise as the text: a moment, a day, a month, a year
+        ("3 hours ago", EN, "2026-11-24T09:00:00+00:00"),
+        ("vor 5 Minuten", DE, "2026-11-24T11:55:00+00:00"),
+        ("Gestern, 14:03", DE, "2026-11-23T13:03:00+00:00"),
+        ("Yesterday", EN, "2026-11-23"),
+        ("5 days ago", EN, "2026-11-19"),
+        ("vor 2 Tagen", DE, "2026-11-22"),
+        ("il y a 3 jours", FR, "2026-11-21"),
+        ("hace 2 días", ES, "2026-11-22"),
+        ("3 weeks ago", EN, "2026-11-03"),
+        ("2 months ago", EN, "2026-09"),
+        ("2 years ago", EN, "2024"),
+        # a day without its year: the latest such day not after the fetch, in the site's zone
+        ("March 27", EN, "2026-03-27"),
+        ("Nov 30", EN, "2025-11-30"),
+        ("27 mars", FR, "2026-03-27"),
+        ("27. Dezember", DE, "2025-12-27"),
+    ],
+)
+def test_relative_and_yearless_dates_keep_the_precision_they_show(text, ctx, expected):
+    assert parse_text(text, ctx) == (expected, "relative")
+
+
+def test_a_machine_value_that_names_another_year_than_the_page_shows_gives_way():
+    """A theme that writes the topic's date into every post's ``datetime``: the text the
+    post shows wins, and the service counts and logs the disagreement."""
+    field = normalise_date(DateField(raw="Jan 12, 2019", machine="2010-12-27T10:00:00Z"), EN)
+    assert (field.value, field.source) == ("2019-01-12", "text")
+    # a new year's eve in another zone is no disagreement; nor is text without a year
+    field = normalise_date(DateField(raw="Dec 31, 2018 11:30 PM", machine="2019-01-01T04:30:00Z"), EN)
+    assert field.source == "machine"
+    field = normalise_date(DateField(raw="3 hours ago", machine="2010-12-27T10:00:00Z"), EN)
+    assert (field.value, field.source) == ("2010-12-27T10:00:00+00:00", "machine")
+
+
+def test_the_service_counts_and_logs_machine_dates_the_page_contradicts(caplog):
+    from forumcrawl.reading.service import read_page
+
+    page = b"""<html><head><title>T</title></head><body><h1>A thread</h1>
+    <article class="post" id="post-1"><span class="author"><a href="/u/ann">ann</a></span>
+    <time datetime="2010-12-27T10:00:00Z">Jan 12, 2019</time>
+    <div class="content"><p>The first post says what the thread is about, at some length.</p></div></article>
+    <article class="post" id="post-2"><span class="author"><a href="/u/bob">bob</a></span>
+    <time datetime="2010-12-27T10:00:00Z">Jan 13, 2019</time>
+    <div class="content"><p>A reply that answers it, and says that it does so here.</p></div></article>
+    </body></html>"""
+    result = read_page(page, "https://forum.example/t/1")
+    assert [p.posted.value for p in result.posts] == ["2019-01-12", "2019-01-13"]
+    assert result.counts["forumcrawl/dates/machine_disagrees"] == 2
+    assert "name another year than the page shows" in caplog.text
+
+
 def test_unreadable_text_stays_unset():
     field = normalise_date(DateField(raw="sometime last century"), EN)
     assert field.value is None and field.raw == "sometime last century"

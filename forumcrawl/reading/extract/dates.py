@@ -205,19 +205,44 @@ def parse_text(text: str, ctx: DateContext) -> tuple[str, str] | None:
     )
     source = SOURCE_TEXT if other == parsed else SOURCE_RELATIVE
     moment, period = parsed
-    if source == SOURCE_TEXT and not _TIME_OF_DAY.search(cleaned):
-        # A day, month or year with no time of day: keep exactly what was said.
+    if not _TIME_OF_DAY.search(cleaned):
         local = moment.astimezone(zone(ctx.timezone))
         day = date(local.year, local.month, local.day).isoformat()
-        return {"year": day[:4], "month": day[:7]}.get(period, day), source
+        if source == SOURCE_TEXT:
+            # A day, month or year with no time of day: keep exactly what was said.
+            return {"year": day[:4], "month": day[:7]}.get(period, day), source
+        # Relative text as precise as it is: "2 years ago" names a year, "3 weeks ago",
+        # "Yesterday" and "March 27" a day; "3 hours ago" a moment.
+        if period in ("year", "month"):
+            return {"year": day[:4], "month": day[:7]}[period], source
+        clock = local.replace(tzinfo=None).time()
+        if period == "week" or clock in (local_base.time(), datetime.min.time()):
+            return day, source
     return to_utc_iso(moment), source
 
 
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+def machine_disagrees(machine: datetime, shown: str | None) -> bool:
+    """The shown text names years and the machine value's is none of them: the value is
+    not this post's (a theme that writes the topic's or the member's date into every
+    post's ``datetime``). A cheap test, no parsing: a year either side is allowed for a
+    new year's eve in another zone."""
+    if not shown:
+        return False
+    years = {int(y) for y in _YEAR.findall(shown)}
+    near_new_year = machine.month in (1, 12) and any(abs(machine.year - y) == 1 for y in years)
+    return bool(years) and machine.year not in years and not near_new_year
+
+
 def normalise_date(field_: DateField, ctx: DateContext) -> DateField:
-    """Fill ``value`` and ``source`` of a raw date, machine value first."""
+    """Fill ``value`` and ``source`` of a raw date: the machine value, unless the text the
+    page shows beside it names another year (then the text, source ``text``, and the
+    disagreement is counted by the caller: ``machine`` set, ``source`` not machine)."""
     if field_.machine:
         parsed = parse_machine(field_.machine)
-        if parsed is not None:
+        if parsed is not None and not machine_disagrees(parsed, field_.raw):
             field_.value, field_.source = to_utc_iso(parsed), SOURCE_MACHINE
             return field_
     if field_.raw:
