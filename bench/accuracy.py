@@ -83,9 +83,12 @@ def wcxb_pages(args) -> None:
     for name, group in sorted(groups.items()):
         print(wcxb.format_summary(name, wcxb.summary(group)))
     print(wcxb.format_summary("ALL", wcxb.summary(scores)))
+    holding = [s for s in scores if not s.no_post_text]
+    print(wcxb.format_summary("holding posts", wcxb.summary(holding)))
     for s in scores:
         if s.error:
-            print(f"  failed {s.page} ({s.domain}): {s.error[:160]}")
+            kind = "no post text" if s.no_post_text else "failed"
+            print(f"  {kind}: {s.page} ({s.domain}): {s.error[:160]}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from forumcrawl.reading.context import PageContext
 from forumcrawl.storage.records import records_for
 
 WORD = re.compile(r"\w+", re.U)
+NO_POST_TEXT = frozenset({"challenge", "login_wall", "app_shell"})
 
 
 def words(s: str | None) -> list[str]:
@@ -72,6 +73,9 @@ class WcxbScore:
     without_rate: float = 0.0
     checks: dict[str, bool | None] = field(default_factory=dict)  # author, date, title: None = no gold
     error: str | None = None
+    # the page holds no post text at all, by forumcrawl's own verdict (a bot challenge,
+    # a login wall, a JavaScript app shell): scored zero like any failure, and named
+    no_post_text: bool = False
 
 
 def page_text(posts: list[dict]) -> str:
@@ -90,6 +94,7 @@ def score(page_dir: Path, context: PageContext | None = None) -> WcxbScore:
         )
     except Exception as exc:  # a failed page scores zero, as in score.py
         result.error = f"{type(exc).__name__}: {exc}"
+        result.no_post_text = getattr(exc, "reason", None) in NO_POST_TEXT
         records = []
     thread = next((r for r in records if r["type"] == "thread"), {})
     posts = [r for r in records if r["type"] == "post"]
