@@ -80,6 +80,8 @@ EXTENSIONS = {
 # (forumcrawl/crawl/incremental.py), so a killed run's sent-but-unstored pages are asked again.
 DUPEFILTER_CLASS = "forumcrawl.crawl.scheduler.RunDupeFilter"
 SCHEDULER_DISK_QUEUE = "forumcrawl.crawl.scheduler.ResumableDiskQueue"  # with JOBDIR only
+# Scrapy's scheduler, with an unreadable JOBDIR active.json set aside instead of fatal
+SCHEDULER = "forumcrawl.crawl.scheduler.ResumableScheduler"
 
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False

@@ -188,3 +188,33 @@ def test_a_jobdir_queue_cut_by_a_kill_is_set_aside_not_fatal(tmp_path):
     queue = ResumableDiskQueue(SimpleNamespace(spider=None), str(broken))
     assert len(queue) == 0 and (tmp_path / "p0.broken").exists()
     queue.close()
+
+
+def test_a_jobdir_queue_whose_header_counts_records_it_lacks_is_set_aside_not_asked_forever(tmp_path):
+    """A queue cut after a clean close wrote its count: every pop would fail (OSError)
+    while the scheduler still counts requests pending, and the run would never end."""
+    import struct
+    from types import SimpleNamespace
+
+    from forumcrawl.crawl.scheduler import ResumableDiskQueue
+
+    broken = tmp_path / "p0"
+    broken.write_bytes(struct.pack(">L", 3) + b"xx")
+    queue = ResumableDiskQueue(SimpleNamespace(spider=None), str(broken))
+    assert len(queue) == 3
+    assert queue.pop() is None and len(queue) == 0
+    assert (tmp_path / "p0.broken").exists()
+    queue.close()
+
+
+def test_an_unreadable_jobdir_state_file_is_set_aside_and_the_queue_starts_empty(tmp_path):
+    from forumcrawl.crawl.scheduler import ResumableScheduler
+
+    scheduler = ResumableScheduler.__new__(ResumableScheduler)  # only its state file is read
+    for content in ('{"not": "a list"', "[1, 2", '{"a": 1}', "\x00\xff"):
+        state = tmp_path / "active.json"
+        state.write_bytes(content.encode("latin-1"))
+        assert scheduler._read_dqs_state(str(tmp_path)) == ()
+        assert (tmp_path / "active.json.broken").exists() and not state.exists()
+    (tmp_path / "active.json").write_text("[0, -1]")
+    assert scheduler._read_dqs_state(str(tmp_path)) == [0, -1]
