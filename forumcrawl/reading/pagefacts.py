@@ -55,14 +55,7 @@ def title_of(doc: Document, structured_title: str | None = None) -> str | None:
     sites = site_names(doc)
     if (title := _without_site(clean(structured_title), sites)) and title.lower() not in sites:
         return title
-    references = [
-        t
-        for t in (
-            _without_site(clean(doc.first("//meta[@property='og:title']/@content")), sites),
-            _without_site(clean(doc.first("//title/text()")), sites),
-        )
-        if t and t.lower() not in sites
-    ]
+    references = [t for t in _window_titles(doc, sites) if t.lower() not in sites]
     headings = [
         h
         for h in (_without_site(inline_text(el), sites) for el in doc.xpath("//h1")[:5])
@@ -88,17 +81,21 @@ _WORDS = re.compile(r"\w+")
 def agreeing_title(doc: Document, candidates: list[str]) -> str | None:
     """The first candidate the window title or sharing card agrees with (an engine's
     title selector can also match a login box's heading)."""
-    sites = site_names(doc)
-    for reference in (
+    for reference in _window_titles(doc, site_names(doc)):
+        ref_words = set(_WORDS.findall(reference.lower()))
+        for candidate in candidates:
+            if _agrees(candidate, ref_words):
+                return candidate
+    return None
+
+
+def _window_titles(doc: Document, sites: set[str]) -> list[str]:
+    """The sharing card's title, then the window's, each with its site suffix cut."""
+    titles = (
         _without_site(clean(doc.first("//meta[@property='og:title']/@content")), sites),
         _without_site(clean(doc.first("//title/text()")), sites),
-    ):
-        if reference:
-            ref_words = set(_WORDS.findall(reference.lower()))
-            for candidate in candidates:
-                if _agrees(candidate, ref_words):
-                    return candidate
-    return None
+    )
+    return [t for t in titles if t]
 
 
 def _agrees(heading: str, ref_words: set[str]) -> bool:
