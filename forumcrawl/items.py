@@ -92,6 +92,7 @@ class PageItem:
     reader: str | None = None  # which reader read the page, and why
     reader_note: str | None = None
     lease: str | None = None  # the shared crawl's lease on the request (forumcrawl/shared/scheduler.py)
+    walk: str | None = None  # a board listing page that begins a walk of the listing: the board's key
 
 
 @dataclass(slots=True)

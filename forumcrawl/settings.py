@@ -61,6 +61,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Retry-After, Crawl-delay and block pages, in Scrapy's retry middleware's place.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "forumcrawl.crawl.middlewares.retry.PoliteMiddleware": 550,
+    # Scrapy's offsite filter, failing the run when a page redirects to another host.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "forumcrawl.crawl.middlewares.offsite.ReportingOffsiteMiddleware": 50,
     # Before the cache and the network, after robots.txt handling.
     "forumcrawl.crawl.middlewares.replay.ReplayMiddleware": 950,
 }

@@ -29,12 +29,21 @@ PER_BOARD_PAGE = 4
 PER_THREAD_PAGE = 4
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a crawl killed mid-answer
+            super().handle_error(request, client_address)
+
+
 @dataclass
 class Fault:
     status: int = 200
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None  # None: the real page
     truncate: bool = False  # announce the full length, send half, close
+    delay: float = 0.0  # seconds before answering (a timeout, when longer than the crawl waits)
 
 
 class LiveForum:
@@ -47,9 +56,16 @@ class LiveForum:
         self.robots = "User-agent: *\nDisallow: /members/\n"
         self.faults: dict[str, list[Fault]] = {}
         self.restyle: Callable[[str], str] | None = None  # a theme change, applied to every page
+        # Once ``hold_after`` has been served, every later request waits (unanswered) until
+        # ``release()``: the crawl cannot get past that point, so a test can stop it there.
+        self.hold_after: str | None = None
+        self.hold_only: str | None = None
+        self.holding = threading.Event()  # set when the first request is held
+        self._released = threading.Event()
+        self._passed = False
         self._lock = threading.Lock()
         self._next_post = 5000
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     # ------------------------------------------------------------ lifecycle
@@ -68,6 +84,37 @@ class LiveForum:
     def requests(self, since: int = 0) -> list[str]:
         """Paths fetched (robots.txt left out), from log entry ``since`` on."""
         return [path for path, _status in self.log[since:] if path != "/robots.txt"]
+
+    def hold(self, after: str | None = None, only: str | None = None) -> None:
+        """Hold every request that comes after ``after`` has been served, or just the
+        requests for ``only`` (the rest of the crawl goes on without that page)."""
+        self.hold_after, self.hold_only, self._passed = after, only, False
+        self.holding.clear()
+        self._released.clear()
+
+    def release(self) -> None:
+        """Answer the held requests and stop holding."""
+        self.hold_after, self.hold_only, self._passed = None, None, False
+        self._released.set()
+
+    def quiet(self, seconds: float = 1.0, timeout: float = 60) -> None:
+        """Wait until no request has arrived for ``seconds``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                last = self.times[-1] if self.times else 0.0
+            if time.monotonic() - last >= seconds:
+                return
+            time.sleep(0.05)
+
+    def _hold(self, path: str) -> None:
+        with self._lock:
+            held = (self._passed and path != "/robots.txt") or path == self.hold_only
+            if path == self.hold_after:
+                self._passed = True
+        if held:
+            self.holding.set()
+            self._released.wait(120)
 
     # ------------------------------------------------------------ changes
     def thread(self, thread_id: int):
@@ -145,6 +192,7 @@ class LiveForum:
                 pass
 
             def do_GET(self) -> None:
+                forum._hold(self.path)
                 if forum.delay:
                     time.sleep(forum.delay)
                 with forum._lock:
@@ -164,6 +212,8 @@ class LiveForum:
                     forum.log.append((self.path, status))
                     forum.times.append(time.monotonic())
                     forum.cookies.append(self.headers.get("Cookie"))
+                if fault.delay:
+                    time.sleep(fault.delay)
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
                 for name, value in fault.headers:

@@ -12,6 +12,11 @@ showed then, how many pages the thread had, and the last page stored (``last_pag
   again from its last stored page on: that page may have gained posts, and the pages
   after it are reached through its "next" link.
 
+Listings put the latest activity first, so once a listing page ends with an unchanged
+thread the pages after it hold nothing new: paging stops there, but only on a board
+whose previous walk was complete (``board_walks``), or threads listed only on later
+pages by a walk that broke off would never be read.
+
 The state lives in the database, not in Scrapy's JOBDIR, so a run killed at any moment
 and started again picks up from what was actually stored.
 """
@@ -68,6 +73,25 @@ def load_marks(path: str | Path) -> dict[str, ThreadMark]:
     finally:
         db.close()
     return {row[0]: ThreadMark(*row[1:]) for row in rows}
+
+
+def load_complete_walks(path: str | Path | None) -> set[str]:
+    """The boards whose last listing walk was complete (``board_walks``): only on these may
+    a run stop paging at an unchanged thread. A walk a run began and could not finish
+    (a listing or thread page lost, the run killed) leaves its board out, so the next
+    run reads the whole listing again."""
+    if not path or not Path(path).exists():
+        return set()
+    db = open_readonly(path)
+    try:
+        if not db["board_walks"].exists():
+            return set()
+        rows = db.execute(
+            "select id from board_walks where completed_at is not null and completed_at >= started_at"
+        ).fetchall()
+    finally:
+        db.close()
+    return {row[0] for row in rows}
 
 
 def plan_thread(site_id: str, link: ThreadLink, marks: dict[str, ThreadMark], full: bool = False) -> Plan:

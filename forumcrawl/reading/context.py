@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from dateparser.data import language_order
+
 from forumcrawl.reading.engines.base import ThreadLink
 from forumcrawl.reading.extract.dates import DateContext
 
@@ -28,6 +30,9 @@ def site_id_for(url: str) -> str:
 def site_root(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}/"
+
+
+DATEPARSER_LANGUAGES = frozenset(language_order)
 
 
 def language_code(lang: str | None) -> str:
@@ -78,7 +83,10 @@ class SiteSettings:
     ) -> DateContext:
         """Day/month order: the site's setting, else what the page's own unambiguous
         dates show, else the language's custom."""
-        languages = self.languages or (language_code(page_language),)
+        page = language_code(page_language)
+        # a language dateparser has no data for ("tlh", or a garbled lang="de)de") would
+        # fail every date on the page: English month names are the likelier guess
+        languages = self.languages or (page if page in DATEPARSER_LANGUAGES else "en",)
         return DateContext(
             languages=languages,
             timezone=self.timezone or page_timezone or "UTC",

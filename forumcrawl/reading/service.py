@@ -22,11 +22,11 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from forumcrawl.items import BoardItem, PostItem, SiteItem, ThreadItem
 from forumcrawl.reading.context import PageContext, language_code, site_id_for, site_root
-from forumcrawl.reading.decode import PageError, check_complete, decode_page, parse_html
+from forumcrawl.reading.decode import PageError, check_complete, decode_page, parse_html, plain_body
 from forumcrawl.reading.document import Document
 from forumcrawl.reading.engines import Detection, UnknownEngine, detect_json, get_engine
 from forumcrawl.reading.engines.base import PAGE_BOARD, PAGE_THREAD, BoardPage, ThreadPage
@@ -86,10 +86,27 @@ def read_page(body: bytes, url: str, context: PageContext | None = None) -> Page
 
     A thread page that yields no post raises ``PageError("no_posts")``: a forum thread
     always has at least one post, so an empty result means the reader no longer fits the
-    markup, and that must not pass for success.
+    markup, and that must not pass for success. A reader that fails on markup nobody
+    foresaw raises ``PageError("reader_failed")``: the page is reported (and archived by
+    the crawl for ``reparse``), and the pages after it are still read.
     """
-    context = context or PageContext()
+    try:
+        return _read_page(body, url, context or PageContext())
+    except (PageError, UnknownEngine):
+        raise
+    except Exception as exc:
+        logger.debug("reading %s failed", url, exc_info=True)
+        raise PageError(
+            "reader_failed",
+            f"reading failed ({type(exc).__name__}: {str(exc)[:200]}); nothing stored from it",
+        ) from exc
+
+
+def _read_page(body: bytes, url: str, context: PageContext) -> PageResult:
     site_id = site_id_for(url) or LOCAL_SITE
+    body, content_type = plain_body(body, context.content_type)
+    if content_type != context.content_type:
+        context = replace(context, content_type=content_type)
     if _is_json(body, context.content_type):
         detection, page, doc = *_read_json(body, url, site_id, context), None
         corrected_from = None
@@ -177,19 +194,30 @@ def _read_json(
     """An API response (Discourse ``/t/ID.json``, Flarum ``/api/discussions/ID``)."""
     try:
         data = json.loads(body)
+    except RecursionError:
+        raise PageError("bad_json", f"JSON nested too deep to read: {url}") from None
     except ValueError as exc:
         # A cut-off download is the usual cause; say so rather than "bad JSON".
         raise PageError(
             "bad_json", f"JSON response that does not parse ({exc}); truncated download? {url}"
         ) from None
-    if context.engine:
-        engine = get_engine(context.engine, context.selectors)
-        detection = Detection(engine, [f"forced: engine={engine.name}"])
-        if not engine.detect_json(data):
-            raise PageError("unknown_page_kind", f"{engine.name} cannot read this JSON response: {url}")
-    else:
-        detection = detect_json(data)
-    page = detection.engine.read_json(data, url, site_id)
+    try:
+        if context.engine:
+            engine = get_engine(context.engine, context.selectors)
+            detection = Detection(engine, [f"forced: engine={engine.name}"])
+            if not engine.detect_json(data):
+                raise PageError("unknown_page_kind", f"{engine.name} cannot read this JSON response: {url}")
+        else:
+            detection = detect_json(data)
+        page = detection.engine.read_json(data, url, site_id)
+    except (PageError, UnknownEngine):
+        raise
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError, RecursionError) as exc:
+        # a null post, a missing key, a string where a list was: the API changed or broke
+        raise PageError(
+            "bad_json",
+            f"JSON of a shape no API reader can read ({type(exc).__name__}: {str(exc)[:120]}): {url}",
+        ) from None
     if isinstance(page, ThreadPage):
         if not page.posts:
             raise PageError("no_posts", f"{detection.engine.name} thread (JSON) with zero posts: {url}")

@@ -8,9 +8,11 @@ cannot. Nothing is ever dropped.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -27,21 +29,66 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def database_uri(path: str | Path, mode: str | None = None) -> str:
+    """``path`` as an SQLite URI (``mode=ro`` opens it read-only, for this connection
+    and for databases it attaches)."""
+    uri = "file:" + quote(str(Path(path).resolve()))
+    return f"{uri}?mode={mode}" if mode else uri
+
+
+def writable_problem(path: str | Path) -> str | None:
+    """Why a run could not write ``path``, said before anything is fetched: SQLite
+    itself only fails at the first write, with "attempt to write a readonly database"
+    or "unable to open database file"."""
+    path = Path(path)
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        return f"cannot create database {path}: directory {folder} does not exist"
+    if path.exists() and not path.is_file():
+        return f"cannot use {path} as a database: it is not a file"
+    if path.is_file() and not os.access(path, os.R_OK | os.W_OK):
+        return f"database {path} is read-only (no write permission); a run needs to write it"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        what = "the database's journal files" if path.exists() else "the database"
+        return f"directory {folder} is read-only (no write permission): cannot create {what} there"
+    return None
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) and shape the database; clear errors for locked files."""
+    """Open (creating if needed) and shape the database; clear errors for locked,
+    read-only, corrupt and foreign files. A file that is not forumcrawl's is refused
+    before anything in it is changed."""
+    problem = writable_problem(path)
+    if problem:
+        raise StoreError(problem)
     try:
-        conn = sqlite3.connect(str(path), timeout=15)
+        conn = sqlite3.connect(database_uri(path), uri=True, timeout=15)
         db = sqlite_utils.Database(conn)
+        refuse_foreign(db, path)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
         ensure_db_shape(db)
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise StoreError(f"database {path} is locked by another process: {exc}") from exc
+        if "readonly" in str(exc):
+            raise StoreError(f"database {path} is read-only: {exc}") from exc
         raise StoreError(f"cannot open database {path}: {exc}") from exc
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path} is not a usable SQLite database: {exc}") from exc
     return db
+
+
+def refuse_foreign(db: sqlite_utils.Database, path: str | Path) -> None:
+    """Every forumcrawl database has had ``_forumcrawl_meta`` since the first version:
+    a file with tables and without it belongs to another program."""
+    tables = [t for t in db.table_names() if not t.startswith("sqlite_")]
+    if tables and "_forumcrawl_meta" not in tables:
+        shown = ", ".join(tables[:4]) + (", ..." if len(tables) > 4 else "")
+        raise StoreError(
+            f"{path} is not a forumcrawl database (it holds {shown}); refusing to change it:"
+            " give forumcrawl a file of its own"
+        )
 
 
 def open_readonly(path: str | Path) -> sqlite_utils.Database:
@@ -49,10 +96,11 @@ def open_readonly(path: str | Path) -> sqlite_utils.Database:
     if not Path(path).is_file():
         raise StoreError(f"no database at {path}")
     try:
-        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=15)
+        conn = sqlite3.connect(database_uri(path, "ro"), uri=True, timeout=15)
         db = sqlite_utils.Database(conn)
+        refuse_foreign(db, path)
         if not db["posts"].exists():
-            raise StoreError(f"{path} is not a forumcrawl database (no posts table)")
+            raise StoreError(f"{path} is an empty forumcrawl database (no posts table)")
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path} is not a usable SQLite database: {exc}") from exc
     return db

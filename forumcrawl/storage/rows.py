@@ -178,6 +178,8 @@ class Batch:
     # Thread pages in the order they were read: (thread key, page number, URL, the
     # forum's ids of the posts it showed, fetch time), for the watermark and vanished posts.
     thread_pages: list[tuple[str, int | None, str, list[str], str]] = field(default_factory=list)
+    # Board listings whose walk these pages began (board key -> row): see board_walks.
+    walks: dict[str, dict] = field(default_factory=dict)
     leases: list[str] = field(default_factory=list)  # shared crawl: requests these pages end
     items: int = 0
     # Compresses archived pages off the calling thread (zlib releases the GIL, so a crawl
@@ -224,6 +226,8 @@ class Batch:
         if page.lease:
             self.leases.append(page.lease)
         self.fetched[page.url] = page.fetched_at
+        if page.walk:
+            self.walks[page.walk] = {"id": page.walk, "site_id": page.site_id, "started_at": page.fetched_at}
         if page.archive:
             self._archive(page)
         if page.thread_id:

@@ -99,6 +99,25 @@ TABLES: tuple[Table, ...] = (
         not_null=("site_id", "url"),
     ),
     Table(
+        "board_walks",
+        "Run state: each board listing's last walk. A run may stop paging a listing at an "
+        "unchanged thread only when the walk before it was complete.",
+        (
+            C("id", str, "the board (site:board-id)"),
+            C("site_id", str, "the forum"),
+            C("started_at", str, "when the last walk of the listing began (UTC)", merge="max"),
+            C(
+                "completed_at",
+                str,
+                "when a run that walked it ended cleanly: every listing page it needed read and "
+                "every thread it listed stored to its last page (complete when not before started_at)",
+                merge="max",
+            ),
+        ),
+        foreign_keys=(("site_id", "sites", "id"),),
+        not_null=("site_id",),
+    ),
+    Table(
         "threads",
         "Threads (topics). reply_count and last_post_at come from the board "
         "listing; last_page is where the next run resumes.",

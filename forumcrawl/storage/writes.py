@@ -47,6 +47,8 @@ def write_batch(db: sqlite_utils.Database, batch: Batch, keep_revisions: bool = 
                 db[name].upsert_all(list(rows), pk="id")
             if name == "boards" and batch.board_stubs:
                 db["boards"].insert_all(list(batch.board_stubs.values()), pk="id", ignore=True)
+        if batch.walks:  # a walk begun: incomplete (completed_at, if any, is now older)
+            db["board_walks"].upsert_all(list(batch.walks.values()), pk="id")
         post_ids = list(batch.posts)
         for child in ("quotes", "articles"):
             for chunk in _chunks(post_ids):

@@ -3,6 +3,7 @@ Retry-After, a truncated response, a challenge page, robots.txt's Crawl-delay.""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC
 
 import sqlite_utils
@@ -63,8 +64,12 @@ def test_truncated_response_stores_nothing_from_it_and_the_next_run_completes_th
         page3 = forum.thread(F35).page_url(3)
         forum.faults[page3] = [Fault(truncate=True)]
         result = run_live(tmp_path, f"{forum.root}/forums/")
-        assert result.returncode == 0, result.stderr[-2000:]
+        assert result.returncode == 1, result.stderr[-2000:]  # the run lost a page
         assert "truncated" in result.stderr
+        assert any(
+            f.startswith("page_lost: truncated download")
+            for f in json.loads(last_run(tmp_path / "forumcrawl.db")["failures"])
+        )
         assert posts(tmp_path) == 27  # page 3's two posts are missing, nothing half-stored
         row = sqlite_utils.Database(tmp_path / "forumcrawl.db")["threads"].get("127.0.0.1:346")
         assert (row["last_page"], row["page_count"]) == (2, 3)
@@ -151,7 +156,8 @@ def test_redirect_loop_is_reported_and_bounded(tmp_path):
         page2 = forum.thread(F35).page_url(2)
         forum.faults[page2] = [Fault(status=302, body=b"", headers=(("Location", page2),))] * 50
         result = run_live(tmp_path, f"{forum.root}/forums/")
-        assert result.returncode == 0, result.stderr[-2000:]  # the forum's fault, not the run's
+        # the forum's fault, yet the run could not store page 2: cron must hear of it
+        assert result.returncode == 1, result.stderr[-2000:]
         assert "redirect loop, given up after 8 redirects" in result.stderr
         assert forum.requests().count(page2) == 9  # REDIRECT_MAX_TIMES, not forever
         assert last_stats(tmp_path / "forumcrawl.db")["forumcrawl/errors/redirect_loop"] == 1
@@ -180,7 +186,7 @@ def test_pathologically_deep_html_is_an_error_and_the_page_is_kept(tmp_path):
         )
         forum.faults[page2] = [Fault(body=deep.encode())]
         result = run_live(tmp_path, f"{forum.root}/forums/")
-        assert result.returncode == 0, result.stderr[-2000:]
+        assert result.returncode == 1, result.stderr[-2000:]
         assert "HTML nested too deep to read" in result.stderr
         db = sqlite_utils.Database(tmp_path / "forumcrawl.db")
         assert last_stats(tmp_path / "forumcrawl.db")["forumcrawl/errors/too_deep"] == 1

@@ -5,7 +5,7 @@ from conftest import DEMO, DEMO_HOST
 from scrapy.http import Request
 
 from forumcrawl.crawl.middlewares.replay import ReplayDirectory
-from forumcrawl.storage.database import StoreError, open_db
+from forumcrawl.storage.database import StoreError, open_db, open_readonly
 from forumcrawl.storage.schema import SCHEMA_VERSION
 
 
@@ -25,6 +25,9 @@ def test_older_schema_is_upgraded_in_place(tmp_path):
     conn = sqlite3.connect(path)
     conn.execute("create table posts (id text primary key, site_id text, thread_id text, body_text text)")
     conn.execute("insert into posts values ('s:1', 's', 's:9', 'kept')")
+    # every forumcrawl database has had this table, from the first version on
+    conn.execute("create table _forumcrawl_meta (key text primary key, value text)")
+    conn.execute("insert into _forumcrawl_meta values ('schema_version', '1')")
     conn.commit()
     conn.close()
     db = open_db(path)
@@ -33,6 +36,21 @@ def test_older_schema_is_upgraded_in_place(tmp_path):
     assert db.execute("select body_text from posts").fetchall() == [("kept",)]
     assert db["threads"].exists() and db["posts_fts"].exists()
     db.close()
+
+
+def test_another_programs_database_is_refused_untouched(tmp_path):
+    path = tmp_path / "theirs.db"
+    conn = sqlite3.connect(path)
+    conn.execute("create table posts (id integer primary key, title text)")
+    conn.execute("insert into posts values (1, 'theirs')")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    for opener in (open_db, open_readonly):
+        with pytest.raises(StoreError, match=r"not a forumcrawl database \(it holds posts\); refusing"):
+            opener(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["theirs.db"]  # no journal left either
 
 
 def test_newer_schema_is_refused(tmp_path):
@@ -57,7 +75,7 @@ def test_locked_database_gives_a_clear_error(tmp_path):
             import forumcrawl.storage.database as store
 
             original = store.sqlite3.connect
-            store.sqlite3.connect = lambda p, timeout=15: original(p, timeout=0.1)
+            store.sqlite3.connect = lambda p, timeout=15, **kw: original(p, timeout=0.1, **kw)
             try:
                 open_db(path)
             finally:

@@ -2,7 +2,9 @@
 
 Scrapy's own command only fails when the crawler cannot start. A forum crawl can start
 and still fail: thread pages with zero posts (the layout changed), the seed unreachable,
-an unknown engine. The spider lists those in the ``forumcrawl/failures`` stat.
+an unknown engine, a page it had to read lost after retries, storage that failed. The
+spider and its components list those in the ``forumcrawl/failures`` stat; a run stopped
+by SIGTERM/SIGINT fails too.
 
 Only one run may use a database at a time: a second one exits at once with status 75
 (EX_TEMPFAIL, "try again later") and says which run holds it.
@@ -11,14 +13,25 @@ Only one run may use a database at a time: a second one exits at once with statu
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 from forumcrawl.crawl.extensions.runs import FAILURES
+from forumcrawl.storage.database import StoreError, open_db, writable_problem
 from forumcrawl.storage.lock import RunLock, RunLocked
 
 EX_TEMPFAIL = 75
+
+
+def unwritable(path: str) -> str | None:
+    """Why a run could not write its database (its folder is created when missing)."""
+    try:
+        Path(path).resolve().parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create the folder of database {path}: {exc.strerror}"
+    return writable_problem(path)
 
 
 class Command(ScrapyCrawl):
@@ -26,12 +39,27 @@ class Command(ScrapyCrawl):
         if len(args) != 1:
             raise UsageError("give exactly one spider name, e.g. 'scrapy crawl forum -a url=...'")
         assert self.crawler_process
-        lock = RunLock(self.settings.get("FORUMCRAWL_DB"))
+        path = self.settings.get("FORUMCRAWL_DB")
+        problem = unwritable(path)
+        if problem:
+            print(f"forumcrawl: {problem}", file=sys.stderr)
+            self.exitcode = 1
+            return
+        lock = RunLock(path)
         try:
             lock.acquire()
         except RunLocked as exc:
             print(f"forumcrawl: {exc}", file=sys.stderr)
             self.exitcode = EX_TEMPFAIL
+            return
+        try:
+            # checked (and shaped) before anything is fetched: a corrupt or foreign file is
+            # one line and exit 1, never a traceback mid-crawl
+            open_db(path).close()
+        except StoreError as exc:
+            lock.release()
+            print(f"forumcrawl: {exc}", file=sys.stderr)
+            self.exitcode = 1
             return
         try:
             crawler = self.crawler_process.create_crawler(args[0])
@@ -42,7 +70,12 @@ class Command(ScrapyCrawl):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
-        failures = crawler.stats.get_value(FAILURES) if crawler.stats else None
+        failures = list(crawler.stats.get_value(FAILURES) or []) if crawler.stats else []
+        reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+        if reason not in (None, "finished") and not failures:
+            # SIGTERM/SIGINT ("shutdown") or a close asked for by a component: what was
+            # still queued is not stored; the next run fetches it
+            failures.append(f"interrupted: the run ended early ({reason}); the next run fetches the rest")
         if failures:
             print("forumcrawl: the run failed:", *failures, sep="\n  ", file=sys.stderr)
             self.exitcode = 1

@@ -28,7 +28,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from forumcrawl import settings as defaults
-from forumcrawl.crawl.extensions.runs import FAILURES
+from forumcrawl.crawl.extensions.runs import record_failure
 from forumcrawl.reading.gate import CHALLENGE, gated
 
 logger = logging.getLogger(__name__)
@@ -152,4 +152,4 @@ class PoliteMiddleware(RetryMiddleware):
             f"{response.url}); no more requests to it in this run"
         )
         logger.error(message)
-        stats.set_value(FAILURES, [*(stats.get_value(FAILURES) or []), f"blocked: {message}"])
+        record_failure(stats, "blocked", message)

@@ -22,7 +22,7 @@ import sqlite_utils
 from scrapy.crawler import Crawler
 
 from forumcrawl import settings as defaults
-from forumcrawl.crawl.extensions.runs import FAILURES
+from forumcrawl.crawl.extensions.runs import record_failure
 from forumcrawl.items import PostItem
 from forumcrawl.storage.database import StoreError, open_readonly
 from forumcrawl.storage.rows import post_row, user_row
@@ -150,4 +150,4 @@ class DriftPipeline:
                 message = f"{site_id}: {problem}; has the forum's layout changed?"
                 logger.error("layout drift: %s", message)
                 stats.inc_value("forumcrawl/errors/layout_drift")
-                stats.set_value(FAILURES, [*(stats.get_value(FAILURES) or []), f"layout_drift: {message}"])
+                record_failure(stats, "layout_drift", message)

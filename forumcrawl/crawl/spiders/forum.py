@@ -25,19 +25,21 @@ import scrapy
 from scrapy import exceptions
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
 from forumcrawl import settings as defaults
 from forumcrawl.crawl.cookies import CookieFileError, cookies_for, load_cookies
-from forumcrawl.crawl.extensions.runs import FAILURES
-from forumcrawl.crawl.incremental import FETCH, SKIP, load_marks, plan_thread, resume_url
+from forumcrawl.crawl.extensions.runs import record_failure
+from forumcrawl.crawl.incremental import FETCH, SKIP, load_complete_walks, load_marks, plan_thread, resume_url
 from forumcrawl.items import PageItem
 from forumcrawl.reading.context import site_id_for
 from forumcrawl.reading.service import PageError, PageResult, UnknownEngine, read_page
 from forumcrawl.reading.sites import Sites, SitesFileError, site_defaults
 from forumcrawl.shared import LEASE
 from forumcrawl.storage.database import StoreError
+from forumcrawl.storage.rows import key
 
 # A download that DOWNLOAD_MAXSIZE stopped (Scrapy >= 2.14 has its own exception for it).
 CANCELLED = tuple(e for e in (getattr(exceptions, "DownloadCancelledError", None), CancelledError) if e)
@@ -68,6 +70,8 @@ class ForumSpider(scrapy.Spider):
         self.allowed_domains = sorted({urlsplit(u).hostname for u in urls if urlsplit(u).hostname})
         self.site_engines: dict[str, str] = {}  # site id -> engine of its first page
         self.marks: dict = {}  # thread watermarks from the database, loaded in start()
+        self.complete_walks: set[str] = set()  # boards whose last listing walk was complete
+        self.walks_begun: set[str] = set()  # boards whose listing this run began to walk
         self.early_stop = True
         self.sites = Sites()
 
@@ -87,6 +91,9 @@ class ForumSpider(scrapy.Spider):
                 {}
                 if self.full
                 else {**(load_marks(merged) if merged else {}), **load_marks(settings.get("FORUMCRAWL_DB"))}
+            )
+            self.complete_walks = load_complete_walks(merged) | load_complete_walks(
+                settings.get("FORUMCRAWL_DB")
             )
         except StoreError as exc:
             self.fail("store_unusable", str(exc))
@@ -113,8 +120,14 @@ class ForumSpider(scrapy.Spider):
     def fail(self, reason: str, message: str) -> None:
         """Record something that makes this run a failure (and the exit status non-zero)."""
         self.logger.error(message)
-        failures = self.crawler.stats.get_value(FAILURES) or []
-        self.crawler.stats.set_value(FAILURES, [*failures, f"{reason}: {message}"])
+        record_failure(self.crawler.stats, reason, message)
+
+    def lost(self, request: scrapy.Request, reason: str, message: str) -> None:
+        """A page the run had to read and could not: the seed (the run did nothing), or
+        a listing or thread page (its posts, or the threads it lists, are missing until
+        the next run reads it). Either way the run failed and says which page."""
+        self.crawler.stats.inc_value("forumcrawl/pages_lost")
+        self.fail("seed_unreachable" if request.meta.get("forumcrawl_seed") else reason, message)
 
     def html_fallback(self, request: scrapy.Request) -> scrapy.Request | None:
         """An API URL that failed (JSON off, or blocked) is asked again as its HTML page."""
@@ -155,16 +168,19 @@ class ForumSpider(scrapy.Spider):
                 f"({limit} bytes); raise it (-s DOWNLOAD_MAXSIZE=...) to read the page",
             )
             return
-        if failure.check(IgnoreRequest) and "redirect_times" in request.meta:
+        if failure.check(HttpError):
+            response = failure.value.response
+            if "replay-miss" in response.flags and not request.meta.get("forumcrawl_seed"):
+                return  # not in the saved set replayed (warned and counted by the replay middleware)
+            stats.inc_value(f"forumcrawl/errors/http_{response.status}")
+            message = f"HTTP {response.status} for {request.url}"
+        elif failure.check(IgnoreRequest) and "redirect_times" in request.meta:
             stats.inc_value("forumcrawl/errors/redirect_loop")
             chain = " -> ".join([*request.meta.get("redirect_urls", []), request.url])
             message = f"redirect loop, given up after {request.meta['redirect_times']} redirects: {chain}"
         else:
             message = f"download failed for {request.url}: {failure.getErrorMessage()}"
-        if request.meta.get("forumcrawl_seed"):
-            self.fail("seed_unreachable", message)
-        else:
-            self.logger.error(message)
+        self.lost(request, "page_lost", message)
 
     # ---------------------------------------------------------------- parsing
     def parse(self, response: Response) -> Iterator:
@@ -177,17 +193,20 @@ class ForumSpider(scrapy.Spider):
             return
         if response.status >= 400:
             stats.inc_value(f"forumcrawl/errors/http_{response.status}")
-            message = f"HTTP {response.status} for {response.url}"
-            self.fail("seed_unreachable", message) if seed else self.logger.error(message)
+            self.lost(response.request, "page_lost", f"HTTP {response.status} for {response.url}")
             return
         if not isinstance(response, TextResponse):
             stats.inc_value("forumcrawl/errors/not_html")
             message = f"not an HTML page: {response.url} ({response.headers.get('Content-Type')})"
-            self.fail("not_a_forum", message) if seed else self.logger.error(message)
+            self.fail("not_a_forum", message) if seed else self.lost(response.request, "page_lost", message)
             return
         if "dataloss" in response.flags:
             stats.inc_value("forumcrawl/errors/truncated")
-            self.logger.error("truncated download (data loss) for %s; nothing stored from it", response.url)
+            self.lost(
+                response.request,
+                "page_lost",
+                f"truncated download (data loss) for {response.url}; nothing stored from it",
+            )
             return
         fetched = datetime.now(UTC)
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
@@ -217,8 +236,7 @@ class ForumSpider(scrapy.Spider):
             result = read_page(response.body, response.url, context)
         except UnknownEngine as exc:
             stats.inc_value("forumcrawl/errors/unknown_engine")
-            message = f"{response.url}: {exc}"
-            self.fail("unknown_engine", message) if seed else self.logger.error(message)
+            self.fail("unknown_engine", f"{response.url}: {exc}")
             yield archived("unknown_engine")
             return
         except PageError as exc:
@@ -237,10 +255,8 @@ class ForumSpider(scrapy.Spider):
             stats.inc_value(f"forumcrawl/errors/{exc.reason}")
             if exc.reason == "no_posts":
                 self.fail("thread_without_posts", str(exc))
-            elif seed:
-                self.fail(exc.reason, f"{response.url}: {exc}")
             else:
-                self.logger.error("%s: %s; nothing stored from it", response.url, exc)
+                self.fail(exc.reason, f"{response.url}: {exc}; nothing stored from it")
             if exc.reason not in ("empty", "truncated", "bad_json"):
                 yield archived(exc.reason)  # a complete page the parser could not read
             return
@@ -258,14 +274,17 @@ class ForumSpider(scrapy.Spider):
             self.logger.info("%s: engine %s (%s)", site_id, result.engine, "; ".join(result.evidence))
             yield result.site
         yield from result.items
+        walk = None
         if result.thread is not None:
             yield from self.follow_thread(response, result)
         else:
+            walk = self.walk_of(result, site_id)
             yield from self.follow_board(response, result, site_id)
         yield archived(
             result.kind,
             reader=result.reader,
             reader_note="; ".join(result.reader_notes) or None,
+            walk=walk,
             **result.watermark(),
         )
 
@@ -293,6 +312,19 @@ class ForumSpider(scrapy.Spider):
         for url in page.more_urls:
             yield response.follow(url, callback=self.parse, errback=self.on_error, meta=meta)
 
+    def walk_of(self, result: PageResult, site_id: str) -> str | None:
+        """A listing page of a board this run has not walked yet begins its walk: the
+        board's key, stored with the page (the walk is incomplete until the run ends
+        cleanly; see :func:`~forumcrawl.crawl.incremental.load_complete_walks`)."""
+        board = result.board.board if result.board is not None else None
+        if board is None or not board.board_id or not result.board.threads:
+            return None
+        board_key = key(site_id, board.board_id)
+        if board_key in self.walks_begun:
+            return None
+        self.walks_begun.add(board_key)
+        return board_key
+
     def follow_board(self, response: Response, result: PageResult, site_id: str) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
         page = result.board
@@ -309,10 +341,13 @@ class ForumSpider(scrapy.Spider):
             if plan.action != FETCH and plan.url != link.url:
                 meta["forumcrawl_thread_start"] = link.url
             yield response.follow(plan.url, callback=self.parse, errback=self.on_error, meta=meta)
+        board = page.board
+        walked_before = board is not None and key(site_id, board.board_id) in self.complete_walks
         if page.next_url:
-            if last_action == SKIP and self.early_stop:
+            if last_action == SKIP and self.early_stop and walked_before:
                 # Listings put the latest activity first (stickies aside, at the top): once
-                # the last row is unchanged, so is everything on the pages after it.
+                # the last row is unchanged, so is everything on the pages after it, as the
+                # last walk (complete) stored them.
                 stats.inc_value("forumcrawl/incremental/board_stopped")
                 self.logger.info(
                     "%s: its last thread is unchanged; not reading further pages (%s)",
