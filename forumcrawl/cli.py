@@ -137,7 +137,10 @@ def cmd_merge(args: argparse.Namespace) -> int:
         print(f"forumcrawl merge: {exc}", file=sys.stderr)
         return 2
     counts = ", ".join(f"{result.rows[t]} {t}" for t in ("threads", "posts", "users", "articles", "pages"))
-    print(f"merged {result.shards} shard(s) into {args.out}: {counts}", file=sys.stderr)
+    older = (
+        f"; {result.older_versions} older post version(s) kept as revisions" if result.older_versions else ""
+    )
+    print(f"merged {result.shards} shard(s) into {args.out}: {counts}{older}", file=sys.stderr)
     return 0
 
 

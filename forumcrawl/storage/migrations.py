@@ -26,6 +26,12 @@ def m001_article_text_key(db: sqlite_utils.Database) -> None:
         return  # nothing stored yet: new rows get their key when written
     if "text_key" not in articles.columns_dict:
         articles.add_column("text_key", str)  # run from the sqlite-utils CLI on an old file
+    fill_text_keys(db)
+
+
+def fill_text_keys(db: sqlite_utils.Database) -> None:
+    """Give every article without one its ``text_key`` (also after a merge brought in
+    articles from a shard older than the key)."""
     rows = db.execute("select id, body_text from articles where text_key is null").fetchall()
     db.conn.executemany(
         "update articles set text_key = ? where id = ?",

@@ -15,7 +15,11 @@ Merge rules, where two shards hold the same row:
 - ``first``: the first shard's value stands (a site's engine evidence);
 - ``max``: the larger (a thread's furthest ``page_count``, ``reply_count``, ``last_post_at``);
 - ``watermark``: the value of the shard whose ``last_page`` is furthest into the thread;
-- ``whole``: the later shard's row, whole (posts, quotes, articles, revisions);
+- ``whole``: the later shard's row, whole (revisions);
+- ``newest``: the row whose evidence is newest, whole, whatever the shards' order (posts:
+  the last fetch of the page it was read from, or of the page that found it gone); the
+  losing version is kept as a revision;
+- ``with_post``: the set that came with the winning post (quotes, articles);
 - ``min``: the smaller (an archived page's ``first_fetched_at``).
 """
 
@@ -25,7 +29,8 @@ from dataclasses import dataclass
 
 # 2: thread watermarks, post revisions and vanished posts, page archive
 # 3: articles.text_key (the same article reposted, matched by its words)
-# 4: the reader of each page and post (posts.reader, pages.reader), posts.parent_id
+# 4: the reader of each page and post (posts.reader, pages.reader), posts.parent_id,
+#    board_walks (run state: whether a board's last listing walk was complete)
 SCHEMA_VERSION = 4
 
 
@@ -216,7 +221,7 @@ TABLES: tuple[Table, ...] = (
                 record="parent_id",
             ),
         ),
-        merge="whole",
+        merge="newest",
         foreign_keys=(("site_id", "sites", "id"), ("thread_id", "threads", "id"), ("user_id", "users", "id")),
         not_null=("site_id", "thread_id", "body_text"),
         fts=("body_text",),
@@ -251,7 +256,7 @@ TABLES: tuple[Table, ...] = (
             C("quoted_post_id", str, "the quoted post's id on the forum", record="post_id"),
             C("text", str, "the quoted words", record="text"),
         ),
-        merge="whole",
+        merge="with_post",
         foreign_keys=(("post_id", "posts", "id"),),
         not_null=("post_id",),
     ),
@@ -274,7 +279,7 @@ TABLES: tuple[Table, ...] = (
             C("content_hash", str, "hash of the whole text"),
             C("text_key", str, "hash of its first 40 words: reposts of one story share it"),
         ),
-        merge="whole",
+        merge="with_post",
         foreign_keys=(("post_id", "posts", "id"), ("site_id", "sites", "id")),
         not_null=("post_id", "headline"),
         fts=("headline", "body_text"),
