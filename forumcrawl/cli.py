@@ -32,7 +32,7 @@ from forumcrawl.browse import db_name_for, metadata
 from forumcrawl.reading.context import SiteSettings
 from forumcrawl.reading.service import PageError, UnknownEngine
 from forumcrawl.reading.sites import Sites, SitesFileError
-from forumcrawl.storage.database import StoreError, open_db, open_readonly
+from forumcrawl.storage.database import StoreError, open_db, open_readonly, writable_problem
 from forumcrawl.storage.lock import RunLock, RunLocked
 from forumcrawl.storage.merge import merge
 from forumcrawl.storage.records import records_for
@@ -74,6 +74,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_reparse(args: argparse.Namespace) -> int:
     if not Path(args.db).exists():
         print(f"forumcrawl reparse: no database at {args.db}", file=sys.stderr)
+        return 2
+    problem = writable_problem(args.out or args.db)
+    if problem:
+        print(f"forumcrawl reparse: {problem}", file=sys.stderr)
         return 2
     try:
         with RunLock(args.out or args.db):

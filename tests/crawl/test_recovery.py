@@ -16,6 +16,7 @@ import resource
 import signal
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ import sqlite_utils
 from conftest import content_rows, last_run, live_crawl_command, run_live
 from live_forum import BOARD, Fault, LiveForum
 
+from forumcrawl import cli
 from forumcrawl.storage.database import open_db
 
 F35, RAMADI = 346, 348
@@ -148,35 +150,72 @@ def test_a_control_byte_in_the_markup_costs_nothing(work, forum, reference):
     assert got["posts"] == reference["posts"]  # the bytes were dropped, the page read whole
 
 
-def test_a_read_only_database_is_one_line_and_nothing_is_fetched(work, forum, reference):
-    run_live(work, f"{forum.root}/forums/", "-a", f"url={forum.thread(F35).page_url(1)}")
-    db = work / "forumcrawl.db"
-    db.chmod(0o444)
+@pytest.fixture
+def own_folder(work):
+    """A folder that can be made read-only: a tmpfs mount for root (whom file modes do
+    not stop; a read-only file system stops everyone), a plain folder otherwise."""
+    folder = work / "data"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        yield folder
+        folder.chmod(0o755)
+        return
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"root, and cannot mount a file system to make read-only: {mounted.stderr!r}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def set_read_only(folder: Path, read_only: bool) -> None:
+    if os.geteuid() == 0:
+        subprocess.run(["mount", "-o", f"remount,{'ro' if read_only else 'rw'}", str(folder)], check=True)
+    else:
+        for path in [*folder.iterdir(), folder]:
+            path.chmod(
+                (0o555 if path.is_dir() else 0o444) if read_only else (0o755 if path.is_dir() else 0o644)
+            )
+
+
+def test_a_read_only_database_is_one_line_and_nothing_is_fetched(own_folder, forum, reference):
+    result = run_live(own_folder, f"{forum.root}{forum.thread(F35).page_url(1)}")  # one thread stored
+    assert result.returncode == 0, result.stderr[-2000:]
+    set_read_only(own_folder, True)
     try:
         since = len(forum.log)
-        result = run_live(work, f"{forum.root}/forums/")
-        if os.geteuid() != 0:  # root writes to read-only files
-            assert result.returncode == 1
-            assert "read-only" in result.stderr and "Traceback" not in result.stderr
-            assert not forum.requests(since)
+        result = run_live(own_folder, f"{forum.root}/forums/")
+        assert result.returncode == 1, result.stderr[-2000:]
+        (line,) = result.stderr.splitlines()[-1:]
+        assert line.startswith("forumcrawl: database ") and "is read-only" in line, result.stderr[-2000:]
+        assert "Traceback" not in result.stderr
+        assert not forum.requests(since)
+        reparse = subprocess.run(
+            [sys.executable, "-m", "forumcrawl.cli", "reparse", "--db", str(own_folder / "forumcrawl.db")],
+            capture_output=True,
+            text=True,
+        )
+        assert reparse.returncode == 2 and "is read-only" in reparse.stderr, reparse.stderr
+        assert "Traceback" not in reparse.stderr
     finally:
-        db.chmod(0o644)
-    assert_equal_to_an_uninterrupted_crawl(work, forum, reference)
+        set_read_only(own_folder, False)
+    assert_equal_to_an_uninterrupted_crawl(own_folder, forum, reference)
 
 
-def test_a_read_only_directory_is_named_as_such(work, forum):
-    target = work / "ro"
-    target.mkdir()
-    target.chmod(0o555)
+def test_a_read_only_directory_is_named_as_such(own_folder, forum):
+    set_read_only(own_folder, True)
     try:
-        result = run_live(work, f"{forum.root}/forums/", "-s", f"FORUMCRAWL_DB={target / 'forumcrawl.db'}")
-        if os.geteuid() != 0:
-            assert result.returncode == 1
-            assert "read-only" in result.stderr or "not writable" in result.stderr
-            assert "not a usable SQLite database" not in result.stderr
-            assert "Traceback" not in result.stderr
+        result = run_live(
+            own_folder.parent, f"{forum.root}/forums/", "-s", f"FORUMCRAWL_DB={own_folder / 'f.db'}"
+        )
+        assert result.returncode == 1
+        assert f"directory {own_folder} is read-only" in result.stderr, result.stderr[-2000:]
+        assert "not a usable SQLite database" not in result.stderr and "Traceback" not in result.stderr
     finally:
-        target.chmod(0o755)
+        set_read_only(own_folder, False)
 
 
 def test_a_full_disk_stops_the_run_with_one_line_and_the_next_run_completes_it(work, forum, reference):
@@ -244,8 +283,39 @@ def test_a_run_stopped_anywhere_is_repaired_by_the_next_ordinary_run(
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode != 0, stderr[-2000:]  # never "success" for a run cut short
+    # never "success" for a run cut short: 1 with its reason, or killed outright
+    assert proc.returncode == (1 if sig != signal.SIGKILL else -signal.SIGKILL), stderr[-2000:]
     if sig != signal.SIGKILL:
         assert "Traceback" not in stderr, stderr[-3000:]
         assert last_run(work / "forumcrawl.db")["failed"] == 1
     assert_equal_to_an_uninterrupted_crawl(work, forum, reference, *extra)
+
+
+def test_another_programs_database_is_refused_by_every_command_and_left_untouched(work, forum, capsys):
+    theirs = work / "forumcrawl.db"
+    conn = sqlite3.connect(theirs)
+    conn.execute("create table posts (id integer primary key, title text, votes integer)")
+    conn.execute("insert into posts values (1, 'their row', 3)")
+    conn.commit()
+    conn.close()
+    before = theirs.read_bytes()
+    since = len(forum.log)
+    result = run_live(work, f"{forum.root}/forums/")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("forumcrawl: ")
+    assert "not a forumcrawl database (it holds posts); refusing to change it" in result.stderr
+    assert not forum.requests(since)
+    for command in (
+        ["reparse", "--db"],
+        ["stats", "--db"],
+        ["export", "--db"],
+        ["merge", str(work / "m.db")],
+    ):
+        assert cli.main([*command, str(theirs)]) == 2, command
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "not a forumcrawl database" in err, (command, err)
+    assert theirs.read_bytes() == before
+    assert sorted(p.name for p in work.iterdir() if p.name.startswith("forumcrawl.db")) == [
+        "forumcrawl.db",
+        "forumcrawl.db.lock",
+    ]
