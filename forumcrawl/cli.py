@@ -195,6 +195,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
             return datasette.wait()
 
 
+DEFAULT_DB = "forumcrawl.db"
+
+
+def add_database(command: argparse.ArgumentParser, help: str = "the forumcrawl database") -> None:
+    """The database as the first positional argument, as Datasette, sqlite-utils and the
+    dogsheep tools take it; ``--db`` stays as an alias."""
+    command.add_argument("db", nargs="?", help=f"{help} (default {DEFAULT_DB})")
+    command.add_argument("--db", dest="db_option", metavar="DB", help="the same, as an option")
+
+
+def resolve_database(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if not hasattr(args, "db_option"):
+        return
+    if args.db and args.db_option and args.db != args.db_option:
+        parser.error(f"two databases given: {args.db} and --db {args.db_option}; give one")
+    args.db = args.db or args.db_option or DEFAULT_DB
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forumcrawl", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -214,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--sites", help="per-site settings file (sites.toml) to apply")
     extract.set_defaults(func=cmd_extract)
     again = sub.add_parser("reparse", help="rebuild the rows from the archived pages, offline")
-    again.add_argument("--db", default="forumcrawl.db", help="database whose page archive to read")
+    add_database(again, "database whose page archive to read")
     again.add_argument("--out", help="write into this (new) database instead of --db")
     again.add_argument("--site", help="only this site's pages (host name)")
     again.add_argument("--engine", help="skip detection and use this engine")
@@ -226,15 +244,14 @@ def build_parser() -> argparse.ArgumentParser:
     again.set_defaults(func=cmd_reparse)
 
     stats = sub.add_parser("stats", help="per site: boards, threads, posts, users, articles, last run")
-    stats.add_argument("--db", default="forumcrawl.db")
+    add_database(stats)
     stats.set_defaults(func=cmd_stats)
     export = sub.add_parser("export", help="write a table or view as JSON Lines or CSV")
-    export.add_argument("--db", default="forumcrawl.db")
+    add_database(export)
     export.add_argument(
-        "--table",
-        default="posts_view",
-        help="table or view (default posts_view: posts with thread, board, author)",
+        "table", nargs="?", help="table or view (default posts_view: posts with thread, board, author)"
     )
+    export.add_argument("--table", dest="table_option", metavar="TABLE", help="the same, as an option")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     export.add_argument("--site", help="only this site's rows (host name)")
     export.add_argument("--out", help="file to write (default: standard output)")
@@ -244,10 +261,10 @@ def build_parser() -> argparse.ArgumentParser:
     fold.add_argument("shards", nargs="+", help="worker databases, merged in this order")
     fold.set_defaults(func=cmd_merge)
     meta = sub.add_parser("metadata", help="print the Datasette metadata for a database")
-    meta.add_argument("--db", default="forumcrawl.db", help="names the database in the metadata")
+    add_database(meta, "names the database in the metadata")
     meta.set_defaults(func=cmd_metadata)
     serve = sub.add_parser("serve", help="browse the database in Datasette (forumcrawl[browse])")
-    serve.add_argument("--db", default="forumcrawl.db")
+    add_database(serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8001, help="0 picks a free port")
     serve.add_argument(
@@ -258,7 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    resolve_database(parser, args)
+    if args.command == "export":
+        if args.table and args.table_option and args.table != args.table_option:
+            parser.error(f"two tables given: {args.table} and --table {args.table_option}; give one")
+        args.table = args.table or args.table_option or "posts_view"
     return args.func(args)
 
 

@@ -234,7 +234,7 @@ def forumcrawl(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_stats_prints_each_site_and_its_last_run(forum_db):
-    result = forumcrawl("stats", "--db", str(forum_db), cwd=forum_db.parent)
+    result = forumcrawl("stats", str(forum_db), cwd=forum_db.parent)
     assert result.returncode == 0, result.stderr
     header, line = result.stdout.splitlines()
     assert header.split()[:7] == ["site", "engine", "boards", "threads", "posts", "users", "articles"]
@@ -242,21 +242,37 @@ def test_stats_prints_each_site_and_its_last_run(forum_db):
     db = sqlite_utils.Database(forum_db)
     assert fields[:7] == ["127.0.0.1", "xenforo2", "1", "8", str(db["posts"].count), "6", "4"]
     assert "finished" in line and line.endswith(str(db["crawl_runs"].get(1)["pages_fetched"]))
-    missing = forumcrawl("stats", "--db", str(forum_db.parent / "none.db"), cwd=forum_db.parent)
-    assert missing.returncode == 2 and "no database" in missing.stderr
+    missing = forumcrawl("stats", str(forum_db.parent / "none.db"), cwd=forum_db.parent)
+    assert missing.returncode == 2 and f"no database at {forum_db.parent / 'none.db'}" in missing.stderr
+
+
+def test_the_database_is_the_first_argument_of_every_command_and_db_an_alias(forum_db, tmp_path):
+    for command in (["stats"], ["export"], ["export", "--table", "quote_edges"], ["metadata"]):
+        positional = forumcrawl(command[0], str(forum_db), *command[1:], cwd=tmp_path)
+        option = forumcrawl(command[0], "--db", str(forum_db), *command[1:], cwd=tmp_path)
+        assert positional.returncode == option.returncode == 0, (command, positional.stderr)
+        assert positional.stdout == option.stdout and positional.stdout, command
+    assert (
+        forumcrawl("export", str(forum_db), "quote_edges", cwd=tmp_path).stdout
+        == forumcrawl("export", "--db", str(forum_db), "--table", "quote_edges", cwd=tmp_path).stdout
+    )
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(forum_db.read_bytes())
+    assert forumcrawl("reparse", str(copy), cwd=tmp_path).returncode == 0
+    assert forumcrawl("stats", cwd=copy.parent).returncode == 2  # the default, forumcrawl.db, is not here
+    both = forumcrawl("stats", str(forum_db), "--db", str(copy), cwd=tmp_path)
+    assert both.returncode == 2 and "two databases given" in both.stderr
 
 
 def test_export_writes_json_lines_and_csv(forum_db, tmp_path):
     db = sqlite_utils.Database(forum_db)
-    result = forumcrawl("export", "--db", str(forum_db), cwd=tmp_path)
+    result = forumcrawl("export", str(forum_db), cwd=tmp_path)
     lines = [json.loads(x) for x in result.stdout.splitlines()]
     assert len(lines) == db["posts"].count and {"author", "thread", "board", "body_text"} <= set(lines[0])
     out = tmp_path / "quotes.csv"
     result = forumcrawl(
         "export",
-        "--db",
         str(forum_db),
-        "--table",
         "quote_edges",
         "--format",
         "csv",
@@ -269,7 +285,7 @@ def test_export_writes_json_lines_and_csv(forum_db, tmp_path):
     assert result.returncode == 0, result.stderr
     table = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert len(table) == db["quotes"].count and table[0].keys() >= {"quoting", "quoted", "text"}
-    bad = forumcrawl("export", "--db", str(forum_db), "--table", "pages", cwd=tmp_path)
+    bad = forumcrawl("export", str(forum_db), "pages", cwd=tmp_path)
     assert bad.returncode == 2 and "choose one of" in bad.stderr
 
 
@@ -296,7 +312,7 @@ def served(forum_db):
     """``forumcrawl serve`` on 127.0.0.1, as a user starts it."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "forumcrawl.cli", "serve", "--db", str(forum_db), "--port", str(port)],
+        [sys.executable, "-m", "forumcrawl.cli", "serve", str(forum_db), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
