@@ -39,6 +39,38 @@ from forumcrawl.storage.records import records_for
 from forumcrawl.storage.reports import export_rows, format_stats, site_stats, write_rows
 
 
+def cmd_crawl(args: argparse.Namespace) -> int:
+    """``scrapy crawl forum`` with forumcrawl's settings, from any folder: the same
+    spider, command and exit status (0, 1 for a failed run, 75 for a held database)."""
+    from scrapy.cmdline import execute
+
+    if not args.urls and not args.urls_file:
+        print("forumcrawl crawl: give a forum, board or thread URL, or --urls-file FILE", file=sys.stderr)
+        return 2
+    # forumcrawl's settings whatever the folder (and whatever scrapy.cfg another project has there)
+    os.environ["SCRAPY_SETTINGS_MODULE"] = "forumcrawl.settings"
+    argv = ["scrapy", "crawl", "forum"]
+    if args.urls:
+        argv += ["-a", "urls=" + " ".join(args.urls)]
+    if args.urls_file:
+        argv += ["-a", f"urls_file={args.urls_file}"]
+    if args.full:
+        argv += ["-a", "full=1"]
+    if args.engine:
+        argv += ["-a", f"engine={args.engine}"]
+    if args.db:
+        argv += ["-s", f"FORUMCRAWL_DB={args.db}"]
+    for setting in args.set:
+        argv += ["-s", setting]
+    for feed in args.output:
+        argv += ["-O", feed]
+    try:
+        execute(argv)  # raises SystemExit with the crawl command's status
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    return 0
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     path = Path(args.page)
     try:
@@ -216,6 +248,27 @@ def resolve_database(parser: argparse.ArgumentParser, args: argparse.Namespace) 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forumcrawl", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    crawl = sub.add_parser(
+        "crawl",
+        help="crawl forums, boards or threads into the database (scrapy crawl forum, from any folder)",
+    )
+    crawl.add_argument("urls", nargs="*", metavar="URL", help="a forum, board or thread URL")
+    crawl.add_argument("--urls-file", help="more URLs, one a line (# comments)")
+    crawl.add_argument("--db", help=f"the database to write (default {DEFAULT_DB} in this folder)")
+    crawl.add_argument("--full", action="store_true", help="fetch every thread again, not only what changed")
+    crawl.add_argument("--engine", help="skip detection and use this engine")
+    crawl.add_argument(
+        "-s",
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Scrapy or forumcrawl setting",
+    )
+    crawl.add_argument(
+        "-O", "--output", action="append", default=[], metavar="FILE", help="also write a feed"
+    )
+    crawl.set_defaults(func=cmd_crawl)
     extract = sub.add_parser("extract", help="parse one saved page and print JSON Lines")
     extract.add_argument("page", help="saved HTML file")
     extract.add_argument("--url", help="the page's original URL (resolves links, names the site)")

@@ -34,11 +34,30 @@ def unwritable(path: str) -> str | None:
     return writable_problem(path)
 
 
+def seeds_problem(spargs: dict) -> str | None:
+    """What is wrong with the seeds the spider was given, said before Scrapy starts (a
+    spider that refuses its arguments ends in a traceback)."""
+    listed = spargs.get("urls_file")
+    if listed:
+        try:
+            Path(listed).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            return f"cannot read the URLs file {listed}: {getattr(exc, 'strerror', None) or exc}"
+    elif not (spargs.get("url") or spargs.get("urls")):
+        return "give a forum, board or thread URL: -a url=URL, -a urls='URL URL' or -a urls_file=PATH"
+    return None
+
+
 class Command(ScrapyCrawl):
     def run(self, args, opts) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name, e.g. 'scrapy crawl forum -a url=...'")
         assert self.crawler_process
+        problem = seeds_problem(opts.spargs)
+        if problem:
+            print(f"forumcrawl: {problem}", file=sys.stderr)
+            self.exitcode = 2
+            return
         path = self.settings.get("FORUMCRAWL_DB")
         problem = unwritable(path)
         if problem:

@@ -52,18 +52,21 @@ class ForumSpider(scrapy.Spider):
         self,
         url: str | None = None,
         urls_file: str | None = None,
+        urls: str | None = None,
         engine: str | None = None,
         full: str | None = None,
         *args,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
-        urls = [url] if url else []
+        urls = ([url] if url else []) + (urls.split() if urls else [])
         if urls_file:
             lines = Path(urls_file).read_text(encoding="utf-8").splitlines()
             urls += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
         if not urls:
-            raise ValueError("give a forum, board or thread URL: -a url=URL or -a urls_file=PATH")
+            raise ValueError(
+                "give a forum, board or thread URL: -a url=URL, -a urls='URL URL' or -a urls_file=PATH"
+            )
         self.seed_urls = urls
         self.engine_name = engine
         self.full = str(full or "").lower() in ("1", "true", "yes", "on")
