@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from forumcrawl.archive.reparse import reparse
+from forumcrawl.archive.warc import export_warc, import_warc
 from forumcrawl.browse import db_name_for, metadata
 from forumcrawl.reading.context import SiteSettings
 from forumcrawl.reading.service import PageError, UnknownEngine
@@ -180,6 +181,43 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_warc(args: argparse.Namespace) -> int:
+    problem = writable_problem(args.db)
+    if problem:
+        print(f"forumcrawl import-warc: {problem}", file=sys.stderr)
+        return 2
+    try:
+        with RunLock(args.db):
+            result = import_warc(args.db, args.warcs, sites=Sites.load(args.sites, engine=args.engine))
+    except (RunLocked, StoreError, SitesFileError) as exc:
+        print(f"forumcrawl import-warc: {exc}", file=sys.stderr)
+        return 75 if isinstance(exc, RunLocked) else 2
+    skipped = sum(result.skipped.values())
+    unread = sum(result.errors.values())
+    print(
+        f"imported {result.pages} pages of {result.records} WARC records into {args.db}:"
+        f" {result.posts} posts stored; {skipped} records passed over"
+        + (f" ({', '.join(f'{k}: {v}' for k, v in result.skipped.most_common())})" if skipped else "")
+        + f"; {unread} pages not read as forum pages"
+        + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(result.errors.items()))})" if unread else ""),
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_export_warc(args: argparse.Namespace) -> int:
+    try:
+        written = export_warc(args.db, args.out, site=args.site)
+    except StoreError as exc:
+        print(f"forumcrawl export-warc: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"forumcrawl export-warc: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"{written} archived pages of {args.db} written to {args.out}", file=sys.stderr)
+    return 0
+
+
 def cmd_metadata(args: argparse.Namespace) -> int:
     print(json.dumps(metadata(db_name_for(args.db)), indent=2, ensure_ascii=False))
     return 0
@@ -313,6 +351,28 @@ def build_parser() -> argparse.ArgumentParser:
     fold.add_argument("out", help="database to merge into (created if missing)")
     fold.add_argument("shards", nargs="+", help="worker databases, merged in this order")
     fold.set_defaults(func=cmd_merge)
+    warc_in = sub.add_parser(
+        "import-warc",
+        help="read the forum pages of WARC files (wget, Browsertrix, Heritrix) into the database",
+    )
+    warc_in.add_argument("warcs", nargs="+", metavar="FILE.warc.gz", help="WARC files, read in this order")
+    warc_in.add_argument("--db", default=DEFAULT_DB, help=f"the database to write (default {DEFAULT_DB})")
+    warc_in.add_argument("--engine", help="skip detection and use this engine")
+    warc_in.add_argument(
+        "--sites",
+        default="sites.toml" if Path("sites.toml").exists() else None,
+        help="per-site settings file (default: sites.toml when present)",
+    )
+    warc_in.set_defaults(func=cmd_import_warc)
+    warc_out = sub.add_parser(
+        "export-warc", help="write the page archive as a WARC file (pywb, ReplayWeb.page)"
+    )
+    add_database(warc_out)
+    warc_out.add_argument(
+        "out", metavar="OUT.warc.gz", help="the WARC file to write (gzipped when it ends in .gz)"
+    )
+    warc_out.add_argument("--site", help="only this site's pages (its id: the host name)")
+    warc_out.set_defaults(func=cmd_export_warc)
     meta = sub.add_parser("metadata", help="print the Datasette metadata for a database")
     add_database(meta, "names the database in the metadata")
     meta.set_defaults(func=cmd_metadata)

@@ -38,6 +38,64 @@ class ReparseResult:
     stats: Counter = field(default_factory=Counter)  # the pages' reading stats, as a crawl counts them
 
 
+class Replay:
+    """Pages read one after another as a crawl reads them: each site's engine kept from
+    its first page, each thread's latest listing row kept for its pages read later.
+    Shared by ``reparse`` (the archive) and ``import-warc`` (other crawlers' archives)."""
+
+    def __init__(self, sites: Sites, result: ReparseResult) -> None:
+        self.sites = sites
+        self.result = result
+        self.listings: dict[str, dict[str, ThreadLink]] = {}  # site -> thread id -> latest listing
+        self.site_engines: dict[str, str] = {}  # site id -> engine of its first page
+
+    def items(
+        self, url: str, status: int, content_type: str | None, body: bytes, fetched_at: str, archive: bool
+    ) -> list:
+        """The items one page gives, as the crawl that fetched it at ``fetched_at`` would
+        have stored them (with the page itself when ``archive``)."""
+        site_id = site_id_for(url)
+        context = self.sites.context(
+            url,
+            datetime.fromisoformat(fetched_at),
+            content_type,
+            self.site_engines.get(site_id),
+            listings=self.listings.setdefault(site_id, {}),
+        )
+        try:
+            page = read_page(body, url, context)
+        except (PageError, UnknownEngine) as exc:
+            self.result.errors[getattr(exc, "reason", "unknown_engine")] += 1
+            logger.error("%s: %s", url, exc)
+            return []
+        self.result.stats.update(page.counts)
+        out: list = []
+        if page.site is not None:
+            self.site_engines[site_id] = page.engine
+            out.append(page.site)
+        if page.board is not None:  # the latest listing of each thread, for its pages read after
+            self.listings[site_id].update(
+                (link.thread_id, link) for link in page.board.threads if link.thread_id
+            )
+        out += page.items
+        out.append(
+            PageItem(
+                url=url,
+                site_id=site_id,
+                status=status,
+                content_type=content_type,
+                body=body if archive else b"",
+                fetched_at=fetched_at,
+                kind=page.kind,
+                archive=archive,
+                reader=page.reader,
+                reader_note="; ".join(page.reader_notes) or None,
+                **page.watermark(),
+            )
+        )
+        return out
+
+
 def reparse(
     db_path: str | Path,
     out_path: str | Path | None = None,
@@ -50,8 +108,7 @@ def reparse(
     source = open_db(db_path)
     target = open_db(out_path) if out_path else source
     result = ReparseResult()
-    listings: dict[str, dict[str, ThreadLink]] = {}  # site -> thread id -> latest listing replayed
-    site_engines: dict[str, str] = {}  # site id -> engine of its first page
+    replay = Replay(sites, result)
     batch = Batch()
     where, params = ("where site_id = ?", [site_id_for(f"http://{site}/")]) if site else ("", [])
     try:
@@ -71,7 +128,9 @@ def reparse(
                 )
             )
             result.pages += 1
-            for item in _items(row, sites, listings, site_engines, result):
+            for item in replay.items(
+                row["url"], row["status"], row["content_type"], page_body(row), row["first_fetched_at"], False
+            ):
                 batch.add(item)
             if len(batch) >= batch_size:
                 result.posts += len(batch.posts)
@@ -84,53 +143,6 @@ def reparse(
         if target is not source:
             target.close()
     return result
-
-
-def _items(
-    row: dict,
-    sites: Sites,
-    listings: dict[str, dict[str, ThreadLink]],
-    site_engines: dict[str, str],
-    result: ReparseResult,
-) -> list:
-    """The items one archived page gives, as the crawl that fetched it stored them."""
-    url = row["url"]
-    site_id = site_id_for(url)
-    context = sites.context(
-        url,
-        datetime.fromisoformat(row["first_fetched_at"]),
-        row["content_type"],
-        site_engines.get(site_id),
-        listings=listings.setdefault(site_id, {}),
-    )
-    try:
-        page = read_page(page_body(row), url, context)
-    except (PageError, UnknownEngine) as exc:
-        result.errors[getattr(exc, "reason", "unknown_engine")] += 1
-        logger.error("%s: %s", url, exc)
-        return []
-    result.stats.update(page.counts)
-    out: list = []
-    if page.site is not None:
-        site_engines[site_id] = page.engine
-        out.append(page.site)
-    if page.board is not None:  # the latest listing of each thread, for its pages read after
-        listings[site_id].update((link.thread_id, link) for link in page.board.threads if link.thread_id)
-    out += page.items
-    out.append(
-        PageItem(
-            url=url,
-            site_id=site_id,
-            status=row["status"],
-            content_type=row["content_type"],
-            body=b"",
-            fetched_at=row["first_fetched_at"],
-            kind=page.kind,
-            archive=False,
-            **page.watermark(),
-        )
-    )
-    return out
 
 
 def _copy_archive(source, target, where: str, params: list) -> None:
