@@ -19,6 +19,8 @@ forumcrawl's own settings (override with ``-s NAME=VALUE``):
 - ``FORUMCRAWL_DRIFT_MIN_POSTS``, ``FORUMCRAWL_DRIFT_RATIO``: when a field (date, author,
   user title, ...) filled on a site's stored posts is missing from this run's, the run
   fails as layout drift (see ``forumcrawl/crawl/pipelines/drift.py``); 0 posts turns the check off.
+- ``FORUMCRAWL_PROGRESS_INTERVAL``, ``FORUMCRAWL_PROGRESS_LIVE``: a progress line every so
+  many seconds, or a live status line on a terminal (``forumcrawl/crawl/extensions/progress.py``).
 """
 
 import os
@@ -77,7 +79,13 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "forumcrawl.crawl.extensions.runs.RunRecorder": 500,
+    "forumcrawl.crawl.extensions.progress.Progress": 510,
 }
+# One progress line every this many seconds (0: none); a live status line instead when
+# standard error is a terminal (FORUMCRAWL_PROGRESS_LIVE=False keeps the log lines).
+FORUMCRAWL_PROGRESS_INTERVAL = 60.0
+LOGSTATS_INTERVAL = 0  # Scrapy's "Crawled N pages" line: the progress line says more
+STATS_DUMP = False  # Scrapy's stats: logged at DEBUG by the progress extension, and kept in crawl_runs.stats
 
 # Seen requests are remembered for one run only: what is stored is known from the database
 # (forumcrawl/crawl/incremental.py), so a killed run's sent-but-unstored pages are asked again.

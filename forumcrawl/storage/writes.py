@@ -11,9 +11,10 @@ showed the change.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlite_utils
 
@@ -27,6 +28,7 @@ class Written:
 
     revisions: int = 0
     vanished: int = 0
+    new_posts: Counter = field(default_factory=Counter)  # posts stored for the first time, by site
 
 
 def write_batch(db: sqlite_utils.Database, batch: Batch, keep_revisions: bool = True) -> Written:
@@ -39,6 +41,8 @@ def write_batch(db: sqlite_utils.Database, batch: Batch, keep_revisions: bool = 
     with db.atomic():
         if batch.pages:
             _archive_pages(db, list(batch.pages.values()))
+        if batch.posts:
+            written.new_posts = _new_posts(db, batch)
         if batch.posts and keep_revisions:  # before the upsert replaces what they keep
             written.revisions = _keep_revisions(db, batch)
         for name in ("sites", "boards", "threads", "users", "posts"):
@@ -84,6 +88,15 @@ def _archive_pages(db: sqlite_utils.Database, rows: list[dict]) -> None:
         "update pages set fetched_at = ? where id = ? and fetched_at < ?",
         [(r["fetched_at"], r["id"], r["fetched_at"]) for r in rows],
     )
+
+
+def _new_posts(db: sqlite_utils.Database, batch: Batch) -> Counter:
+    """The batch's posts the database does not hold yet, counted by site."""
+    stored: set[str] = set()
+    for chunk in _chunks(list(batch.posts)):
+        marks = ",".join("?" * len(chunk))
+        stored.update(r[0] for r in db.execute(f"select id from posts where id in ({marks})", chunk))
+    return Counter(row["site_id"] for post_id, row in batch.posts.items() if post_id not in stored)
 
 
 def _keep_revisions(db: sqlite_utils.Database, batch: Batch) -> int:

@@ -18,6 +18,7 @@ from pathlib import Path
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from forumcrawl.crawl.extensions.progress import summary
 from forumcrawl.crawl.extensions.runs import FAILURES
 from forumcrawl.storage.database import StoreError, open_db, writable_problem
 from forumcrawl.storage.lock import RunLock, RunLocked
@@ -96,5 +97,6 @@ class Command(ScrapyCrawl):
             # still queued is not stored; the next run fetches it
             failures.append(f"interrupted: the run ended early ({reason}); the next run fetches the rest")
         if failures:
-            print("forumcrawl: the run failed:", *failures, sep="\n  ", file=sys.stderr)
             self.exitcode = 1
+        if crawler.stats:
+            print(summary(crawler.stats.get_stats(), failures, path, self.exitcode), file=sys.stderr)

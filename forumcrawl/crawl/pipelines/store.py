@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from scrapy import signals
@@ -74,6 +75,11 @@ class StorePipeline:
             self.fail(exc)
             return
         self.stats.inc_value("forumcrawl/stored/posts", len(self.batch.posts))
+        for site_id, count in Counter(row["site_id"] for row in self.batch.posts.values()).items():
+            self.stats.inc_value(f"forumcrawl/stored/posts/{site_id}", count)
+        for site_id, count in written.new_posts.items():
+            self.stats.inc_value("forumcrawl/stored/new_posts", count)
+            self.stats.inc_value(f"forumcrawl/stored/new_posts/{site_id}", count)
         self.stats.inc_value("forumcrawl/stored/pages", len(self.batch.pages))
         self.stats.inc_value("forumcrawl/stored/items", len(self.batch))
         if written.revisions:
