@@ -89,6 +89,16 @@ def content_rows(db_path: Path) -> dict[str, list[dict]]:
     return {t: list(db.query(f"select * from [{t}] order by id")) for t in CONTENT_TABLES}
 
 
+def foreign_database(path: Path) -> bytes:
+    """Another program's SQLite file, with a ``posts`` table of its own; returns its bytes."""
+    conn = sqlite3.connect(path)
+    conn.execute("create table posts (id integer primary key, title text, votes integer)")
+    conn.execute("insert into posts values (1, 'their row', 3)")
+    conn.commit()
+    conn.close()
+    return path.read_bytes()
+
+
 def last_run(db_path: Path) -> dict:
     """The newest ``crawl_runs`` row."""
     return next(sqlite_utils.Database(db_path).query("select * from crawl_runs order by id desc limit 1"))

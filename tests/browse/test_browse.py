@@ -40,28 +40,45 @@ REPOST = (
 )
 
 
+# A post whose markup attacks whoever reads it: the reader keeps its HTML, the pages must not.
+UNSAFE = (
+    'Look: <img src="https://evil.example/pixel.png" alt="chart" onerror="alert(1)"> and'
+    ' <script>alert(2)</script><a href="javascript:alert(3)">this</a> and'
+    ' <a href="https://example.org/report" onclick="alert(4)">the report</a>.'
+)
+
+
 @pytest.fixture(scope="module")
 def forum_db(tmp_path_factory) -> Path:
     """The demo forum, live, with one more thread that reposts the seed's article."""
     work = tmp_path_factory.mktemp("browse")
     with LiveForum() as forum:
         forum.new_thread(360, "Lavrov on Syria again", [REPOST, "Same interview, new thread."])
+        forum.new_thread(361, "Unsafe markup", [UNSAFE])
         result = run_live(work, f"{forum.root}/forums/")
     assert result.returncode == 0, result.stderr[-2000:]
     return work / "forumcrawl.db"
 
 
-def get(db_path: Path, path: str) -> dict:
-    """A JSON page from Datasette's own test client, with forumcrawl's metadata."""
+def fetch(db_path: Path, path: str) -> str:
+    """A page from Datasette's own test client, with forumcrawl's metadata and plugin."""
 
-    async def fetch():
+    async def go():
         ds = datasette.Datasette([str(db_path)], metadata=metadata(db_path.stem))
         await ds.invoke_startup()
         response = await ds.client.get(path)
         assert response.status_code == 200, response.text[:500]
-        return response.json()
+        return response.text
 
-    return asyncio.run(fetch())
+    return asyncio.run(go())
+
+
+def get(db_path: Path, path: str) -> dict:
+    return json.loads(fetch(db_path, path))
+
+
+def html(db_path: Path, path: str) -> Selector:
+    return Selector(text=fetch(db_path, path))
 
 
 def rows(db_path: Path, path: str) -> list[dict]:
@@ -240,7 +257,7 @@ def test_stats_prints_each_site_and_its_last_run(forum_db):
     assert header.split()[:7] == ["site", "engine", "boards", "threads", "posts", "users", "articles"]
     fields = line.split()
     db = sqlite_utils.Database(forum_db)
-    assert fields[:7] == ["127.0.0.1", "xenforo2", "1", "8", str(db["posts"].count), "6", "4"]
+    assert fields[:7] == ["127.0.0.1", "xenforo2", "1", "9", str(db["posts"].count), "6", "4"]
     assert "finished" in line and line.endswith(str(db["crawl_runs"].get(1)["pages_fetched"]))
     missing = forumcrawl("stats", str(forum_db.parent / "none.db"), cwd=forum_db.parent)
     assert missing.returncode == 2 and f"no database at {forum_db.parent / 'none.db'}" in missing.stderr
@@ -385,3 +402,84 @@ def test_posts_and_a_search_render_in_headless_chromium(served, forum_db):
     }
     assert set(shown) == {"site", "board", "author", "author_title"}
     assert shown["author"] == ["Analyst_77", "Kestrel"]
+
+    # the thread as people read it: the seed's Bloomberg article as a card, quotes linked
+    thread = dom(SEED)
+    card = thread.css("article.fc-post aside.fc-article")
+    assert (
+        "Henry Meyer" in card.css(".fc-byline::text").get()
+        and "Bloomberg" in card.css(".fc-byline::text").get()
+    )
+    quoted = thread.css("blockquote.fc-quote cite a::attr(href)").get()
+    assert quoted and thread.xpath(f'//article[@id="{quoted[1:]}"]')
+    # and a post's own <script> and event handlers never reach the browser
+    unsafe = dom("/forumcrawl/-/thread/127~2E0~2E0~2E1~3A361")
+    assert unsafe.css(".fc-words") and not unsafe.css(".fc-words script, .fc-words img, .fc-words [onerror]")
+    assert not unsafe.xpath('//*[@onerror or @onclick or starts-with(@href, "javascript:")]')
+
+
+SEED = "/forumcrawl/-/thread/127~2E0~2E0~2E1~3A345"
+
+
+def test_a_thread_page_reads_as_a_conversation_with_quotes_and_article_cards(forum_db):
+    page = html(forum_db, SEED)
+    assert page.css("h1.fc-thread-title::text").get().startswith("Russia Urges")
+    posts = page.css("article.fc-post")
+    db = sqlite_utils.Database(forum_db)
+    assert (
+        len(posts) == db.execute("select count(*) from posts where thread_id = '127.0.0.1:345'").fetchone()[0]
+    )
+    first = posts[0]
+    assert first.css(".fc-author a::text").get() == "GeoStrat"
+    assert first.css(".fc-title::text").get() == "Senior Member"
+    assert first.css("time::attr(datetime)").get() == "2015-05-30T15:12:00+00:00"
+    card = first.css("aside.fc-article")
+    assert "Assad" in card.css("h3 ::text").get() and "Henry Meyer" in card.css(".fc-byline::text").get()
+    assert "Bloomberg" in card.css(".fc-byline::text").get()
+    # a quote of a post of this thread links to that post on the page
+    links = page.css("blockquote.fc-quote cite a::attr(href)").getall()
+    assert links and all(page.xpath(f'//article[@id="{href[1:]}"]') for href in links)
+    assert page.css("figure.fc-chart svg rect")  # posts per month
+
+
+def test_a_member_page_shows_their_posts_whom_they_quote_and_who_quotes_them(forum_db):
+    page = html(forum_db, SEED)
+    member = html(forum_db, page.css("article.fc-post .fc-author a::attr(href)").get())
+    assert member.css("h1::text").get() == "GeoStrat"
+    assert "joined 2011-03-18" in member.css("p.fc-meta::text").get()
+    assert member.css("ul.fc-quotes-whom li") and member.css("ul.fc-quoted-by li a")
+    db = sqlite_utils.Database(forum_db)
+    count = db.execute("select count(*) from posts where author_name = 'GeoStrat'").fetchone()[0]
+    assert len(member.css("p.fc-member-post")) == count
+
+
+def test_tables_link_to_the_reading_pages_and_a_board_page_lists_its_threads(forum_db):
+    threads = html(forum_db, "/forumcrawl/threads")
+    assert SEED in threads.css("td.col-title a::attr(href)").getall()
+    users = html(forum_db, "/forumcrawl/users")
+    assert any("/-/member/" in href for href in users.css("td.col-name a::attr(href)").getall())
+    board = html(
+        forum_db, threads.css("td.col-board_id a::attr(href)").get().replace("/boards/", "/-/board/")
+    )
+    assert len(board.css("table.fc-threads tbody tr")) == sqlite_utils.Database(forum_db)["threads"].count
+
+
+def test_post_html_is_shown_sanitised_never_as_it_came(forum_db):
+    unsafe = html(forum_db, "/forumcrawl/-/thread/127~2E0~2E0~2E1~3A361")
+    body = unsafe.css("article.fc-post .fc-words").get()
+    assert "Look:" in body and "the report" in body
+    for attack in ("<script", "onerror", "onclick", "javascript:", "<img", "alert("):
+        assert attack not in body, attack
+    image = unsafe.css('.fc-words a[href="https://evil.example/pixel.png"]')
+    assert image.css("::text").get() == "[chart]" and "nofollow" in image.attrib["rel"]
+    table = html(forum_db, "/forumcrawl/posts?thread_id=127.0.0.1%3A361")
+    cell = table.css("td.col-body_html").get()
+    assert "Look:" in cell and "onerror" not in cell and "<script" not in cell and "&lt;img" not in cell
+
+
+def test_images_only_when_the_metadata_allows_them():
+    from forumcrawl.browse.plugin import sanitise
+
+    assert str(sanitise(UNSAFE)).count("<a ") == 3
+    allowed = str(sanitise(UNSAFE, allow_images=True))
+    assert '<img src="https://evil.example/pixel.png" alt="chart">' in allowed and "onerror" not in allowed

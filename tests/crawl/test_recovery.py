@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from conftest import content_rows, last_run, live_crawl_command, run_live
+from conftest import content_rows, foreign_database, last_run, live_crawl_command, run_live
 from live_forum import BOARD, Fault, LiveForum
 
 from forumcrawl import cli
@@ -293,12 +293,7 @@ def test_a_run_stopped_anywhere_is_repaired_by_the_next_ordinary_run(
 
 def test_another_programs_database_is_refused_by_every_command_and_left_untouched(work, forum, capsys):
     theirs = work / "forumcrawl.db"
-    conn = sqlite3.connect(theirs)
-    conn.execute("create table posts (id integer primary key, title text, votes integer)")
-    conn.execute("insert into posts values (1, 'their row', 3)")
-    conn.commit()
-    conn.close()
-    before = theirs.read_bytes()
+    before = foreign_database(theirs)
     since = len(forum.log)
     result = run_live(work, f"{forum.root}/forums/")
     assert result.returncode == 1 and "Traceback" not in result.stderr

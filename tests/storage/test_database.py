@@ -1,7 +1,7 @@
 import sqlite3
 
 import pytest
-from conftest import DEMO, DEMO_HOST
+from conftest import DEMO, DEMO_HOST, foreign_database
 from scrapy.http import Request
 
 from forumcrawl.crawl.middlewares.replay import ReplayDirectory
@@ -40,12 +40,7 @@ def test_older_schema_is_upgraded_in_place(tmp_path):
 
 def test_another_programs_database_is_refused_untouched(tmp_path):
     path = tmp_path / "theirs.db"
-    conn = sqlite3.connect(path)
-    conn.execute("create table posts (id integer primary key, title text)")
-    conn.execute("insert into posts values (1, 'theirs')")
-    conn.commit()
-    conn.close()
-    before = path.read_bytes()
+    before = foreign_database(path)
     for opener in (open_db, open_readonly):
         with pytest.raises(StoreError, match=r"not a forumcrawl database \(it holds posts\); refusing"):
             opener(path)

@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from conftest import content_rows, run_live
+from conftest import content_rows, foreign_database, run_live
 from live_forum import LiveForum
 
 from forumcrawl.cli import main
@@ -114,10 +114,7 @@ def test_nightly_shards_merge_to_the_newest_version_in_any_order_and_are_only_re
 
 def test_merge_refuses_a_foreign_or_newer_shard_and_leaves_it_untouched(tmp_path, demo_db, capsys):
     theirs = tmp_path / "theirs.db"
-    conn = sqlite3.connect(theirs)
-    conn.execute("create table posts (id integer primary key, title text)")
-    conn.commit()
-    conn.close()
+    foreign_database(theirs)
     newer = tmp_path / "newer.db"
     shutil.copy(demo_db, newer)
     conn = sqlite3.connect(newer)
