@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import signal
 import sqlite3
@@ -134,6 +135,22 @@ def test_a_thread_redirected_to_another_host_fails_the_run_with_both_urls(work, 
     assert first in lost and elsewhere in lost
     assert "elsewhere.invalid" not in " ".join(forum.requests())  # not followed
     assert_equal_to_an_uninterrupted_crawl(work, forum, reference)
+
+
+def test_posts_numbered_per_thread_never_overwrite_another_threads(tmp_path):
+    # a forum whose post anchors restart in every thread (id="post-1" in each), read by
+    # the generic reader: keys must carry the thread, or thread 2's posts replace thread 1's
+    with LiveForum() as forum:
+        forum.restyle = lambda html: re.sub(r"\b1\d(\d\d)\b", lambda m: str(int(m.group(1))), html)
+        seeds = " ".join(forum.root + t.page_url(1) for t in forum.threads)
+        first = forum.root + forum.threads[0].page_url(1)
+        result = run_live(tmp_path, first, "-a", f"urls={seeds}", "-a", "engine=generic")
+    assert result.returncode == 0, result.stderr[-2000:]
+    db = sqlite_utils.Database(tmp_path / "forumcrawl.db")
+    written = json.loads(last_run(tmp_path / "forumcrawl.db")["stats"])["forumcrawl/stored/posts"]
+    assert db["posts"].count == written > 20  # every post read is a row of its own
+    for post in db["posts"].rows:
+        assert post["id"].startswith(post["thread_id"] + "#"), post["id"]
 
 
 def test_a_control_byte_in_the_markup_costs_nothing(work, forum, reference):
