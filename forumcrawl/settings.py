@@ -19,6 +19,8 @@ forumcrawl's own settings (override with ``-s NAME=VALUE``):
 - ``FORUMCRAWL_DRIFT_MIN_POSTS``, ``FORUMCRAWL_DRIFT_RATIO``: when a field (date, author,
   user title, ...) filled on a site's stored posts is missing from this run's, the run
   fails as layout drift (see ``forumcrawl/crawl/pipelines/drift.py``); 0 posts turns the check off.
+- ``FORUMCRAWL_GC_THRESHOLD``: the garbage collector's young-generation threshold during a
+  crawl (``forumcrawl/crawl/extensions/memory.py``); 0 keeps CPython's.
 - ``FORUMCRAWL_PROGRESS_INTERVAL``, ``FORUMCRAWL_PROGRESS_LIVE``: a progress line every so
   many seconds, or a live status line on a terminal (``forumcrawl/crawl/extensions/progress.py``).
 """
@@ -80,7 +82,11 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "forumcrawl.crawl.extensions.runs.RunRecorder": 500,
     "forumcrawl.crawl.extensions.progress.Progress": 510,
+    "forumcrawl.crawl.extensions.memory.CollectorTuning": 520,
 }
+# Young-generation threshold of the garbage collector during a crawl, start-up objects
+# frozen (forumcrawl/crawl/extensions/memory.py); 0 keeps CPython's own (700).
+FORUMCRAWL_GC_THRESHOLD = 50_000
 # One progress line every this many seconds (0: none); a live status line instead when
 # standard error is a terminal (FORUMCRAWL_PROGRESS_LIVE=False keeps the log lines).
 FORUMCRAWL_PROGRESS_INTERVAL = 60.0
