@@ -87,3 +87,27 @@ def test_extract_fails_clearly_on_a_page_without_posts(tmp_path):
 def test_extract_missing_file():
     result = extract("/nonexistent/page.html")
     assert result.returncode == 2 and "cannot read" in result.stderr
+
+
+def test_every_command_that_opens_a_database_takes_it_first_or_as_db():
+    from forumcrawl.cli import build_parser, resolve_database
+
+    parser = build_parser()
+
+    def db_of(*argv: str) -> str:
+        args = parser.parse_args(list(argv))
+        resolve_database(parser, args)
+        return args.db
+
+    for command, rest in (
+        ("serve", ()),
+        ("stats", ()),
+        ("export", ()),
+        ("reparse", ()),
+        ("metadata", ()),
+        ("export-warc", ("out.warc.gz",)),
+    ):
+        assert db_of(command, "my.db", *rest) == db_of(command, *rest, "--db", "my.db") == "my.db", command
+        assert db_of(command, *rest) == "forumcrawl.db", command
+    assert db_of("import-warc", "a.warc.gz", "--db", "my.db") == "my.db"
+    assert db_of("crawl", "https://f.example/", "--db", "my.db") == "my.db"
