@@ -37,7 +37,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from lxml.html import HtmlElement
@@ -612,54 +613,72 @@ def _date_in(nodes: list, body: HtmlElement | None) -> tuple[HtmlElement | None,
     named for a date before one in a user card, and never one labelled as a join date
     or a "last seen"."""
     best: tuple[float, int, HtmlElement | None, DateField] = (-1e9, 0, None, DateField())
+    cache = _DATE_CANDIDATES.get()
     for order, node in enumerate(nodes):
         if node.tag in ("blockquote", "pre", "code") or (body is not None and _inside(node, body)):
             continue
-        heads = set(class_heads(node))
-        place = 2 if heads & _DATE_WORDS else 0
-        if any(set(class_heads(a)) & _CARD_WORDS for a in [node, *list(node.iterancestors())[:4]]):
-            place -= 2
-        found = None
-        if node.tag == "time" and (node.get("datetime") or node.get("title")):
-            text = clean(node.text_content()) or clean(node.get("title"))
-            found = (6, DateField(raw=_with_time(text, node), machine=node.get("datetime")))
+        if cache is None:
+            candidate = _date_candidate(node)
+        elif node in cache:
+            candidate = cache[node]
         else:
-            for attr in _DATE_ATTRS:
-                value = (node.get(attr) or "").strip()
-                if value and re.search(r"\d{4}|^\d{9,13}$", value):
-                    if re.fullmatch(r"\d{12,13}", value):  # milliseconds
-                        value = value[:-3]
-                    shown = clean(node.get("title")) or clean(node.text_content()) or None
-                    found = (5, DateField(raw=shown if shown and len(shown) < 80 else None, machine=value))
-                    break
-        if found is None:
-            text = _short_text(node)
-            m = _DATE.search(text) if text else None
-            title = _tooltip(node)
-            in_title = _DATE.search(title) if title and len(title) < 120 else None
-            if in_title is not None and (
-                m is None or (_CLOCK.search(title) and not _CLOCK.search(m.group(0)))
-            ):
-                # the title is the fuller reading ("29.01.19" shown, "29.01.19 um 15:25 Uhr" in it)
-                m, text = in_title, title
-            if m is None:
-                continue
-            shown = clean(text) if text is title and len(title) <= 60 else clean(m.group(0))
-            score = (
-                2 + (2 if _CLOCK.search(shown) else 0) + (1 if re.search(r"\d{4}|ago", shown, re.I) else 0)
-            )
-            if _JOINED_LABEL.search(_label_before(node, text)[-40:]):
-                score -= 20
-            found = (score, DateField(raw=shown))
-        if node.get("itemprop") == "dateModified" or _EDITED.search(_short_text(node)[:40]):
-            score_penalty = 4  # an edit's stamp: the post's date only when it shows no other
-        else:
-            score_penalty = 0
-        score = found[0] + place - score_penalty
+            candidate = cache[node] = _date_candidate(node)
+        if candidate is None:
+            continue
+        score, field = candidate
         # of equal readings, the innermost element's: its text is the date alone
         if score > best[0] or (score == best[0] and best[2] is not None and _inside(node, best[2])):
-            best = (score, order, node, found[1])
-    return (best[2], best[3]) if best[2] is not None and best[0] > -5 else (None, DateField())
+            best = (score, order, node, field)
+    if best[2] is None or best[0] <= -5:
+        return None, DateField()
+    return best[2], replace(best[3])  # a copy: normalising a post's date must not touch the cache
+
+
+# Each node's date reading depends on the node alone, while the generic reader reads the
+# nodes of nested frames (body, wrappers, posts) once per frame; within post_groups the
+# readings are kept per page.
+_DATE_CANDIDATES: ContextVar[dict | None] = ContextVar("date_candidates", default=None)
+
+
+def _date_candidate(node: HtmlElement) -> tuple[float, DateField] | None:
+    """A node's reading as a post date: (score, the date), or None."""
+    heads = set(class_heads(node))
+    place = 2 if heads & _DATE_WORDS else 0
+    if any(set(class_heads(a)) & _CARD_WORDS for a in [node, *list(node.iterancestors())[:4]]):
+        place -= 2
+    found = None
+    if node.tag == "time" and (node.get("datetime") or node.get("title")):
+        text = clean(node.text_content()) or clean(node.get("title"))
+        found = (6, DateField(raw=_with_time(text, node), machine=node.get("datetime")))
+    else:
+        for attr in _DATE_ATTRS:
+            value = (node.get(attr) or "").strip()
+            if value and re.search(r"\d{4}|^\d{9,13}$", value):
+                if re.fullmatch(r"\d{12,13}", value):  # milliseconds
+                    value = value[:-3]
+                shown = clean(node.get("title")) or clean(node.text_content()) or None
+                found = (5, DateField(raw=shown if shown and len(shown) < 80 else None, machine=value))
+                break
+    if found is None:
+        text = _short_text(node)
+        m = _DATE.search(text) if text else None
+        title = _tooltip(node)
+        in_title = _DATE.search(title) if title and len(title) < 120 else None
+        if in_title is not None and (m is None or (_CLOCK.search(title) and not _CLOCK.search(m.group(0)))):
+            # the title is the fuller reading ("29.01.19" shown, "29.01.19 um 15:25 Uhr" in it)
+            m, text = in_title, title
+        if m is None:
+            return None
+        shown = clean(text) if text is title and len(title) <= 60 else clean(m.group(0))
+        score = 2 + (2 if _CLOCK.search(shown) else 0) + (1 if re.search(r"\d{4}|ago", shown, re.I) else 0)
+        if _JOINED_LABEL.search(_label_before(node, text)[-40:]):
+            score -= 20
+        found = (score, DateField(raw=shown))
+    if node.get("itemprop") == "dateModified" or _EDITED.search(_short_text(node)[:40]):
+        score_penalty = 4  # an edit's stamp: the post's date only when it shows no other
+    else:
+        score_penalty = 0
+    return found[0] + place - score_penalty, found[1]
 
 
 # Where a page keeps the full date it shows as "1 year ago": the title, or a script's
@@ -1007,6 +1026,14 @@ class Group:
 
 def post_groups(root: HtmlElement, base: str) -> list[Group]:
     """Groups of same-shaped elements that read as posts, best first."""
+    token = _DATE_CANDIDATES.set({})
+    try:
+        return _post_groups(root, base)
+    finally:
+        _DATE_CANDIDATES.reset(token)
+
+
+def _post_groups(root: HtmlElement, base: str) -> list[Group]:
     body = next(iter(root.xpath("//body")), root)
     groups: dict[tuple, list[HtmlElement]] = defaultdict(list)
     for el in body.iter():
