@@ -42,9 +42,12 @@ def write_batch(db: sqlite_utils.Database, batch: Batch, keep_revisions: bool = 
         if batch.pages:
             _archive_pages(db, list(batch.pages.values()))
         if batch.posts:
-            written.new_posts = _new_posts(db, batch)
-        if batch.posts and keep_revisions:  # before the upsert replaces what they keep
-            written.revisions = _keep_revisions(db, batch)
+            stored = _stored_hashes(db, batch)
+            written.new_posts = Counter(
+                row["site_id"] for pid, row in batch.posts.items() if pid not in stored
+            )
+            if keep_revisions:  # before the upsert replaces what they keep
+                written.revisions = _keep_revisions(db, batch, stored)
         for name in ("sites", "boards", "threads", "users", "posts"):
             rows: Iterable[dict] = getattr(batch, name).values()
             if rows:
@@ -90,43 +93,43 @@ def _archive_pages(db: sqlite_utils.Database, rows: list[dict]) -> None:
     )
 
 
-def _new_posts(db: sqlite_utils.Database, batch: Batch) -> Counter:
-    """The batch's posts the database does not hold yet, counted by site."""
-    stored: set[str] = set()
+def _stored_hashes(db: sqlite_utils.Database, batch: Batch) -> dict[str, str | None]:
+    """The content hash of each of the batch's posts the database holds already."""
+    stored: dict[str, str | None] = {}
     for chunk in _chunks(list(batch.posts)):
         marks = ",".join("?" * len(chunk))
-        stored.update(r[0] for r in db.execute(f"select id from posts where id in ({marks})", chunk))
-    return Counter(row["site_id"] for post_id, row in batch.posts.items() if post_id not in stored)
+        stored.update(
+            db.execute(f"select id, content_hash from posts where id in ({marks})", chunk).fetchall()
+        )
+    return stored
 
 
-def _keep_revisions(db: sqlite_utils.Database, batch: Batch) -> int:
-    """Copy the stored version of every post whose content hash is about to change."""
-    kept = 0
+def _keep_revisions(db: sqlite_utils.Database, batch: Batch, stored: dict[str, str | None]) -> int:
+    """Copy the stored version of every post whose content hash is about to change (only
+    those posts' words are read back)."""
     posts = batch.posts
-    for chunk in _chunks(list(posts)):
+    changed = [pid for pid, old in stored.items() if old is not None and old != posts[pid]["content_hash"]]
+    kept = 0
+    for chunk in _chunks(changed):
         marks = ",".join("?" * len(chunk))
-        stored = db.execute(
+        rows = db.execute(
             f"select id, content_hash, body_text, body_html, edited_at, edited_raw from posts"
             f" where id in ({marks})",
             chunk,
         ).fetchall()
-        revisions = []
-        for post_id, old_hash, body_text, body_html, edited_at, edited_raw in stored:
-            new = posts[post_id]
-            if old_hash is None or old_hash == new["content_hash"]:
-                continue
-            revisions.append(
-                {
-                    "id": f"{post_id}:{old_hash[:16]}",
-                    "post_id": post_id,
-                    "content_hash": old_hash,
-                    "body_text": body_text,
-                    "body_html": body_html,
-                    "edited_at": edited_at,
-                    "edited_raw": edited_raw,
-                    "replaced_at": batch.fetched.get(new["page_url"]) or now_iso(),
-                }
-            )
+        revisions = [
+            {
+                "id": f"{post_id}:{old_hash[:16]}",
+                "post_id": post_id,
+                "content_hash": old_hash,
+                "body_text": body_text,
+                "body_html": body_html,
+                "edited_at": edited_at,
+                "edited_raw": edited_raw,
+                "replaced_at": batch.fetched.get(posts[post_id]["page_url"]) or now_iso(),
+            }
+            for post_id, old_hash, body_text, body_html, edited_at, edited_raw in rows
+        ]
         if revisions:
             db["post_revisions"].insert_all(revisions, pk="id", ignore=True)
             kept += len(revisions)

@@ -47,7 +47,7 @@ class StorePipeline:
         self.batch = Batch(compressor=self.compressor)
         self.signals = crawler.signals
         self.crawler = crawler
-        self.broken: str | None = None  # why storing failed; nothing more is written
+        self.broken = False  # storing failed: nothing more is written
         # an idle worker of a shared crawl commits what it holds before it waits for others
         crawler.signals.connect(self.flush, signals.spider_idle)
 
@@ -92,7 +92,7 @@ class StorePipeline:
 
     def fail(self, exc: BaseException) -> None:
         """Storing failed: say so once, keep nothing half-written, stop fetching."""
-        self.broken = f"{type(exc).__name__}: {exc}"
+        self.broken = True
         message = (
             f"storing {len(self.batch)} items in {self.path} failed ({exc}); the crawl stops here,"
             " what was stored before is kept and the next run fetches the rest"
