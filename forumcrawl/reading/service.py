@@ -239,6 +239,8 @@ def _count_thread(page: ThreadPage, counts: Counter) -> None:
                 and parse_machine(date.machine) is not None
             ):
                 disagreeing.append((post.post_id, date))
+        counts["forumcrawl/quotes"] += len(post.quotes)
+        counts["forumcrawl/articles"] += len(post.articles)
     if disagreeing:
         counts["forumcrawl/dates/machine_disagrees"] += len(disagreeing)
         post_id, date = disagreeing[0]
@@ -251,8 +253,6 @@ def _count_thread(page: ThreadPage, counts: Counter) -> None:
             date.raw,
             date.machine,
         )
-        counts["forumcrawl/quotes"] += len(post.quotes)
-        counts["forumcrawl/articles"] += len(post.articles)
 
 
 __all__ = ["PageContext", "PageError", "PageResult", "UnknownEngine", "read_page"]

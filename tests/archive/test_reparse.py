@@ -25,6 +25,10 @@ def test_reparse_into_a_fresh_database_gives_the_crawls_rows(demo_db, tmp_path):
     result = reparse(tmp_path, "--out", "fresh.db")
     assert result.returncode == 0, result.stderr
     assert "reparsed 13 archived pages" in result.stdout and "29 posts" in result.stdout
+    crawled = sqlite_utils.Database(demo_db)
+    # the counts are the pages' own: every quote and article the rows hold
+    assert f"({crawled['quotes'].count} quotes, {crawled['articles'].count} articles)" in result.stdout
+    assert crawled["quotes"].count > 1 and crawled["articles"].count > 1
     assert content_rows(tmp_path / "fresh.db") == content_rows(demo_db)
     fresh = sqlite_utils.Database(tmp_path / "fresh.db")
     assert fresh["pages"].count == sqlite_utils.Database(demo_db)["pages"].count
