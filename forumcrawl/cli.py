@@ -33,6 +33,7 @@ from forumcrawl.browse import db_name_for, metadata
 from forumcrawl.reading.context import SiteSettings
 from forumcrawl.reading.service import PageError, UnknownEngine
 from forumcrawl.reading.sites import Sites, SitesFileError
+from forumcrawl.reading.workers import PageReader, default_workers, workers_setting
 from forumcrawl.storage.database import StoreError, open_db, open_readonly, writable_problem
 from forumcrawl.storage.lock import RunLock, RunLocked
 from forumcrawl.storage.merge import merge
@@ -104,6 +105,23 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_workers(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers",
+        type=_workers,
+        default=default_workers(),
+        metavar="N",
+        help=f"processes that read pages (default {default_workers()}: one per core; 0: this one)",
+    )
+
+
+def _workers(value: str) -> int:
+    try:
+        return workers_setting(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def cmd_reparse(args: argparse.Namespace) -> int:
     if not Path(args.db).exists():
         print(f"forumcrawl reparse: no database at {args.db}", file=sys.stderr)
@@ -113,9 +131,13 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         print(f"forumcrawl reparse: {problem}", file=sys.stderr)
         return 2
     try:
-        with RunLock(args.out or args.db):
+        with RunLock(args.out or args.db), PageReader(args.workers) as reader:
             result = reparse(
-                args.db, args.out, site=args.site, sites=Sites.load(args.sites, engine=args.engine)
+                args.db,
+                args.out,
+                site=args.site,
+                sites=Sites.load(args.sites, engine=args.engine),
+                reader=reader,
             )
     except (RunLocked, StoreError, SitesFileError) as exc:
         print(f"forumcrawl reparse: {exc}", file=sys.stderr)
@@ -187,8 +209,10 @@ def cmd_import_warc(args: argparse.Namespace) -> int:
         print(f"forumcrawl import-warc: {problem}", file=sys.stderr)
         return 2
     try:
-        with RunLock(args.db):
-            result = import_warc(args.db, args.warcs, sites=Sites.load(args.sites, engine=args.engine))
+        with RunLock(args.db), PageReader(args.workers) as reader:
+            result = import_warc(
+                args.db, args.warcs, sites=Sites.load(args.sites, engine=args.engine), reader=reader
+            )
     except (RunLocked, StoreError, SitesFileError) as exc:
         print(f"forumcrawl import-warc: {exc}", file=sys.stderr)
         return 75 if isinstance(exc, RunLocked) else 2
@@ -332,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="sites.toml" if Path("sites.toml").exists() else None,
         help="per-site settings file (default: sites.toml when present)",
     )
+    add_workers(again)
     again.set_defaults(func=cmd_reparse)
 
     stats = sub.add_parser("stats", help="per site: boards, threads, posts, users, articles, last run")
@@ -363,6 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="sites.toml" if Path("sites.toml").exists() else None,
         help="per-site settings file (default: sites.toml when present)",
     )
+    add_workers(warc_in)
     warc_in.set_defaults(func=cmd_import_warc)
     warc_out = sub.add_parser(
         "export-warc", help="write the page archive as a WARC file (pywb, ReplayWeb.page)"

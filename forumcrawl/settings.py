@@ -21,6 +21,9 @@ forumcrawl's own settings (override with ``-s NAME=VALUE``):
   fails as layout drift (see ``forumcrawl/crawl/pipelines/drift.py``); 0 posts turns the check off.
 - ``FORUMCRAWL_GC_THRESHOLD``: the garbage collector's young-generation threshold during a
   crawl (``forumcrawl/crawl/extensions/memory.py``); 0 keeps CPython's.
+- ``FORUMCRAWL_PARSE_WORKERS``: processes that read pages (default: one per core;
+  0 reads in the crawl's own process); ``FORUMCRAWL_PARSE_TIMEOUT``:
+  seconds a page may take to read (see ``forumcrawl/reading/workers.py``).
 - ``FORUMCRAWL_PROGRESS_INTERVAL``, ``FORUMCRAWL_PROGRESS_LIVE``: a progress line every so
   many seconds, or a live status line on a terminal (``forumcrawl/crawl/extensions/progress.py``).
 """
@@ -87,6 +90,10 @@ EXTENSIONS = {
 # Young-generation threshold of the garbage collector during a crawl, start-up objects
 # frozen (forumcrawl/crawl/extensions/memory.py); 0 keeps CPython's own (700).
 FORUMCRAWL_GC_THRESHOLD = 50_000
+# Worker processes that read pages (forumcrawl/reading/workers.py): None is one per core
+# this process may use; 0 reads in the crawl's process.
+FORUMCRAWL_PARSE_WORKERS = None
+FORUMCRAWL_PARSE_TIMEOUT = 60.0  # seconds a page may take to read before it fails
 # One progress line every this many seconds (0: none); a live status line instead when
 # standard error is a terminal (FORUMCRAWL_PROGRESS_LIVE=False keeps the log lines).
 FORUMCRAWL_PROGRESS_INTERVAL = 60.0

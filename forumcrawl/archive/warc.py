@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -32,8 +33,9 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from forumcrawl import settings as defaults
-from forumcrawl.archive.reparse import ReparseResult, Replay
+from forumcrawl.archive.reparse import ArchivedPage, ReparseResult, Replay
 from forumcrawl.reading.sites import Sites
+from forumcrawl.reading.workers import PageReader
 from forumcrawl.storage.database import StoreError, open_db, open_readonly
 from forumcrawl.storage.rows import Batch, key, page_body
 from forumcrawl.storage.writes import write_batch
@@ -54,34 +56,40 @@ def import_warc(
     warc_paths: list[str | Path],
     sites: Sites = Sites(),
     batch_size: int = defaults.FORUMCRAWL_BATCH_SIZE,
+    reader: PageReader | None = None,
 ) -> ImportResult:
     """Read the HTML and JSON responses of ``warc_paths`` into ``db_path``."""
     result = ImportResult()
-    replay = Replay(sites, result)
+    replay = Replay(sites, result, reader)
     db = open_db(db_path)
     batch = Batch()
     try:
-        for path in map(Path, warc_paths):
-            try:
-                with path.open("rb") as stream:
-                    for url, status, content_type, body, captured in _responses(stream, result):
-                        result.pages += 1
-                        for item in replay.items(url, status, content_type, body, captured, True):
-                            batch.add(item)
-                        if len(batch) >= batch_size:
-                            result.posts += len(batch.posts)
-                            write_batch(db, batch)
-                            batch = Batch()
-            except OSError as exc:
-                raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from exc
-            except ArchiveLoadFailed as exc:
-                raise StoreError(f"{path} is not a WARC file ({str(exc).splitlines()[0]})") from exc
+        for items in replay.read(_pages(map(Path, warc_paths), result)):
+            result.pages += 1
+            for item in items:
+                batch.add(item)
+            if len(batch) >= batch_size:
+                result.posts += len(batch.posts)
+                write_batch(db, batch)
+                batch = Batch()
         result.posts += len(batch.posts)
         write_batch(db, batch)
         _listed_after(db, replay)
     finally:
         db.close()
     return result
+
+
+def _pages(paths: Iterable[Path], result: ImportResult) -> Iterator[ArchivedPage]:
+    for path in paths:
+        try:
+            with path.open("rb") as stream:
+                for url, status, content_type, body, captured in _responses(stream, result):
+                    yield ArchivedPage(url, status, content_type, body, captured, archive=True)
+        except OSError as exc:
+            raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        except ArchiveLoadFailed as exc:
+            raise StoreError(f"{path} is not a WARC file ({str(exc).splitlines()[0]})") from exc
 
 
 def _listed_after(db, replay: Replay) -> None:

@@ -10,7 +10,6 @@ Context travels beside the items, never on them.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -108,9 +107,8 @@ class PageContext:
     is what the site's earlier pages were read as (asked first in detection; None: this
     is the first page of the site, and the result carries the site's row); ``listing``
     is the board row that led to a thread page (its reply count and last-post date are
-    the thread's watermark for the next run); ``listings`` holds such rows by the forum's
-    thread id, for a caller that learns which thread a page is only by reading it
-    (``reparse`` replaying the archive).
+    the thread's watermark for the next run; ``reparse``, which learns which thread a
+    page is only by reading it, attaches the listing after reading).
     """
 
     fetched_at: datetime = field(default_factory=now)
@@ -120,5 +118,4 @@ class PageContext:
     selectors: tuple[tuple[str, str], ...] = ()
     site_engine: str | None = None
     listing: ThreadLink | None = None
-    listings: Mapping[str, ThreadLink] = field(default_factory=dict)
     engines: bool = True  # False: no engine reader, only structured data and the generic reader

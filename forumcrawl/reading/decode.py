@@ -58,6 +58,10 @@ class PageError(ValueError):
         self.reason = reason
         self.follow = follow
 
+    def __reduce__(self):
+        # pickled back from a reading worker: the default would call __init__(message)
+        return type(self), (self.reason, str(self), self.follow)
+
 
 @dataclass(frozen=True, slots=True)
 class DecodedPage:

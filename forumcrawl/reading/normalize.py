@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from forumcrawl.items import ArticleItem
+from forumcrawl.items import ArticleItem, ThreadItem
 from forumcrawl.reading.context import PageContext, infer_date_order
-from forumcrawl.reading.engines.base import BoardPage, PostLinks, ThreadPage
+from forumcrawl.reading.engines.base import BoardPage, PostLinks, ThreadLink, ThreadPage
 from forumcrawl.reading.extract.articles import find_article
 from forumcrawl.reading.extract.dates import DateContext, normalise_date
 
@@ -26,10 +26,9 @@ def normalise_board(page: BoardPage, context: PageContext) -> None:
 def normalise_thread(page: ThreadPage, context: PageContext) -> None:
     """Dates to UTC and reposted articles found, for every post of the page; the thread
     takes the reply count and last-post date of the listing that led to it."""
-    listing = context.listing or context.listings.get(page.thread.thread_id)
+    listing = context.listing
     if listing is not None:
-        page.thread.reply_count = listing.reply_count
-        page.thread.last_post = listing.last_post  # read with the listing's own fetch time
+        attach_listing(page.thread, listing)
     order = infer_date_order(p.posted.raw for p in page.posts)
     ctx = context.settings.context(page.language, context.fetched_at, order, page.timezone)
     if listing is None:
@@ -42,6 +41,13 @@ def normalise_thread(page: ThreadPage, context: PageContext) -> None:
         post.articles = articles_in(
             post.body_text, post.quotes, page.links.get(post.post_id), ctx, urlsplit(post.page_url).hostname
         )
+
+
+def attach_listing(thread: ThreadItem, listing: ThreadLink) -> None:
+    """The thread's reply count and last-post date as the listing that led to it shows
+    them (the next run's watermark); the date was read with the listing's own fetch time."""
+    thread.reply_count = listing.reply_count
+    thread.last_post = listing.last_post
 
 
 def articles_in(

@@ -23,7 +23,6 @@ a forced engine); the spider, ``reparse`` and ``extract`` ask it for each page's
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -135,7 +134,6 @@ class Sites:
         content_type: str | None = None,
         site_engine: str | None = None,
         listing: ThreadLink | None = None,
-        listings: Mapping[str, ThreadLink] | None = None,
     ) -> PageContext:
         site = self.config(url)
         engine = self.engine or (site.engine if site else None)
@@ -148,5 +146,4 @@ class Sites:
             selectors=selectors,
             site_engine=site_engine,
             listing=listing,
-            listings=listings or {},
         )

@@ -6,7 +6,8 @@
 :mod:`forumcrawl.crawl.incremental`).
 
 The spider keeps to Scrapy's concerns: requests, stats and failures. Each page goes
-through the page-reading service (:func:`~forumcrawl.reading.service.read_page`), whose
+through the page-reading service (:func:`~forumcrawl.reading.service.read_page`, in the
+worker processes of :mod:`forumcrawl.reading.workers`), whose
 result becomes items (the site's row on its first page, the page's rows, then the page
 itself for the archive, which moves the thread's watermark) and follow-up requests.
 Problems are logged, counted in stats under ``forumcrawl/``, and those that mean the run
@@ -35,8 +36,9 @@ from forumcrawl.crawl.extensions.runs import record_failure
 from forumcrawl.crawl.incremental import FETCH, SKIP, load_complete_walks, load_marks, plan_thread, resume_url
 from forumcrawl.items import PageItem
 from forumcrawl.reading.context import site_id_for
-from forumcrawl.reading.service import PageError, PageResult, UnknownEngine, read_page
+from forumcrawl.reading.service import PageError, PageResult, UnknownEngine
 from forumcrawl.reading.sites import Sites, SitesFileError, site_defaults
+from forumcrawl.reading.workers import PageReader
 from forumcrawl.shared import LEASE
 from forumcrawl.storage.database import StoreError
 from forumcrawl.storage.rows import key
@@ -77,9 +79,29 @@ class ForumSpider(scrapy.Spider):
         self.walks_begun: set[str] = set()  # boards whose listing this run began to walk
         self.early_stop = True
         self.sites = Sites()
+        self.reader = PageReader()  # in this process, unless from_crawler says otherwise
+        self.setting_problem: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs) -> ForumSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        try:
+            spider.reader = PageReader.from_settings(
+                settings, settings.getint("FORUMCRAWL_GC_THRESHOLD", defaults.FORUMCRAWL_GC_THRESHOLD)
+            )
+        except ValueError as exc:
+            spider.setting_problem = str(exc)
+        return spider
+
+    def closed(self, reason: str) -> None:
+        self.reader.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         settings = self.crawler.settings
+        if self.setting_problem:
+            self.fail("bad_setting", self.setting_problem)
+            return
         try:
             self.sites = Sites.load(
                 settings.get("FORUMCRAWL_SITES"), site_defaults(settings), self.engine_name
@@ -186,7 +208,12 @@ class ForumSpider(scrapy.Spider):
         self.lost(request, "page_lost", message)
 
     # ---------------------------------------------------------------- parsing
-    def parse(self, response: Response) -> Iterator:
+    async def parse(self, response: Response) -> list:
+        """A page's items and follow-up requests; the reading itself runs in the page
+        reader's worker processes while other pages download."""
+        return [output async for output in self.outputs(response)]
+
+    async def outputs(self, response: Response) -> AsyncIterator:
         stats = self.crawler.stats
         seed = response.meta.get("forumcrawl_seed", False)
         if response.status >= 400 and (
@@ -236,7 +263,7 @@ class ForumSpider(scrapy.Spider):
             response.meta.get("forumcrawl_listing"),
         )
         try:
-            result = read_page(response.body, response.url, context)
+            result = await self.reader.read(response.body, response.url, context)
         except UnknownEngine as exc:
             stats.inc_value("forumcrawl/errors/unknown_engine")
             self.fail("unknown_engine", f"{response.url}: {exc}")
@@ -272,17 +299,21 @@ class ForumSpider(scrapy.Spider):
                 response.url,
                 result.charset_corrected_from,
             )
-        if result.site is not None:
+        if result.site is not None and site_id not in self.site_engines:
+            # pages of a new site read side by side each carry the site's row: the first counts
             self.site_engines[site_id] = result.engine
             self.logger.info("%s: engine %s (%s)", site_id, result.engine, "; ".join(result.evidence))
             yield result.site
-        yield from result.items
+        for item in result.items:
+            yield item
         walk = None
         if result.thread is not None:
-            yield from self.follow_thread(response, result)
+            for request in self.follow_thread(response, result):
+                yield request
         else:
             walk = self.walk_of(result, site_id)
-            yield from self.follow_board(response, result, site_id)
+            for request in self.follow_board(response, result, site_id):
+                yield request
         yield archived(
             result.kind,
             reader=result.reader,
