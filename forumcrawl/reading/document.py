@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 from lxml.html import HtmlElement
 
 from forumcrawl.reading.nodes import clean
-from forumcrawl.reading.query import select, select_first
+from forumcrawl.reading.query import select
 
 
 class Document:
@@ -24,12 +24,20 @@ class Document:
         self.site_id = site_id
         self.root = root
         self.source = source  # the decoded HTML, for cheap substring tests before tree searches
+        # Answers to whole-page questions: no reader changes the page's tree (bodies are
+        # copied before they are cut), and detection, the page reader and the other
+        # readers ask some of the same ones (a XenForo page's pagination, twice).
+        self._answers: dict[str, list] = {}
 
     def xpath(self, xpath: str) -> list:
-        return select(self.root, xpath)
+        answer = self._answers.get(xpath)
+        if answer is None:
+            answer = self._answers[xpath] = select(self.root, xpath)
+        return list(answer)
 
     def first(self, xpath: str):
-        return select_first(self.root, xpath)
+        answer = self.xpath(xpath) if xpath else []
+        return answer[0] if answer else None
 
     @cached_property
     def base(self) -> str:

@@ -40,7 +40,7 @@ def write_batch(db: sqlite_utils.Database, batch: Batch, keep_revisions: bool = 
     written = Written()
     with db.atomic():
         if batch.pages:
-            _archive_pages(db, list(batch.pages.values()))
+            _archive_pages(db, batch.pages)
         if batch.posts:
             stored = _stored_hashes(db, batch)
             written.new_posts = Counter(
@@ -84,8 +84,11 @@ def _chunks(values: list, size: int = 500) -> Iterable[list]:
 def _archive_pages(db: sqlite_utils.Database, rows: list[dict]) -> None:
     """New bytes become a new row; bytes seen before only move ``fetched_at`` on."""
     for row in rows:
-        if isinstance(row["body"], Future):
-            row["body"] = row["body"].result()
+        packed = row["body"]
+        if isinstance(packed, Future):
+            packed = packed.result()
+        if isinstance(packed, tuple):  # (key, bytes) from archived_page; not yet written
+            row["id"], row["body"] = packed
     db["pages"].insert_all(rows, pk="id", ignore=True)
     db.conn.executemany(
         "update pages set fetched_at = ? where id = ? and fetched_at < ?",
