@@ -142,7 +142,8 @@ def _die_with_crawl(crawl: int) -> None:
             select.select([handle], [], [])  # readable once the process has ended
         os._exit(1)
 
-    threading.Thread(target=watch, daemon=True, name="crawl-watch").start()
+    if os.name == "posix":  # elsewhere os.kill(pid, 0) would end the crawl, not look at it
+        threading.Thread(target=watch, daemon=True, name="crawl-watch").start()
 
 
 def _alive(pid: int) -> bool:
