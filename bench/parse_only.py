@@ -1,6 +1,8 @@
-"""Parse-only speed of one source tree on a farm: ``read_page`` over every thread page.
+"""Parse-only speed of one source tree on a farm: ``read_page`` over every thread page,
+each read as a crawl reads it (the site's engine known from its earlier pages), beside the
+floor: ``bench/floor_extractor.py``, a minimal lxml extractor, on the same pages.
 
-    python bench/parse_only.py FARM_DIR     # prints {"pages_s": ..., "posts": ...}
+    python bench/parse_only.py FARM_DIR     # prints {"pages_s": ..., "posts": ..., "floor_...": ...}
 
 ``bench/run.py`` runs it in a child process with ``PYTHONPATH`` set to the tree being
 measured, so ``--against`` can measure another checkout on the same farm. Nothing of
@@ -27,16 +29,22 @@ def url_of(host: str, name: str) -> str:
     return f"http://{host}/{name[: -len('.html')]}"
 
 
-def thread_pages(root: Path, manifest: dict) -> list[tuple[str, bytes]]:
-    """Every thread page of the farm, as (URL, bytes)."""
+def thread_pages(root: Path, manifest: dict, engines: bool = False) -> list:
+    """Every thread page of the farm, as (URL, bytes), or with ``engines`` (URL, bytes,
+    the engine of its site)."""
     out = []
-    for site in manifest["sites"].values():
+    for engine, site in manifest["sites"].items():
         host = site["host"]
         top = root / host.split(":")[0]
+        prefix = "threads/" if engine.startswith("xenforo") else "viewtopic"
         for path in top.rglob("*.html"):
             name = path.relative_to(top).as_posix()
-            if "threads/" in name or "viewtopic" in name:
-                out.append((url_of(host, name), path.read_bytes()))
+            if name.startswith(prefix):
+                out.append(
+                    (url_of(host, name), path.read_bytes(), engine)
+                    if engines
+                    else (url_of(host, name), path.read_bytes())
+                )
     return sorted(out)
 
 
@@ -48,23 +56,36 @@ def posts_of_page():
     except ImportError:  # a tree from before the page-reading service (the 2026-11-25 layout)
         from forumcrawl.document import read_document
 
-        return lambda body, url: len(read_document(body, url, content_type=CONTENT_TYPE).thread.posts)
-    return lambda body, url: len(read_page(body, url, PageContext(content_type=CONTENT_TYPE)).thread.posts)
+        return lambda body, url, engine: len(read_document(body, url, content_type=CONTENT_TYPE).thread.posts)
+    return lambda body, url, engine: len(
+        read_page(body, url, PageContext(content_type=CONTENT_TYPE, site_engine=engine)).thread.posts
+    )
 
 
-def measure(pages: list[tuple[str, bytes]]) -> dict:
-    read = posts_of_page()
+def timed(read, pages: list) -> tuple[int, float, float]:
     start, cpu = time.perf_counter(), time.process_time()
-    posts = sum(read(body, url) for url, body in pages)
-    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    posts = sum(read(body, url, engine) for url, body, engine in pages)
+    return posts, time.perf_counter() - start, time.process_time() - cpu
+
+
+def measure(pages: list) -> dict:
+    from floor_extractor import extract
+
+    posts, wall, cpu = timed(posts_of_page(), pages)
+    floor_posts, _floor_wall, floor_cpu = timed(lambda body, url, engine: len(extract(body)), pages)
     return {
         "pages_s": len(pages) / cpu,
         "wall_pages_s": len(pages) / wall,
         "posts": posts,
         "cpu_ms_per_page": cpu / len(pages) * 1000,
+        "floor_cpu_ms_per_page": floor_cpu / len(pages) * 1000,
+        "floor_posts": floor_posts,
+        "over_floor": cpu / floor_cpu,
     }
 
 
 if __name__ == "__main__":
     farm = Path(sys.argv[1])
-    print(json.dumps(measure(thread_pages(farm, json.loads((farm / "manifest.json").read_text())))))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    manifest = json.loads((farm / "manifest.json").read_text())
+    print(json.dumps(measure(thread_pages(farm, manifest, engines=True))))

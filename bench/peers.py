@@ -41,23 +41,23 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import CRAWL_SETTINGS, Farm, crawl, free_port, run_measured, summary
+from run import CRAWL_SETTINGS, Farm, become_subreaper, crawl, free_port, run_measured, summary
 
 
 def forum_dl(exe: str, farm: Farm, work: Path, starts: list[str]) -> dict:
     out = work / "forum-dl.jsonl"
     before = farm.requests()
-    wall, cpu, rss, _ = run_measured([exe, "-q", "-f", "jsonl", "-o", str(out), *starts], work)
+    wall, cpu, rss, _, pss = run_measured([exe, "-q", "-f", "jsonl", "-o", str(out), *starts], work)
     with out.open(encoding="utf-8") as lines:
         posts = sum(1 for line in lines if json.loads(line)["type"] == "post")
-    return measured(farm, starts, wall, cpu, rss, posts, farm.requests() - before)
+    return measured(farm, starts, wall, cpu, rss, posts, farm.requests() - before, pss)
 
 
 def forumscraper(exe: str, farm: Farm, work: Path, starts: list[str], threads: int) -> dict:
     out = work / "forumscraper"
     out.mkdir()
     before = farm.requests()
-    wall, cpu, rss, _ = run_measured(
+    wall, cpu, rss, _, pss = run_measured(
         [
             exe,
             "-t",
@@ -73,7 +73,7 @@ def forumscraper(exe: str, farm: Farm, work: Path, starts: list[str], threads: i
         work,
     )
     posts = sum(len(json.loads(f.read_text(encoding="utf-8"))["posts"]) for f in out.iterdir())
-    return measured(farm, starts, wall, cpu, rss, posts, farm.requests() - before)
+    return measured(farm, starts, wall, cpu, rss, posts, farm.requests() - before, pss)
 
 
 def forumcrawl(farm: Farm, work: Path, starts: list[str]) -> dict:
@@ -87,6 +87,7 @@ def forumcrawl(farm: Farm, work: Path, starts: list[str]) -> dict:
         got["peak_rss_mb"] * 1024,
         got["posts_stored"],
         farm.requests() - before,
+        got["tree_peak_pss_mb"] * 1024,
     )
 
 
@@ -165,17 +166,30 @@ def forumcrawl_shared(farm: Farm, work: Path, starts: list[str], workers: int) -
         sum(r[2] for r in results),
         posts,
         farm.requests() - before,
+        sum(r[4] for r in results),
     )
 
 
 def measured(
-    farm: Farm, starts: list[str], wall: float, cpu: float, rss_kb: int, posts: int, requests: int
+    farm: Farm,
+    starts: list[str],
+    wall: float,
+    cpu: float,
+    rss_kb: int,
+    posts: int,
+    requests: int,
+    pss_kb: int = 0,
 ) -> dict:
+    """One tool's run: CPU of every process it started, memory as the peak RSS of its
+    main process and the peak PSS of all its processes together (forumcrawl's reading
+    workers included)."""
     pages = farm.pages_of(starts)
     return {
         "wall_s": wall,
         "pages_s": pages / wall,
         "cpu_s": cpu,
+        "cpu_ms_per_page": cpu / pages * 1000,
+        "peak_pss_mb": pss_kb / 1024,
         "requests": requests,
         "posts": posts,
         "posts_expected": farm.posts_of(starts),
@@ -208,6 +222,7 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="write the results here too")
     args = parser.parse_args()
+    become_subreaper()
     tmp = Path(tempfile.mkdtemp(prefix="forumcrawl-peers-"))
     results: dict = {
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
@@ -251,7 +266,8 @@ def main() -> None:
                         print(
                             f"round {i + 1} {set_name:8} {tool:12} {got['pages_s']:6.1f} pages/s "
                             f"{got['wall_s']:6.1f} s  {got['posts']}/{got['posts_expected']} posts  "
-                            f"{got['requests']} requests  {got['peak_rss_mb']:.0f} MB",
+                            f"{got['requests']} requests  {got['cpu_ms_per_page']:.1f} CPU ms/page  "
+                            f"{got['peak_rss_mb']:.0f} MB RSS, {got['peak_pss_mb']:.0f} MB PSS (all processes)",
                             flush=True,
                         )
                 rounds.append(one)
@@ -262,7 +278,15 @@ def main() -> None:
     for key in rounds[0]:
         results["summary"][key] = {
             measure: summary([r[key][measure] for r in rounds])
-            for measure in ("pages_s", "wall_s", "peak_rss_mb", "requests", "posts")
+            for measure in (
+                "pages_s",
+                "wall_s",
+                "cpu_ms_per_page",
+                "peak_rss_mb",
+                "peak_pss_mb",
+                "requests",
+                "posts",
+            )
         }
         results["summary"][key]["all_posts"] = all(
             r[key]["posts"] == r[key]["posts_expected"] for r in rounds
@@ -272,6 +296,9 @@ def main() -> None:
             for ours in (k.split("/")[1] for k in rounds[0] if k.startswith(f"{set_name}/forumcrawl")):
                 results["summary"][f"{set_name}/{ours}_over_{tool}"] = summary(
                     [r[f"{set_name}/{ours}"]["pages_s"] / r[key]["pages_s"] for r in rounds]
+                )
+                results["summary"][f"{set_name}/{ours}_cpu_over_{tool}"] = summary(
+                    [r[f"{set_name}/{ours}"]["cpu_ms_per_page"] / r[key]["cpu_ms_per_page"] for r in rounds]
                 )
     print(json.dumps(results["summary"], indent=2))
     if args.json:

@@ -4,13 +4,15 @@ Builds a farm (``bench/farm.py``: XenForo 2 and phpBB 3, real markup), serves it
 127.0.0.1 (``bench/serve_farm.py``, keep-alive) and measures, in interleaved rounds:
 
 - parse-only: ``read_page`` (decode, lxml, engine reader, normalise) over every thread page,
-  in this process on one core: the ceiling for everything else;
+  on one core, each page read with its site's engine known as in a crawl, beside the
+  floor: a minimal lxml extractor on the same pages (``bench/floor_extractor.py``);
 - end to end: ``scrapy crawl forum`` over both forums into a fresh SQLite database
   (boards, threads, every page, normalisation, validation, storage, page archive);
-  pages/s, posts/s, CPU seconds per 1000 pages, peak RSS, posts stored against the
-  manifest;
+  pages/s, posts/s, CPU seconds per 1000 pages and cores used (every process the crawl
+  starts, its reading workers included), peak RSS of the crawl's process and peak PSS
+  of all its processes together, posts stored against the manifest;
 - re-parse: ``forumcrawl reparse --out`` from that crawl's page archive into a fresh
-  database;
+  database (pages per CPU second, and per wall second with its workers);
 - the Scrapy floor: plain Scrapy fetching the same thread pages and doing nothing with
   them (``bench/floor_spider.py``), the most any Scrapy spider could reach here;
 
@@ -24,6 +26,7 @@ farm ten times larger, with the crawler's peak RSS read at a tenth of it and at 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import platform
@@ -144,14 +147,78 @@ def peak_rss_kb(pid: int) -> int | None:
     return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")), None)
 
 
+def become_subreaper() -> None:
+    """Processes the measured command leaves behind (the reading workers' fork server)
+    become this script's children when their parent exits, so their CPU time is
+    collected here instead of by init (Linux; elsewhere they go uncounted)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (from /proc's parent links)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        one = todo.pop()
+        out.append(one)
+        todo += parents.get(one, [])
+    return out
+
+
+def pss_kb(pid: int) -> int:
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:")), 0)
+
+
+def reap_left_behind(known: set[int], timeout: float = 10.0) -> float:
+    """Wait for the children this script inherited from the measured command (see
+    :func:`become_subreaper`); their CPU seconds, their own children's included."""
+    cpu, deadline = 0.0, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = [p for p in descendants(os.getpid())[1:] if p not in known and p != os.getpid()]
+        mine = [p for p in left if _parent(p) == os.getpid()]
+        if not mine:
+            break
+        for pid in mine:
+            try:
+                _pid, _status, usage = os.wait4(pid, 0)
+            except ChildProcessError:
+                continue
+            cpu += usage.ru_utime + usage.ru_stime
+    return cpu
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def run_measured(
     cmd: list[str],
     cwd: Path,
     watch=None,
     settings_module: str | None = "forumcrawl.settings",
     tree: Path | None = None,
-) -> tuple[float, float, int, object]:
-    """Run ``cmd``; its wall seconds, CPU seconds, peak RSS (KB) and what ``watch`` saw.
+) -> tuple[float, float, int, object, int]:
+    """Run ``cmd``; its wall seconds, CPU seconds (every process it started), peak RSS
+    of its own process (KB), what ``watch`` saw, and the peak PSS (KB) of all its
+    processes together (workers share the pages their fork server loaded: PSS counts a
+    shared page once across them, RSS once in each).
 
     The peak RSS is polled from ``/proc`` while the command runs: ``ru_maxrss`` from
     ``wait4`` would report this benchmark's own size, which the child had between fork
@@ -162,18 +229,23 @@ def run_measured(
         env["SCRAPY_SETTINGS_MODULE"] = settings_module
     if tree:  # another checkout, measured on the same farm (--against)
         env["PYTHONPATH"] = str(tree)
+    known = set(descendants(os.getpid()))
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
-    peak = [0]
+    peak, tree_peak = [0], [0]
 
     def poll() -> None:
+        beat = 0
         while proc.returncode is None:
             kb = peak_rss_kb(proc.pid)
             if kb is None:
                 return
             peak[0] = max(peak[0], kb)
+            if beat % 10 == 0:  # PSS walks page tables: every 0.2 s
+                tree_peak[0] = max(tree_peak[0], sum(pss_kb(p) for p in descendants(proc.pid)))
+            beat += 1
             time.sleep(0.02)
 
     poller = threading.Thread(target=poll, daemon=True)
@@ -186,7 +258,8 @@ def run_measured(
     poller.join()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[:6])}... failed:\n{stderr[-3000:]}")
-    return wall, usage.ru_utime + usage.ru_stime, peak[0], seen
+    cpu = usage.ru_utime + usage.ru_stime + reap_left_behind(known)
+    return wall, cpu, peak[0], seen, tree_peak[0]
 
 
 def crawl(
@@ -201,7 +274,7 @@ def crawl(
     work.mkdir(parents=True, exist_ok=True)
     (work / "urls.txt").write_text("\n".join(starts) + "\n", encoding="utf-8")
     before = farm.requests()
-    wall, cpu, rss, seen = run_measured(
+    wall, cpu, rss, seen, tree_pss = run_measured(
         [
             sys.executable,
             "-m",
@@ -228,7 +301,9 @@ def crawl(
         "pages_s": pages / wall,
         "posts_s": stored / wall,
         "cpu_s_per_1000_pages": cpu / pages * 1000,
+        "cores": cpu / wall,
         "peak_rss_mb": rss / 1024,
+        "tree_peak_pss_mb": tree_pss / 1024,
         "posts_stored": stored,
         "posts_expected": farm.posts_of(starts),
         "seen": seen,
@@ -240,7 +315,7 @@ def floor(farm: Farm, work: Path) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     urls = [url for url, _body in farm.thread_pages()]
     (work / "floor-urls.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
-    wall, cpu, _rss, _ = run_measured(
+    wall, cpu, _rss, _, _pss = run_measured(
         [
             sys.executable,
             "-m",
@@ -260,7 +335,7 @@ def floor(farm: Farm, work: Path) -> dict:
 def reparse(work: Path, tree: Path | None = None) -> dict:
     out = work / "reparsed.db"
     out.unlink(missing_ok=True)
-    wall, cpu, _rss, _ = run_measured(
+    wall, cpu, _rss, _, _pss = run_measured(
         [
             sys.executable,
             "-m",
@@ -276,7 +351,7 @@ def reparse(work: Path, tree: Path | None = None) -> dict:
     )
     with sqlite3.connect(work / "forumcrawl.db") as conn:
         pages = conn.execute("select count(*) from pages").fetchone()[0]
-    return {"pages": pages, "pages_s": pages / cpu, "wall_pages_s": pages / wall}
+    return {"pages": pages, "pages_s": pages / cpu, "wall_pages_s": pages / wall, "cores": cpu / wall}
 
 
 def summary(values: list[float]) -> dict:
@@ -291,7 +366,13 @@ def high_water_at(farm: Farm, fraction: float):
         target = farm.pages * fraction
         while (kb := peak_rss_kb(proc.pid)) is not None:
             if farm.requests() >= target:
-                return {"fraction": fraction, "peak_rss_mb": kb / 1024, "requests": farm.requests()}
+                tree = sum(pss_kb(p) for p in descendants(proc.pid))
+                return {
+                    "fraction": fraction,
+                    "peak_rss_mb": kb / 1024,
+                    "tree_pss_mb": tree / 1024,
+                    "requests": farm.requests(),
+                }
             time.sleep(0.2)
         return {}
 
@@ -313,6 +394,7 @@ def main() -> None:
         help="another checkout: measure it and this one in alternating rounds on the same farm",
     )
     args = parser.parse_args()
+    become_subreaper()
     if args.against:
         return compare(args)
     tmp = Path(tempfile.mkdtemp(prefix="forumcrawl-bench-"))
@@ -352,6 +434,10 @@ def main() -> None:
                 "e2e_posts_s": summary([r["e2e"]["posts_s"] for r in rounds]),
                 "e2e_cpu_s_per_1000_pages": summary([r["e2e"]["cpu_s_per_1000_pages"] for r in rounds]),
                 "e2e_peak_rss_mb": summary([r["e2e"]["peak_rss_mb"] for r in rounds]),
+                "e2e_tree_peak_pss_mb": summary([r["e2e"]["tree_peak_pss_mb"] for r in rounds]),
+                "e2e_cores": summary([r["e2e"]["cores"] for r in rounds]),
+                "reparse_wall_pages_s": summary([r["reparse"]["wall_pages_s"] for r in rounds]),
+                "parse_only_over_floor": summary([r["parse_only"]["over_floor"] for r in rounds]),
                 "reparse_pages_s": summary([r["reparse"]["pages_s"] for r in rounds]),
                 "scrapy_floor_pages_s": summary([r["floor"]["pages_s"] for r in rounds]),
                 "scrapy_floor_cpu_s_per_1000_pages": summary(
@@ -376,6 +462,14 @@ def main() -> None:
                 results["memory"]["whole_over_tenth"] = run["peak_rss_mb"] / run["seen"]["peak_rss_mb"]
                 results["memory"]["ten_x_over_one_x"] = (
                     run["peak_rss_mb"] / results["memory"]["one_x_peak_rss_mb"]
+                )
+                # every process of the crawl, workers included (PSS: shared pages once)
+                one_x_tree = results["summary"]["e2e_tree_peak_pss_mb"]["median"]
+                results["memory"].update(
+                    tenth_tree_pss_mb=run["seen"].get("tree_pss_mb"),
+                    whole_tree_peak_pss_mb=run["tree_peak_pss_mb"],
+                    one_x_tree_peak_pss_mb=one_x_tree,
+                    tree_ten_x_over_one_x=run["tree_peak_pss_mb"] / one_x_tree,
                 )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -405,8 +499,10 @@ def compare(args) -> None:
                         f"round {i + 1} {name:7}: parse-only {one['parse_only']['pages_s']:.1f}, "
                         f"end to end {one['e2e']['pages_s']:.1f} "
                         f"({one['e2e']['posts_stored']}/{one['e2e']['posts_expected']} posts, "
-                        f"{one['e2e']['cpu_s_per_1000_pages']:.1f} CPU s/1000 pages), "
-                        f"re-parse {one['reparse']['pages_s']:.1f} pages/s",
+                        f"{one['e2e']['cpu_s_per_1000_pages']:.1f} CPU s/1000 pages, "
+                        f"{one['e2e']['cores']:.2f} cores, PSS {one['e2e']['tree_peak_pss_mb']:.0f} MB), "
+                        f"re-parse {one['reparse']['wall_pages_s']:.1f} pages/s "
+                        f"({one['reparse']['cores']:.2f} cores)",
                         flush=True,
                     )
     finally:
@@ -415,8 +511,13 @@ def compare(args) -> None:
         "parse_only_pages_s": lambda r: r["parse_only"]["pages_s"],
         "e2e_pages_s": lambda r: r["e2e"]["pages_s"],
         "e2e_cpu_s_per_1000_pages": lambda r: r["e2e"]["cpu_s_per_1000_pages"],
+        "e2e_cores": lambda r: r["e2e"]["cores"],
         "e2e_peak_rss_mb": lambda r: r["e2e"]["peak_rss_mb"],
-        "reparse_pages_s": lambda r: r["reparse"]["pages_s"],
+        "e2e_tree_peak_pss_mb": lambda r: r["e2e"]["tree_peak_pss_mb"],
+        "reparse_pages_s_per_cpu_s": lambda r: r["reparse"]["pages_s"],
+        "reparse_wall_pages_s": lambda r: r["reparse"]["wall_pages_s"],
+        "parse_only_cpu_ms_per_page": lambda r: r["parse_only"]["cpu_ms_per_page"],
+        "parse_only_over_floor": lambda r: r["parse_only"]["over_floor"],
     }
     out = {}
     for name, get in measures.items():
