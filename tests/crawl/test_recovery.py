@@ -18,6 +18,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -306,6 +307,61 @@ def test_a_run_stopped_anywhere_is_repaired_by_the_next_ordinary_run(
         assert "Traceback" not in stderr, stderr[-3000:]
         assert last_run(work / "forumcrawl.db")["failed"] == 1
     assert_equal_to_an_uninterrupted_crawl(work, forum, reference, *extra)
+
+
+def test_ctrl_c_at_a_terminal_stops_the_crawl_and_its_reading_workers_in_one_piece(work, forum, reference):
+    # A terminal sends SIGINT to the whole foreground process group: the crawl and each of
+    # its reading workers. The workers leave the decision to the crawl, which stops as
+    # after any SIGINT; nothing prints a worker's KeyboardInterrupt.
+    forum.hold(f"{BOARD}page-2", None)
+    proc = subprocess.Popen(
+        live_crawl_command(work, f"{forum.root}/forums/", "-s", "FORUMCRAWL_BATCH_SIZE=5"),
+        cwd=work,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a shell job has
+    )
+    try:
+        assert forum.holding.wait(60), "the crawl never reached the point"
+        forum.quiet(0.5)
+        group = [pid for pid in _processes() if os.getpgid(pid) == proc.pid]
+        assert len(group) >= 3, group  # the crawl, the fork server, its workers
+        os.killpg(proc.pid, signal.SIGINT)
+        forum.release()
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, stderr[-2000:]
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr[-3000:]
+    assert last_run(work / "forumcrawl.db")["failed"] == 1
+    deadline = time.monotonic() + 10
+    while [pid for pid in group if _running(pid)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in group if _running(pid)]
+    assert_equal_to_an_uninterrupted_crawl(work, forum, reference)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _processes() -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                os.getpgid(int(entry.name))
+            except ProcessLookupError:
+                continue
+            out.append(int(entry.name))
+    return out
 
 
 def test_another_programs_database_is_refused_by_every_command_and_left_untouched(work, forum, capsys):
