@@ -226,7 +226,6 @@ class PageReader:
     ) -> None:
         self.workers = workers
         self.timeout = timeout
-        # the wait that kills a worker: the worker's own alarm has failed by then
         # Pages handed to the workers at a time: enough that a worker is never idle while
         # this process stores a batch, few enough to keep memory flat (a page and its
         # result are a few hundred KB).
@@ -235,6 +234,7 @@ class PageReader:
         # for the pages queued before it, each of which may use its whole timeout: the
         # worker's own alarm has failed by then.
         self.deadline = kill_after or ((AHEAD + 1) * timeout + 30 if timeout > 0 else None)
+        self.isolated_deadline = kill_after or (timeout + 30 if timeout > 0 else None)  # nothing queued
         self.read_page = read  # a module-level function (workers import it by name)
         self.gc_threshold = gc_threshold
         self.log_level = log_level
@@ -245,14 +245,16 @@ class PageReader:
         self._pool_lock = threading.Lock()
         self._slots: asyncio.Semaphore | None = None
         self.restarts = 0  # pools replaced after a worker died or was killed
+        self.unavailable: str | None = None  # why worker processes could not be started
 
     @classmethod
     def from_settings(cls, settings, gc_threshold: int = 0) -> PageReader:
-        return cls(
-            workers_setting(settings.get("FORUMCRAWL_PARSE_WORKERS")),
-            settings.getfloat("FORUMCRAWL_PARSE_TIMEOUT", DEFAULT_TIMEOUT),
-            gc_threshold,
-        )
+        try:
+            timeout = settings.getfloat("FORUMCRAWL_PARSE_TIMEOUT", DEFAULT_TIMEOUT)
+        except ValueError:
+            value = settings.get("FORUMCRAWL_PARSE_TIMEOUT")
+            raise ValueError(f"FORUMCRAWL_PARSE_TIMEOUT must be a number of seconds, not {value!r}") from None
+        return cls(workers_setting(settings.get("FORUMCRAWL_PARSE_WORKERS")), timeout, gc_threshold)
 
     # -------------------------------------------------------------- pools
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
@@ -274,17 +276,35 @@ class PageReader:
         )
 
     def _submit(self, job: Job) -> tuple[Future, int]:
-        with self._pool_lock:
-            if self._pool is None:
-                self._pool = self._new_pool(self.workers)
-            pool, generation = self._pool, self._generation
+        if self.unavailable:
+            return self._read_here(job), self._generation
         try:
+            with self._pool_lock:
+                if self._pool is None:
+                    self._pool = self._new_pool(self.workers)
+                pool, generation = self._pool, self._generation
             return pool.submit(
                 _read_in_worker, self.read_page, job.body, job.url, job.context, self.timeout
             ), generation
         except BrokenProcessPool:
             self._replace(generation)
             return self._submit(job)
+        except (OSError, ImportError, NotImplementedError) as exc:
+            # no processes here (a sandbox without /dev/shm, a platform without them):
+            # reading in this process is slower, never wrong
+            self.unavailable = f"{type(exc).__name__}: {exc}"
+            logger.warning(
+                "worker processes unavailable (%s); reading pages in this process", self.unavailable
+            )
+            return self._read_here(job), self._generation
+
+    def _read_here(self, job: Job) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(_Done(self.read_page(job.body, job.url, job.context)))
+        except (PageError, UnknownEngine) as exc:
+            future.set_result(_Done(exc))
+        return future
 
     def _replace(self, generation: int, kill: bool = False) -> None:
         """Retire a broken (or, with ``kill``, a stuck) pool; the next page starts a new one."""
@@ -308,10 +328,10 @@ class PageReader:
                 _read_in_worker, self.read_page, job.body, job.url, job.context, self.timeout
             )
             try:
-                return self._done(future.result(timeout=self.deadline))
+                return self._done(future.result(timeout=self.isolated_deadline))
             except FutureTimeout:
                 _kill(self._isolation)
-                return self._stuck(job)
+                return self._stuck(job, self.isolated_deadline)
             except BrokenProcessPool:
                 return PageError(
                     "reader_crashed",
@@ -323,10 +343,10 @@ class PageReader:
                     self._isolation.shutdown(wait=False, cancel_futures=True)
                     self._isolation = None
 
-    def _stuck(self, job: Job) -> PageError:
+    def _stuck(self, job: Job, waited: float | None) -> PageError:
         return PageError(
             "reader_timeout",
-            f"{job.url}: reading did not end within {self.deadline:g} s and its worker was "
+            f"{job.url}: reading did not end within {waited:g} s and its worker was "
             "killed (FORUMCRAWL_PARSE_TIMEOUT); nothing stored from it",
         )
 
@@ -341,7 +361,7 @@ class PageReader:
             return self._done(future.result(timeout=wait))
         except FutureTimeout:
             self._replace(generation, kill=True)
-            return self._stuck(job)
+            return self._stuck(job, self.deadline)
         except BrokenProcessPool:
             self._replace(generation)
             logger.warning("a reading worker died; reading %s again on its own", job.url)

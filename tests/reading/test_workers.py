@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DEMO_HOST, FIXTURES, content_rows, last_run, run_crawl
+from scrapy.settings import Settings
 
 from forumcrawl.archive.reparse import reparse
 from forumcrawl.reading.context import PageContext
@@ -185,6 +186,12 @@ def test_the_number_of_workers_is_read_from_the_setting_and_refused_when_it_is_n
     for bad in ("many", "-1", "1.5"):
         with pytest.raises(ValueError, match="FORUMCRAWL_PARSE_WORKERS must be a whole number"):
             workers_setting(bad)
+    reader = PageReader.from_settings(
+        Settings({"FORUMCRAWL_PARSE_WORKERS": "2", "FORUMCRAWL_PARSE_TIMEOUT": "5"})
+    )
+    assert (reader.workers, reader.timeout) == (2, 5.0)
+    with pytest.raises(ValueError, match="FORUMCRAWL_PARSE_TIMEOUT must be a number of seconds, not 'soon'"):
+        PageReader.from_settings(Settings({"FORUMCRAWL_PARSE_TIMEOUT": "soon"}))
 
 
 def test_workers_end_with_a_crawl_that_is_killed_outright(tmp_path):
@@ -250,3 +257,20 @@ def test_a_number_of_workers_that_is_not_one_fails_the_crawl_in_one_line(tmp_pat
     assert "Traceback" not in result.stderr
     assert "FORUMCRAWL_PARSE_WORKERS must be a whole number, 0 or more, not 'many'" in result.stderr
     assert "bad_setting" in last_run(tmp_path / "forumcrawl.db")["failures"]
+
+
+def test_where_no_process_can_be_started_pages_are_read_here_with_one_warning(monkeypatch, caplog):
+    def no_processes(self, workers):
+        raise OSError(38, "Function not implemented: sem_open")  # a sandbox without /dev/shm
+
+    monkeypatch.setattr(PageReader, "_new_pool", no_processes)
+    jobs = jobs_of(fixture_pages()[:6])
+    here = [outcome_of(o) for _, o in PageReader(0).read_all(jobs)]
+    with caplog.at_level(logging.WARNING, logger="forumcrawl"), PageReader(2) as reader:
+        there = [outcome_of(o) for _, o in reader.read_all(jobs)]
+        async_one = asyncio.run(reader.read(jobs[0].body, jobs[0].url, jobs[0].context))
+    assert there == here and outcome_of(async_one) == here[0]
+    warnings = [r.getMessage() for r in caplog.records if "worker processes unavailable" in r.getMessage()]
+    assert warnings == [
+        "worker processes unavailable (OSError: [Errno 38] Function not implemented: sem_open); reading pages in this process"
+    ]
