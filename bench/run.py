@@ -158,20 +158,26 @@ def become_subreaper() -> None:
         pass
 
 
-def descendants(pid: int) -> list[int]:
-    """``pid`` and every process below it (from /proc's parent links)."""
-    parents: dict[int, list[int]] = {}
+def children() -> dict[int, list[int]]:
+    """Every process's children, from /proc's parent links."""
+    out: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        out.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    return out
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it."""
+    below = children()
     out, todo = [], [pid]
     while todo:
         one = todo.pop()
         out.append(one)
-        todo += parents.get(one, [])
+        todo += below.get(one, [])
     return out
 
 
@@ -188,24 +194,16 @@ def reap_left_behind(known: set[int], timeout: float = 10.0) -> float:
     :func:`become_subreaper`); their CPU seconds, their own children's included."""
     cpu, deadline = 0.0, time.monotonic() + timeout
     while time.monotonic() < deadline:
-        left = [p for p in descendants(os.getpid())[1:] if p not in known and p != os.getpid()]
-        mine = [p for p in left if _parent(p) == os.getpid()]
-        if not mine:
+        inherited = [p for p in children().get(os.getpid(), []) if p not in known]
+        if not inherited:
             break
-        for pid in mine:
+        for pid in inherited:
             try:
                 _pid, _status, usage = os.wait4(pid, 0)
             except ChildProcessError:
                 continue
             cpu += usage.ru_utime + usage.ru_stime
     return cpu
-
-
-def _parent(pid: int) -> int | None:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
 
 
 def run_measured(

@@ -105,7 +105,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_workers(parser: argparse.ArgumentParser) -> None:
+def add_reading(parser: argparse.ArgumentParser) -> None:
+    """How a command that reads many pages reads them: the engine, the sites file, the workers."""
+    parser.add_argument("--engine", help="skip detection and use this engine")
+    parser.add_argument(
+        "--sites",
+        default="sites.toml" if Path("sites.toml").exists() else None,
+        help="per-site settings file (default: sites.toml when present)",
+    )
     parser.add_argument(
         "--workers",
         type=_workers,
@@ -350,13 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_database(again, "database whose page archive to read")
     again.add_argument("--out", help="write into this (new) database instead of --db")
     again.add_argument("--site", help="only this site's pages (host name)")
-    again.add_argument("--engine", help="skip detection and use this engine")
-    again.add_argument(
-        "--sites",
-        default="sites.toml" if Path("sites.toml").exists() else None,
-        help="per-site settings file (default: sites.toml when present)",
-    )
-    add_workers(again)
+    add_reading(again)
     again.set_defaults(func=cmd_reparse)
 
     stats = sub.add_parser("stats", help="per site: boards, threads, posts, users, articles, last run")
@@ -382,13 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     warc_in.add_argument("warcs", nargs="+", metavar="FILE.warc.gz", help="WARC files, read in this order")
     warc_in.add_argument("--db", default=DEFAULT_DB, help=f"the database to write (default {DEFAULT_DB})")
-    warc_in.add_argument("--engine", help="skip detection and use this engine")
-    warc_in.add_argument(
-        "--sites",
-        default="sites.toml" if Path("sites.toml").exists() else None,
-        help="per-site settings file (default: sites.toml when present)",
-    )
-    add_workers(warc_in)
+    add_reading(warc_in)
     warc_in.set_defaults(func=cmd_import_warc)
     warc_out = sub.add_parser(
         "export-warc", help="write the page archive as a WARC file (pywb, ReplayWeb.page)"

@@ -29,14 +29,17 @@ class Document:
         # readers ask some of the same ones (a XenForo page's pagination, twice).
         self._answers: dict[str, list] = {}
 
-    def xpath(self, xpath: str) -> list:
+    def _answer(self, xpath: str) -> list:
         answer = self._answers.get(xpath)
         if answer is None:
             answer = self._answers[xpath] = select(self.root, xpath)
-        return list(answer)
+        return answer
+
+    def xpath(self, xpath: str) -> list:
+        return list(self._answer(xpath))  # the caller's to change
 
     def first(self, xpath: str):
-        answer = self.xpath(xpath) if xpath else []
+        answer = self._answer(xpath)
         return answer[0] if answer else None
 
     @cached_property

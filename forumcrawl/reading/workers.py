@@ -151,8 +151,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # alive, someone else's
+        pass
     return True
 
 
@@ -298,12 +298,15 @@ class PageReader:
             )
             return self._read_here(job), self._generation
 
+    def _here(self, job: Job) -> Outcome:
+        try:
+            return self.read_page(job.body, job.url, job.context)
+        except (PageError, UnknownEngine) as exc:
+            return exc
+
     def _read_here(self, job: Job) -> Future:
         future: Future = Future()
-        try:
-            future.set_result(_Done(self.read_page(job.body, job.url, job.context)))
-        except (PageError, UnknownEngine) as exc:
-            future.set_result(_Done(exc))
+        future.set_result(_Done(self._here(job)))
         return future
 
     def _replace(self, generation: int, kill: bool = False) -> None:
@@ -384,9 +387,11 @@ class PageReader:
             future, generation = self._submit(job)
             try:
                 await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), self.deadline)
-            except BaseException as exc:
-                if isinstance(exc, asyncio.CancelledError) and not future.done():
+            except asyncio.CancelledError:
+                if not future.done():
                     raise  # the crawl is closing
+            except Exception:
+                pass  # timed out, or the worker failed: settled below
             if future.done() and future.exception() is None:
                 outcome = self._done(future.result())
             else:  # stuck or dead: settling may read the page again, off the event loop
@@ -399,10 +404,7 @@ class PageReader:
         depend on it."""
         if self.workers <= 0:
             for job in jobs:
-                try:
-                    yield job, self.read_page(job.body, job.url, job.context)
-                except (PageError, UnknownEngine) as exc:
-                    yield job, exc
+                yield job, self._here(job)
             return
         pending: deque[tuple[Job, Future, int]] = deque()
         source = iter(jobs)

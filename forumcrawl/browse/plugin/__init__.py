@@ -151,6 +151,15 @@ def months_chart(counts: list[dict]) -> Markup:
 _MONTHS = "select substr(posted_at, 1, 7) as month, count(*) as posts from posts where {where} and posted_at is not null group by 1 order by 1"
 
 
+async def _render(datasette, request, template: str, subject: tuple, posts_where: str, **context) -> Response:
+    """A page about ``subject`` (database name, database, row) with its posts-per-month
+    chart; ``posts_where`` picks the subject's posts by ``:key``, the row's id."""
+    name, db, row = subject
+    months = await _rows(db, _MONTHS.format(where=posts_where), {"key": row["id"]})
+    context = {"database": name, "chart": months_chart(months), **context}
+    return Response.html(await datasette.render_template(template, context, request=request))
+
+
 async def thread_page(datasette, request):
     subject, missing = await _subject(datasette, request, "threads", "thread")
     if missing:
@@ -188,15 +197,16 @@ async def thread_page(datasette, request):
         # a member who pasted an article in their own words: the card first, the paste folded
         post["repost"] = any(not a["in_quote"] for a in post["articles"])
         post["anchor"] = f"post-{tilde_encode(post['id'])}"
-    months = await _rows(db, _MONTHS.format(where="thread_id = :key"), {"key": key})
-    context = {
-        "database": name,
-        "thread": thread,
-        "posts": posts,
-        "chart": months_chart(months),
-        "board_url": page_url(datasette, name, "board", thread["board_id"]) if thread["board_id"] else None,
-    }
-    return Response.html(await datasette.render_template("forumcrawl_thread.html", context, request=request))
+    return await _render(
+        datasette,
+        request,
+        "forumcrawl_thread.html",
+        subject,
+        "thread_id = :key",
+        thread=thread,
+        posts=posts,
+        board_url=page_url(datasette, name, "board", thread["board_id"]) if thread["board_id"] else None,
+    )
 
 
 async def member_page(datasette, request):
@@ -233,16 +243,17 @@ async def member_page(datasette, request):
     )
     for row in quoted_by:
         row["url"] = page_url(datasette, name, "member", row["user_id"]) if row["user_id"] else None
-    months = await _rows(db, _MONTHS.format(where="user_id = :key"), {"key": key})
-    context = {
-        "database": name,
-        "member": member,
-        "posts": posts,
-        "quotes_whom": quotes_whom,
-        "quoted_by": quoted_by,
-        "chart": months_chart(months),
-    }
-    return Response.html(await datasette.render_template("forumcrawl_member.html", context, request=request))
+    return await _render(
+        datasette,
+        request,
+        "forumcrawl_member.html",
+        subject,
+        "user_id = :key",
+        member=member,
+        posts=posts,
+        quotes_whom=quotes_whom,
+        quoted_by=quoted_by,
+    )
 
 
 async def board_page(datasette, request):
@@ -260,8 +271,12 @@ async def board_page(datasette, request):
     )
     for thread in threads:
         thread["url"] = page_url(datasette, name, "thread", thread["id"])
-    months = await _rows(
-        db, _MONTHS.format(where="thread_id in (select id from threads where board_id = :key)"), {"key": key}
+    return await _render(
+        datasette,
+        request,
+        "forumcrawl_board.html",
+        subject,
+        "thread_id in (select id from threads where board_id = :key)",
+        board=board,
+        threads=threads,
     )
-    context = {"database": name, "board": board, "threads": threads, "chart": months_chart(months)}
-    return Response.html(await datasette.render_template("forumcrawl_board.html", context, request=request))
