@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 from lxml.html import HtmlElement
 
 from forumcrawl.reading.nodes import clean
-from forumcrawl.reading.query import select
+from forumcrawl.reading.query import ClassIndex, ClassQuery, select
 
 
 class Document:
@@ -32,8 +32,14 @@ class Document:
     def _answer(self, xpath: str) -> list:
         answer = self._answers.get(xpath)
         if answer is None:
-            answer = self._answers[xpath] = select(self.root, xpath)
+            scope = self.classes.scope(self.root) if isinstance(xpath, ClassQuery) else None
+            answer = self._answers[xpath] = select(self.root, xpath, scope)
         return answer
+
+    @cached_property
+    def classes(self) -> ClassIndex:
+        """The page's elements by class, built on the first class query asked of it."""
+        return ClassIndex(self.root)
 
     def xpath(self, xpath: str) -> list:
         return list(self._answer(xpath))  # the caller's to change

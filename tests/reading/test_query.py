@@ -7,6 +7,7 @@ pages, so a faster parser cannot quietly read less.
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import lxml.html
@@ -18,33 +19,75 @@ from forumcrawl.reading.extract.text import inner_html
 from forumcrawl.reading.query import ClassIndex, ClassQuery, classes, compiled, has_class
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+XENFORO = sorted((FIXTURES / "xenforo2").glob("*.html"))
 # every class-query selector of the XenForo 2 reader, and the quote container's classes
 QUERIES = [
     getattr(XenForo2, name) for name in XenForo2.selectors if isinstance(getattr(XenForo2, name), ClassQuery)
 ] + [classes("bbCodeBlock--quote")]
+POST_QUERIES = [query for query in QUERIES if not query.page]
+PAGE_QUERIES = [query for query in QUERIES if query.page] + [
+    classes("structItem--thread", inside="js-threadList", page=True),
+    classes("node-title", then="a", page=True),
+    classes("message-userExtras", then="dl//dd", page=True),
+    classes("username", "message-name", inside="message-cell--user", page=True),
+]
 
 
-@pytest.mark.parametrize("page", sorted((FIXTURES / "xenforo2").glob("*.html")), ids=lambda p: p.stem)
-def test_class_index_answers_what_its_xpath_answers_on_real_xenforo_posts(page: Path) -> None:
+@pytest.mark.parametrize("page", XENFORO, ids=lambda p: p.stem)
+def test_the_page_class_index_answers_what_each_xpath_answers_on_real_xenforo_posts(page: Path) -> None:
     root = parse_html(page.read_text(encoding="utf-8"))
+    index = ClassIndex(root)
     posts = compiled(f"//*[{has_class('message--post')}]")(root)
-    assert posts and len(QUERIES) >= 10
+    assert posts and len(POST_QUERIES) >= 10
     for post in posts:
-        index = ClassIndex(post)
-        for query in QUERIES:
-            assert index.answer(query) == compiled(query)(post), str(query)
+        scope = index.scope(post)
+        for query in POST_QUERIES:
+            assert scope.answer(query) == compiled(query)(post), str(query)
+
+
+@pytest.mark.parametrize("page", XENFORO, ids=lambda p: p.stem)
+def test_the_page_class_index_answers_what_each_whole_page_xpath_answers(page: Path) -> None:
+    root = parse_html(page.read_text(encoding="utf-8"))
+    whole = ClassIndex(root).scope(root)
+    assert len(PAGE_QUERIES) >= 8
+    for query in PAGE_QUERIES:
+        assert whole.answer(query) == compiled(query)(root), str(query)
+    # a whole-page query asked of a post still searches the whole page, as XPath does
+    post = compiled(f"//*[{has_class('message--post')}]")(root)[-1]
+    assert ClassIndex(root).scope(post).answer(XenForo2.title) == compiled(XenForo2.title)(post)
 
 
 def test_class_index_dedups_an_element_with_both_classes_and_keeps_document_order() -> None:
-    root = lxml.html.fragment_fromstring(
-        '<div class="a"><p class="b">1</p><p class="a b">2</p><span class="a">3</span>'
-        '<div class="outer"><i class="a">4</i></div></div>'
+    page = lxml.html.fragment_fromstring(
+        '<section><div class="a">A<p class="b a a">1</p><p class="a b">2</p><!-- c --><span class="a">3</span>'
+        '<div class="outer"><i class="a">4<b class="a">5</b></i><!-- c --></div></div><p class="a">6</p></section>'
     )
-    parts = ClassIndex(root)
-    assert [el.text for el in parts.elements("a", "b")] == ["1", "2", "3", "4"]  # not the root itself
-    assert [el.text for el in parts.elements("a", tag="span")] == ["3"]
-    assert [el.text for el in parts.elements("a", inside="outer")] == ["4"]
-    assert parts.elements("missing") == []
+    root = page[0]
+    scope = ClassIndex(page).scope(root)
+    assert [el.text for el in scope.answer(classes("a", "b"))] == ["1", "2", "3", "4", "5"]  # not the root
+    assert [el.text for el in scope.answer(classes("a", tag="span"))] == ["3"]
+    assert [el.text for el in scope.answer(classes("a", inside="outer"))] == ["4", "5"]
+    assert [el.text for el in scope.answer(classes("outer", then="i//b"))] == ["5"]
+    assert scope.answer(classes("outer", attr="class")) == ["outer"]
+    assert scope.answer(classes("missing")) == []
+    inner = ClassIndex(page).scope(root.find(".//i"))
+    assert [el.text for el in inner.answer(classes("a"))] == ["5"]
+    assert [el.text for el in inner.answer(classes("a", page=True))] == ["A", "1", "2", "3", "4", "5", "6"]
+    assert ClassIndex(page).scope(lxml.html.fragment_fromstring("<p/>")) is None
+
+
+def test_a_class_query_survives_pickling_for_the_reading_workers() -> None:
+    query = classes("a", "b", tag="div", inside="c", then="li//a", attr="href", page=True)
+    again = pickle.loads(pickle.dumps(query))
+    assert again == query and isinstance(again, ClassQuery)
+    assert (again.names, again.tag, again.inside, again.then, again.attr, again.page) == (
+        ("a", "b"),
+        "div",
+        "c",
+        ("li", "a"),
+        "href",
+        True,
+    )
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from lxml import etree
 from forumcrawl.items import BoardItem, DateField, PostItem, ThreadItem, UserItem
 from forumcrawl.reading.extract.text import Body, QuoteRule
 from forumcrawl.reading.nodes import inline_text, link, text_of
-from forumcrawl.reading.query import ClassIndex, compiled, select, select_first
+from forumcrawl.reading.query import ClassQuery, ClassScope, compiled, select, select_first
 
 if TYPE_CHECKING:
     from forumcrawl.reading.document import Document
@@ -167,7 +167,7 @@ class PageReader:
         self.links: dict[str, PostLinks] = {}
         # each post's element on the page: where the other readers' posts are matched to it
         self.anchors: dict[str, object] = {}
-        self._index: ClassIndex | None = None
+        self._scope: ClassScope | None = None  # the element class queries were last asked of
 
     # ------------------------------------------------------------------ what to implement
     def kind(self) -> str | None:
@@ -191,15 +191,20 @@ class PageReader:
 
     # ------------------------------------------------------------------ selectors
     def select(self, node, xpath: str | None) -> list:
-        """What a selector finds below ``node`` (elements, or strings)."""
-        return select(node, xpath, self._index)
+        """What a selector finds below ``node`` (elements, or strings); class queries
+        are answered from the page's class index."""
+        return select(node, xpath, self.scope(node) if isinstance(xpath, ClassQuery) else None)
 
     def first(self, node, xpath: str | None):
-        return select_first(node, xpath, self._index)
+        return select_first(node, xpath, self.scope(node) if isinstance(xpath, ClassQuery) else None)
 
-    def indexed(self, node) -> None:
-        """Answer class-query selectors on ``node`` from one pass over it (a post)."""
-        self._index = ClassIndex(node) if node is not None else None
+    def scope(self, node) -> ClassScope | None:
+        """``node``'s run of the page's class index (None for a node of another tree)."""
+        if self.doc is None or node is None:
+            return None
+        if self._scope is None or self._scope.root is not node:
+            self._scope = self.doc.classes.scope(node)
+        return self._scope
 
     def text(self, node, xpath: str | None) -> str | None:
         """Inline text of the first match (see :func:`~forumcrawl.reading.nodes.inline_text`)."""

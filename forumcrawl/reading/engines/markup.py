@@ -116,9 +116,7 @@ class MarkupReader(PageReader):
         shell = self.shell()
         posts = []
         for post in self.doc.xpath(engine.posts):
-            self.indexed(post)
             posts.append(engine.parse_post(self, post, shell.thread.thread_id))
-        self.indexed(None)
         return self.thread_page(shell.thread, posts, page_number=shell.page_number, next_url=shell.next_url)
 
     def board(self) -> BoardPage:

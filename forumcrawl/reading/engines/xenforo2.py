@@ -32,6 +32,8 @@ _SOURCE_POST = re.compile(r"post:\s*(\d+)")
 _SOURCE_MEMBER = re.compile(r"member:\s*(\d+)")
 _POSITION = re.compile(r"#\s*([\d.,]+)")
 _PAGE = re.compile(r"/page-(\d+)")
+_THREAD_ROWS = classes("structItem--thread", inside="js-threadList", page=True)
+_NODE_LINKS = classes("node-title", then="a", page=True)
 _WIDGET = "[not(ancestor::*[@data-widget-key or @data-widget-definition])]"
 
 
@@ -91,8 +93,15 @@ class XenForo2(MarkupEngine):
         f" or {has_class('lbContainer-zoomer')} or {has_class('bbCodeSpoiler-button')}"
         f" or {has_class('bbMediaWrapper')} or {has_class('js-unfurl-favicon')}]"
     )
-    selectors = (*MarkupEngine.selectors, "date_fallback", "body_fallback", "reactions", "content")
-    posts = f"//*[{has_class('message--post')}]"
+    selectors = (
+        *MarkupEngine.selectors,
+        "date_fallback",
+        "body_fallback",
+        "reactions",
+        "content",
+        "page_links",
+    )
+    posts = classes("message--post", page=True)
     post_id_from = "@data-content | @id"
     author_link = classes("username", inside="message-name")
     user_title = classes("message-userTitle")
@@ -106,12 +115,13 @@ class XenForo2(MarkupEngine):
     permalink = classes("message-attribution", tag="header", then="a")
     position = classes("message-attribution-opposite", inside="message-attribution")
     reactions = classes("reactionsBar", "likesBar")
-    title = f"//h1[{has_class('p-title-value')}]"
-    crumbs = f"//*[{has_class('p-breadcrumbs')}]//li//a"
-    next_page = f"//*[{has_class('pageNav-jump--next')}]/@href"
-    pagination = f"//*[{has_class('pageNav-page--current')}]"
+    title = classes("p-title-value", tag="h1", page=True)
+    crumbs = classes("p-breadcrumbs", then="li//a", page=True)
+    next_page = classes("pageNav-jump--next", attr="href", page=True)
+    pagination = classes("pageNav-page--current", page=True)
+    page_links = classes("pageNav-page", inside="pageNav-main", then="a", page=True)
     # board and index pages: rows and node links inside the main content (else the page)
-    content = f"//*[{has_class('p-body-pageContent')}]"
+    content = classes("p-body-pageContent", page=True)
     board_rows = f".//*[{has_class('structItem--thread')}]{_WIDGET}"
     thread_id_patterns = board_id_patterns = (ROUTE_ID,)
     board_link = f".//*[{has_class('structItem-title')}]//a[@data-tp-primary]"
@@ -119,7 +129,7 @@ class XenForo2(MarkupEngine):
     board_last_date = (
         f".//*[{has_class('structItem-latestDate')}] | .//*[{has_class('structItem-cell--latest')}]//time"
     )
-    board_title = f"//h1[{has_class('p-title-value')}]"
+    board_title = classes("p-title-value", tag="h1", page=True)
     subboards = f".//*[{has_class('node-title')}]//a"
 
     def detect(self, doc: Document) -> list[str]:
@@ -135,13 +145,12 @@ class XenForo2(MarkupEngine):
             return PAGE_THREAD
         if (
             template in ("forum_view", "forum_view_type_discussion")
-            or doc.first(f"//*[{has_class('js-threadList')}]//*[{has_class('structItem--thread')}]")
-            is not None
+            or doc.first(_THREAD_ROWS) is not None
         ):
             return PAGE_BOARD
         if (
             template in ("forum_list", "category_view")
-            or doc.first(f"//*[{has_class('node-title')}]//a") is not None
+            or doc.first(_NODE_LINKS) is not None
         ):
             return PAGE_INDEX
         return None
@@ -183,7 +192,7 @@ class XenForo2(MarkupEngine):
         current = parse_count(text_of(page.doc.first(self.pagination))) or 1
         shown = [
             parse_count(text_of(a)) or 0
-            for a in page.doc.xpath(f"//*[{has_class('pageNav-main')}]//*[{has_class('pageNav-page')}]//a")
+            for a in page.doc.xpath(self.page_links)
         ]
         return max([*shown, current])
 

@@ -1,0 +1,77 @@
+"""Post text is html-text's text, read in one walk.
+
+:func:`~forumcrawl.reading.extract.text.layout_text` replaced html-text's copy, clean and
+visit of every body and quote for speed; these tests hold it to html-text's output on
+every block of every saved page, and on generated markup that stresses what the cleaner
+joins (comments, scripts, unwrapped embeds between words), so a faster reader cannot
+quietly read otherwise.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import html_text
+import lxml.html
+import pytest
+
+from forumcrawl.reading.decode import parse_html
+from forumcrawl.reading.extract.text import element_text, layout_text, tidy
+from forumcrawl.reading.query import compiled
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+PAGES = sorted(FIXTURES.rglob("*.html"))
+BLOCKS = compiled("//body | //div | //blockquote | //article | //section | //td | //li | //p")
+
+
+def reference(el) -> str:
+    return html_text.extract_text(el, guess_layout=True)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_the_walk_reads_every_block_of_a_saved_page_as_html_text_does(page: Path) -> None:
+    root = parse_html(page.read_text(encoding="utf-8", errors="replace"))
+    blocks = BLOCKS(root)
+    assert blocks
+    for el in blocks[:: max(1, len(blocks) // 150)]:
+        expected = reference(el)
+        assert layout_text(el) == expected, lxml.html.tostring(el, encoding="unicode")[:300]
+        assert element_text(el) == tidy(expected)
+
+
+WORDS = ["word", "(", ")", "x,", ".", "!", "?", '"', "’quote”", "\u00a0", "\u200b", " ", "\n", "\t", "", "é"]
+TAGS = ["div", "p", "span", "b", "br", "li", "ul", "h2", "blockquote", "table", "tr", "td", "a", "pre"]
+GONE = ["<!-- note -->", "<script>var x = 1;</script>", "<style>p {}</style>", "<iframe>in frame</iframe>",
+        "<object>fallback <b>text</b></object>", "<embed>", "<noframes>nf</noframes>", "<meta name=x>",
+        "<link rel=x>", "<applet>ap</applet>", "<?php echo 1 ?>"]
+
+
+def fragment(rng: random.Random, depth: int = 0) -> str:
+    parts = []
+    for _ in range(rng.randint(1, 6)):
+        roll = rng.random()
+        if roll < 0.45:
+            parts.append("".join(rng.choice(WORDS) for _ in range(rng.randint(1, 3))))
+        elif roll < 0.65:
+            parts.append(rng.choice(GONE))
+        elif depth < 4:
+            tag = rng.choice(TAGS)
+            parts.append(f"<{tag}>{fragment(rng, depth + 1)}</{tag}>" if tag != "br" else "<br>")
+    return "".join(parts)
+
+
+def test_the_walk_joins_and_spaces_text_around_dropped_markup_as_html_text_does() -> None:
+    rng = random.Random(21)
+    for _ in range(3000):
+        html = f"<div>{fragment(rng)}</div>"
+        el = lxml.html.fragment_fromstring(html, create_parent="section")[0]
+        expected = reference(el)
+        assert layout_text(el) == expected, html
+        assert element_text(el) == tidy(expected), html
+
+
+def test_a_root_that_html_text_would_rewrite_is_read_by_html_text() -> None:
+    for html in ("<iframe>a <b>b</b></iframe>", "<object>x</object>"):
+        el = lxml.html.fragment_fromstring(html)
+        assert layout_text(el) == reference(el)
