@@ -20,6 +20,7 @@ from functools import lru_cache
 from lxml import etree
 from lxml.html import HtmlElement
 
+
 def has_class(name: str) -> str:
     """An XPath predicate body matching one CSS class exactly.
 

@@ -42,9 +42,19 @@ def test_the_walk_reads_every_block_of_a_saved_page_as_html_text_does(page: Path
 
 WORDS = ["word", "(", ")", "x,", ".", "!", "?", '"', "’quote”", "\u00a0", "\u200b", " ", "\n", "\t", "", "é"]
 TAGS = ["div", "p", "span", "b", "br", "li", "ul", "h2", "blockquote", "table", "tr", "td", "a", "pre"]
-GONE = ["<!-- note -->", "<script>var x = 1;</script>", "<style>p {}</style>", "<iframe>in frame</iframe>",
-        "<object>fallback <b>text</b></object>", "<embed>", "<noframes>nf</noframes>", "<meta name=x>",
-        "<link rel=x>", "<applet>ap</applet>", "<?php echo 1 ?>"]
+GONE = [
+    "<!-- note -->",
+    "<script>var x = 1;</script>",
+    "<style>p {}</style>",
+    "<iframe>in frame</iframe>",
+    "<object>fallback <b>text</b></object>",
+    "<embed>",
+    "<noframes>nf</noframes>",
+    "<meta name=x>",
+    "<link rel=x>",
+    "<applet>ap</applet>",
+    "<?php echo 1 ?>",
+]
 
 
 def fragment(rng: random.Random, depth: int = 0) -> str:

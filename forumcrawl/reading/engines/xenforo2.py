@@ -143,15 +143,9 @@ class XenForo2(MarkupEngine):
         template = doc.first("/html/@data-template") or ""
         if template == "thread_view" or doc.first(self.posts) is not None:
             return PAGE_THREAD
-        if (
-            template in ("forum_view", "forum_view_type_discussion")
-            or doc.first(_THREAD_ROWS) is not None
-        ):
+        if template in ("forum_view", "forum_view_type_discussion") or doc.first(_THREAD_ROWS) is not None:
             return PAGE_BOARD
-        if (
-            template in ("forum_list", "category_view")
-            or doc.first(_NODE_LINKS) is not None
-        ):
+        if template in ("forum_list", "category_view") or doc.first(_NODE_LINKS) is not None:
             return PAGE_INDEX
         return None
 
@@ -190,10 +184,7 @@ class XenForo2(MarkupEngine):
     def page_count(self, page: MarkupReader) -> int | None:
         """The highest page number the page navigation shows (or this page's)."""
         current = parse_count(text_of(page.doc.first(self.pagination))) or 1
-        shown = [
-            parse_count(text_of(a)) or 0
-            for a in page.doc.xpath(self.page_links)
-        ]
+        shown = [parse_count(text_of(a)) or 0 for a in page.doc.xpath(self.page_links)]
         return max([*shown, current])
 
     # ------------------------------------------------------------------ posts

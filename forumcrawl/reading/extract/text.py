@@ -252,6 +252,4 @@ def split_body(body: HtmlElement, rule: QuoteRule, chrome: str | None = None, ba
             _drop_quote(node, rule)
 
     html, links = inner_html(root), _links(root, base)
-    return Body(
-        html=html, text=element_text(root), quotes=quotes, links=links, quote_links=quote_links
-    )
+    return Body(html=html, text=element_text(root), quotes=quotes, links=links, quote_links=quote_links)
