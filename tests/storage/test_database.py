@@ -184,3 +184,30 @@ def test_the_watermark_moves_forward_or_to_the_last_page_never_back(tmp_path):
     # the thread shrank to 2 pages: its last page is the watermark now
     read(1, 2, page_count=2)
     assert watermark() == (2, "https://s.example/t/7/page-2")
+
+
+def test_a_thread_row_without_listing_facts_leaves_the_stored_ones_alone_beside_one_with_them(tmp_path):
+    # sqlite-utils' upsert_all writes every column any row of the chunk has, so a row
+    # without reply_count set it to NULL when a row beside it had one.
+    from forumcrawl.items import DateField, SiteItem, ThreadItem
+    from forumcrawl.storage.rows import Batch
+    from forumcrawl.storage.writes import write_batch
+
+    db = open_db(tmp_path / "f.db")
+
+    def thread(native: str, **listing) -> ThreadItem:
+        return ThreadItem(
+            site_id="s", thread_id=native, title=f"T{native}", url=f"https://s.example/t/{native}/", **listing
+        )
+
+    first = Batch()
+    first.add(SiteItem(site_id="s", base_url="https://s.example/", engine="xenforo2"))
+    first.add(thread("1", reply_count=5, last_post=DateField(value="2026-11-01T00:00:00+00:00")))
+    write_batch(db, first)
+    second = Batch()  # thread 1 read from its own page, thread 2 from a listing
+    second.add(thread("2", reply_count=3, last_post=DateField(value="2026-11-02T00:00:00+00:00")))
+    second.add(thread("1", page_count=2))
+    write_batch(db, second)
+    one, two = db["threads"].get("s:1"), db["threads"].get("s:2")
+    assert (one["reply_count"], one["last_post_at"], one["page_count"]) == (5, "2026-11-01T00:00:00+00:00", 2)
+    assert (two["reply_count"], two["last_post_at"]) == (3, "2026-11-02T00:00:00+00:00")

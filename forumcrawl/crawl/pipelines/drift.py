@@ -40,7 +40,7 @@ STORED = {name: f"coalesce({_ALIAS[table]}.{column}, '') != ''" for name, (table
 
 def filled(post: PostItem) -> dict[str, bool]:
     """Which watched fields a post about to be stored has (the test ``STORED`` makes)."""
-    rows = {"posts": post_row(post), "users": user_row(post.author) if post.author else {}}
+    rows = {"posts": post_row(post, hashed=False), "users": user_row(post.author) if post.author else {}}
     return {name: rows[table].get(column) not in (None, "") for name, (table, column) in FIELDS.items()}
 
 
