@@ -120,6 +120,8 @@ FEED_EXPORTERS = {
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
+# no DEBUG record made per item and per page unless LOG_LEVEL is DEBUG (forumcrawl/crawl/logformatter.py)
+LOG_FORMATTER = "forumcrawl.crawl.logformatter.QuietLogFormatter"
 
 # A crawl shared by several processes through Redis (forumcrawl/shared/scheduler.py): set
 # FORUMCRAWL_REDIS_URL (needs `pip install 'forumcrawl[shared]'`); workers of one crawl share

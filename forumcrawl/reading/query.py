@@ -5,11 +5,13 @@ Every selector an engine declares is an XPath expression a user can read and rep
 each expression is compiled once per process, and no parsel wrapper is built per call.
 
 Some selectors ask only "the elements of class X (of tag T, inside an element of class
-Y)". Asked as XPath, each is a walk of the post's subtree with a string test on every
-element; a XenForo 2 post asks a dozen of them. Written with :func:`classes`, such a
-selector is still that XPath text (what a user sees and may override), but it is
-answered from a :class:`ClassIndex` of the post built in one pass. The two answers are
-the same by construction, and a test holds them to it on every real XenForo post.
+Y)". Asked as XPath, each is a walk of the tree with a string test on every element
+(libxml2 spends about 0.5 µs an element on it: 0.6 ms for one question of a XenForo
+page), and a XenForo 2 page asks a dozen of them of each post and seven of the whole
+page. Written with :func:`classes`, such a selector is still that XPath text (what a
+user sees and may override), but a page reader answers it from the page's one
+:class:`ClassIndex`, built in one pass on the first such question. The two answers are
+the same by construction, and a test holds them to it on every real XenForo page.
 """
 
 from __future__ import annotations

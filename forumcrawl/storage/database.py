@@ -54,15 +54,16 @@ def writable_problem(path: str | Path) -> str | None:
     return None
 
 
-def open_db(path: str | Path) -> sqlite_utils.Database:
+def open_db(path: str | Path, one_thread: bool = True) -> sqlite_utils.Database:
     """Open (creating if needed) and shape the database; clear errors for locked,
     read-only, corrupt and foreign files. A file that is not forumcrawl's is refused
-    before anything in it is changed."""
+    before anything in it is changed. ``one_thread=False``: the connection may be handed
+    to another thread (one at a time, as the crawl's writer thread uses it)."""
     problem = writable_problem(path)
     if problem:
         raise StoreError(problem)
     try:
-        conn = sqlite3.connect(database_uri(path), uri=True, timeout=15)
+        conn = sqlite3.connect(database_uri(path), uri=True, timeout=15, check_same_thread=one_thread)
         db = sqlite_utils.Database(conn)
         refuse_foreign(db, path)
         db.execute("PRAGMA journal_mode=WAL")

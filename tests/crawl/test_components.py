@@ -13,7 +13,7 @@ from scrapy import Request, Spider
 from scrapy.core.downloader import Slot
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
-from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.test import get_crawler
 
 from forumcrawl import settings as project
@@ -249,3 +249,17 @@ def test_a_post_gone_from_within_its_pages_range_is_marked_vanished_at_the_pages
     }
     _page(db, ["102", "104", "105"], "2026-11-21T00:00:00+00:00")
     assert db["posts"].get(f"{HOST}:103")["vanished_at"] == "2026-11-20T00:00:00+00:00"  # kept, not moved on
+
+
+@pytest.mark.parametrize(
+    ("level", "logged"), [("INFO", False), ("WARNING", False), ("DEBUG", True), (10, True)]
+)
+def test_items_and_pages_make_a_debug_record_only_when_debug_is_logged(level, logged) -> None:
+    crawler = crawler_with(LOG_LEVEL=level)
+    formatter = build_from_crawler(load_object(crawler.settings["LOG_FORMATTER"]), crawler)
+    request = Request(f"https://{HOST}/t/1/")
+    response = HtmlResponse(request.url, body=b"<html></html>", request=request)
+    item = SiteItem(site_id=HOST, base_url=f"https://{HOST}/", engine="xenforo2")
+    assert (formatter.scraped(item, response, crawler.spider) is not None) is logged
+    assert (formatter.crawled(request, response, crawler.spider) is not None) is logged
+    assert formatter.dropped(item, Exception("x"), response, crawler.spider) is not None  # never quiet

@@ -6,6 +6,12 @@ transaction per ``FORUMCRAWL_BATCH_SIZE`` items. A batch is written only at the 
 a page (its ``PageItem``), so a page's rows, its archive record and its thread's
 watermark always commit together.
 
+A batch is written on a thread of its own while the crawl gathers the next one (SQLite
+releases the GIL while it works, and its writes were a third of the crawl process's
+time): one batch at most is in flight, and the next waits for it to commit, so
+batches commit in the order they were gathered. What a commit tells the crawl (stats,
+a shared crawl's finished leases, a failure) is taken up on the crawl's thread.
+
 When a write fails (disk full, the file gone read-only, an I/O error) the batch's
 transaction is rolled back, the run is failed with one line and the crawl stops: pages
 fetched after that could not be stored, and fetching them would only repeat the error.
@@ -17,7 +23,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -44,7 +50,9 @@ class StorePipeline:
         self.stats = crawler.stats
         self.db = None
         self.compressor = ThreadPoolExecutor(1, thread_name_prefix="forumcrawl-archive")
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="forumcrawl-store")
         self.batch = Batch(compressor=self.compressor)
+        self.writing: tuple[Future, Batch] | None = None  # the batch being written
         self.signals = crawler.signals
         self.crawler = crawler
         self.broken = False  # storing failed: nothing more is written
@@ -56,45 +64,57 @@ class StorePipeline:
         return cls(crawler)
 
     def open_spider(self, spider=None) -> None:
-        self.db = open_db(self.path)
+        self.db = open_db(self.path, one_thread=False)
 
     def process_item(self, item, spider=None):
         if self.broken:
             return item  # the run has already failed and is stopping; the next run stores it
         self.batch.add(item)
         if isinstance(item, PageItem) and len(self.batch) >= self.batch_size:
-            self.flush()
+            self.flush(wait=False)
         return item
 
-    def flush(self) -> None:
+    def flush(self, wait: bool = True) -> None:
+        """Write the gathered batch once the one before it has committed; ``wait``: and
+        wait for this one to commit too (an idle shared crawl, the end of the run)."""
+        self._committed()
         if not len(self.batch) or self.db is None or self.broken:
             return
-        try:
-            written = write_batch(self.db, self.batch)
-        except (sqlite3.Error, OSError) as exc:
-            self.fail(exc)
+        batch, self.batch = self.batch, Batch(compressor=self.compressor)
+        self.writing = (self.writer.submit(write_batch, self.db, batch), batch)
+        if wait:
+            self._committed()
+
+    def _committed(self) -> None:
+        """Wait for the batch in flight, if any, and count what it stored."""
+        if self.writing is None:
             return
-        self.stats.inc_value("forumcrawl/stored/posts", len(self.batch.posts))
-        for site_id, count in Counter(row["site_id"] for row in self.batch.posts.values()).items():
+        (future, batch), self.writing = self.writing, None
+        try:
+            written = future.result()
+        except (sqlite3.Error, OSError) as exc:
+            self.fail(exc, batch)
+            return
+        self.stats.inc_value("forumcrawl/stored/posts", len(batch.posts))
+        for site_id, count in Counter(row["site_id"] for row in batch.posts.values()).items():
             self.stats.inc_value(f"forumcrawl/stored/posts/{site_id}", count)
         for site_id, count in written.new_posts.items():
             self.stats.inc_value("forumcrawl/stored/new_posts", count)
             self.stats.inc_value(f"forumcrawl/stored/new_posts/{site_id}", count)
-        self.stats.inc_value("forumcrawl/stored/pages", len(self.batch.pages))
-        self.stats.inc_value("forumcrawl/stored/items", len(self.batch))
+        self.stats.inc_value("forumcrawl/stored/pages", len(batch.pages))
+        self.stats.inc_value("forumcrawl/stored/items", len(batch))
         if written.revisions:
             self.stats.inc_value("forumcrawl/stored/revisions", written.revisions)
         if written.vanished:
             self.stats.inc_value("forumcrawl/stored/vanished", written.vanished)
-        leases, self.batch = self.batch.leases, Batch(compressor=self.compressor)
-        if leases:
-            self.signals.send_catch_log(PAGES_COMMITTED, leases=leases)
+        if batch.leases:
+            self.signals.send_catch_log(PAGES_COMMITTED, leases=batch.leases)
 
-    def fail(self, exc: BaseException) -> None:
+    def fail(self, exc: BaseException, batch: Batch) -> None:
         """Storing failed: say so once, keep nothing half-written, stop fetching."""
         self.broken = True
         message = (
-            f"storing {len(self.batch)} items in {self.path} failed ({exc}); the crawl stops here,"
+            f"storing {len(batch)} items in {self.path} failed ({exc}); the crawl stops here,"
             " what was stored before is kept and the next run fetches the rest"
         )
         logger.error(message)
@@ -108,6 +128,7 @@ class StorePipeline:
         try:
             self.flush()
         finally:
+            self.writer.shutdown()
             self.compressor.shutdown()
             if self.db is not None:
                 self.db.close()
