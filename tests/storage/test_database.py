@@ -140,6 +140,61 @@ def test_a_batch_that_cannot_be_stored_fails_the_run(tmp_path):
     assert any(f.startswith("store_failed") for f in crawler.stats.get_value(FAILURES))
 
 
+def _page(n: int):
+    from forumcrawl.items import PageItem
+
+    return PageItem(
+        url=f"https://s.example/t/t/7?page={n}",
+        site_id="s",
+        status=200,
+        content_type="text/html",
+        body=b"<html/>",
+        fetched_at="2026-11-25T00:00:00+00:00",
+        kind="thread",
+        thread_id="7",
+        page_number=n,
+        archive=False,
+    )
+
+
+def test_batches_written_on_the_writer_thread_commit_in_order_and_count_once(tmp_path):
+    from scrapy.utils.test import get_crawler
+
+    from forumcrawl.crawl.pipelines.store import StorePipeline
+
+    crawler = get_crawler(settings_dict={"FORUMCRAWL_DB": str(tmp_path / "f.db"), "FORUMCRAWL_BATCH_SIZE": 1})
+    pipeline = StorePipeline(crawler)
+    pipeline.open_spider()
+    for n in range(1, 6):  # each page a batch of its own, written while the next is gathered
+        for item in (*_thread("https://s.example/c/12"), _page(n)):
+            pipeline.process_item(item)
+    pipeline.close_spider()
+    db = open_db(tmp_path / "f.db")
+    assert db["threads"].get("s:7")["last_page"] == 5
+    assert crawler.stats.get_value("forumcrawl/stored/items") == 15
+
+
+def test_a_batch_failing_on_the_writer_thread_fails_the_run_and_nothing_after_it_is_written(tmp_path):
+    from scrapy.utils.test import get_crawler
+
+    from forumcrawl.crawl.extensions.runs import FAILURES
+    from forumcrawl.crawl.pipelines.store import StorePipeline
+
+    crawler = get_crawler(settings_dict={"FORUMCRAWL_DB": str(tmp_path / "f.db"), "FORUMCRAWL_BATCH_SIZE": 1})
+    pipeline = StorePipeline(crawler)
+    pipeline.open_spider()
+    pipeline.db.conn.close()
+    for item in (*_thread("https://s.example/c/12"), _page(1)):
+        pipeline.process_item(item)  # handed to the writer, which fails
+    assert pipeline.writing is not None
+    for item in (*_thread("https://s.example/c/12"), _page(2)):
+        pipeline.process_item(item)  # the failure is taken up here, before page 2 is written
+    assert pipeline.broken and pipeline.writing is None
+    pipeline.close_spider()
+    assert [f.split(":")[0] for f in crawler.stats.get_value(FAILURES)] == ["store_failed"]
+    assert crawler.stats.get_value("forumcrawl/stored/items") is None
+
+
 def test_the_watermark_moves_forward_or_to_the_last_page_never_back(tmp_path):
     from forumcrawl.items import PageItem, SiteItem, ThreadItem
     from forumcrawl.storage.rows import Batch
