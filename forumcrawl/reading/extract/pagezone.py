@@ -41,7 +41,9 @@ _STATEMENT = re.compile(
 
 @cache
 def _statement_xpath(leads: tuple[str, ...]) -> str:
-    return "//*[text()[" + " or ".join(f'contains(., "{lead}")' for lead in leads) + "]]"
+    # the parents of the text nodes that say it: the same elements as
+    # //*[text()[contains(...)]], found without evaluating a predicate on every element
+    return "//text()[" + " or ".join(f'contains(., "{lead}")' for lead in leads) + "]/.."
 
 
 def page_timezone(root: HtmlElement, source: str | None = None) -> str | None:
