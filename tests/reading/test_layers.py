@@ -95,3 +95,15 @@ def test_a_json_ld_post_completes_the_engine_post_it_matches_by_author_and_words
     assert result.reader == "xenforo2"
     assert (first.posted.source, first.posted.value) == ("machine", "2024-07-05T21:39:35+00:00")
     assert result.counts["forumcrawl/readers/fields_from_structured"] >= 1
+
+
+@pytest.mark.parametrize("folder", ["xenforo2", "xenforo1", "phpbb3", "vbulletin4", "smf2", "mybb"])
+def test_a_page_of_a_site_known_to_run_an_engine_is_confirmed_by_its_first_signs_with_the_same_items(folder):
+    page = sorted((FIXTURES / folder).glob("*.html"))[-1]
+    url = f"https://{folder}.example/{page.stem}"
+    first = read_page(page.read_bytes(), url)  # a site's first page: every sign, kept in the site row
+    known = read_page(page.read_bytes(), url, PageContext(site_engine=first.engine))
+    assert known.engine == first.engine != "generic"
+    assert known.evidence == first.evidence[: len(known.evidence)] and 1 <= len(known.evidence) <= 2
+    assert first.site is not None and first.site.engine_evidence == first.evidence and known.site is None
+    assert known.items == [item for item in first.items if item is not first.site]

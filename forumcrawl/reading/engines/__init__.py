@@ -81,12 +81,13 @@ def _customised(name: str, selectors: tuple[tuple[str, str], ...]) -> Engine:
 def detect(doc: Document, prefer: str | None = None) -> Detection | None:
     """Which engine wrote this page, and why we think so; None when none did.
 
-    ``prefer`` (the engine of the site's previous page) is asked first: a crawl of one
-    forum then pays for one engine's evidence per page, not for every engine's before it.
+    ``prefer`` (the engine of the site's previous page) is asked first, and only to
+    confirm: a crawl of one forum then pays for one engine's first signs per page, not
+    for every engine's evidence before it.
     """
     first = [ENGINES[prefer]] if prefer in ENGINES and prefer != GENERIC.name else []
     for engine in first + [e for name, e in ENGINES.items() if name not in (prefer, GENERIC.name)]:
-        evidence = engine.detect(doc)
+        evidence = engine.detect(doc, confirm=engine.name == prefer)
         if evidence:
             return Detection(engine, evidence)
     return None

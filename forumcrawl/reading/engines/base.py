@@ -101,12 +101,20 @@ class Engine:
     body_chrome: ClassVar[str | None] = None  # in-post furniture removed from bodies
     extra_chrome: ClassVar[str | None] = None  # a site's own additions (sites.toml)
 
-    def detect(self, doc: Document) -> list[str]:
+    def detect(self, doc: Document, confirm: bool = False) -> list[str]:
+        """The labels of the signs the page shows (empty: not this engine's page).
+
+        ``confirm``: the page is of a site known to run this engine, and the question is
+        only whether it still is; the search stops at ``min_signs``. The site's first
+        page, whose evidence the site row keeps, is always searched in full.
+        """
         evidence = []
         for xpath, label in self.signs:
             found = doc.first(xpath)
             if found is not None and found != "":
                 evidence.append(label.format(found) if "{" in label else label)
+                if confirm and len(evidence) >= self.min_signs:
+                    break
         return evidence if len(evidence) >= self.min_signs else []
 
     def read(self, doc: Document) -> PageReader:

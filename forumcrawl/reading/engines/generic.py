@@ -1298,7 +1298,7 @@ class Generic(Engine):
     quote_rule = GENERIC_QUOTES
     body_chrome = f"{SIGNATURE} | {EXPANDERS}"
 
-    def detect(self, doc) -> list[str]:
+    def detect(self, doc, confirm: bool = False) -> list[str]:
         return []
 
     def post_id_from_local(self, thread_id: str, local: str) -> str:

@@ -89,8 +89,8 @@ class XenForo1(MarkupEngine):
     board_title = title
     subboards = f"//*[{has_class('nodeList')}]//*[{has_class('nodeTitle')}]//a"
 
-    def detect(self, doc: Document) -> list[str]:
-        return super().detect(doc) if doc.first(self.signs[0][0]) is not None else []
+    def detect(self, doc: Document, confirm: bool = False) -> list[str]:
+        return super().detect(doc, confirm) if doc.first(self.signs[0][0]) is not None else []
 
     def page_kind(self, page: MarkupReader) -> str | None:
         doc = page.doc

@@ -132,9 +132,9 @@ class XenForo2(MarkupEngine):
     board_title = classes("p-title-value", tag="h1", page=True)
     subboards = f".//*[{has_class('node-title')}]//a"
 
-    def detect(self, doc: Document) -> list[str]:
+    def detect(self, doc: Document, confirm: bool = False) -> list[str]:
         # html#XF decides; the other signs only add to the evidence
-        return super().detect(doc) if doc.first(self.signs[0][0]) is not None else []
+        return super().detect(doc, confirm) if doc.first(self.signs[0][0]) is not None else []
 
     min_signs = 1
 
