@@ -69,13 +69,18 @@ class ThreadItem:
 
 @dataclass(slots=True)
 class PageItem:
-    """A fetched page as it came over the wire, archived so it can be re-parsed offline.
+    """A fetched page as it came over the wire, archived so it can be re-parsed offline,
+    with the items read from it (``rows``: the site on its first page, boards, the
+    thread, the posts, in the order read).
 
-    Yielded *after* the rows read from it. For a thread page it also moves the thread's
-    watermark (``threads.last_page``/``last_page_url``, where the next run resumes) and
-    names the posts the page showed, so posts once stored there and now missing are
-    marked as vanished. Coming last, it can only reach the database once the page's
-    posts have: a run killed in between resumes from the page before.
+    The crawl yields one of these per page rather than each of its items: Scrapy's
+    machinery costs the crawl about 70 µs an item, 1.5 ms a thread page of twenty posts.
+    Pipelines and feed exports take the rows in order, then the page. For a thread page
+    it also moves the thread's watermark (``threads.last_page``/``last_page_url``, where
+    the next run resumes) and names the posts the page showed, so posts once stored
+    there and now missing are marked as vanished. The page's rows and its watermark are
+    always stored in one transaction: a run killed in between resumes from the page
+    before.
     """
 
     url: str
@@ -93,6 +98,7 @@ class PageItem:
     reader_note: str | None = None
     lease: str | None = None  # the shared crawl's lease on the request (forumcrawl/shared/scheduler.py)
     walk: str | None = None  # a board listing page that begins a walk of the listing: the board's key
+    rows: list = field(default_factory=list)  # the items read from the page, stored before it
 
 
 @dataclass(slots=True)

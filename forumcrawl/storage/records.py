@@ -10,7 +10,7 @@ depend on these names.
 
 from __future__ import annotations
 
-from forumcrawl.items import BoardItem, DateField, PostItem, SiteItem, ThreadItem
+from forumcrawl.items import BoardItem, DateField, PageItem, PostItem, SiteItem, ThreadItem
 from forumcrawl.reading.context import PageContext
 from forumcrawl.reading.service import PageResult, read_page
 from forumcrawl.storage.rows import (
@@ -89,7 +89,10 @@ def thread_record(thread: ThreadItem, result: PageResult | None = None) -> dict:
 
 
 def item_records(item) -> list[dict]:
-    """The records one crawled item becomes; the page archive (``PageItem``) becomes none."""
+    """The records one crawled item becomes; a page (``PageItem``) becomes its rows'
+    records (the archive itself none)."""
+    if isinstance(item, PageItem):
+        return [record for row in item.rows for record in item_records(row)]
     if isinstance(item, PostItem):
         return [post_record(item), *article_records(item)]
     if isinstance(item, ThreadItem):

@@ -201,12 +201,14 @@ class Batch:
 
     def add(self, item) -> None:
         self.items += 1
-        if isinstance(item, PostItem):
+        if isinstance(item, PageItem):
+            for row in item.rows:  # before the page: its watermark moves once they are in
+                self.add(row)
+            self._page(item)
+        elif isinstance(item, PostItem):
             self._post(item)
         elif isinstance(item, ThreadItem):
             self._thread(item)
-        elif isinstance(item, PageItem):
-            self._page(item)
         elif isinstance(item, BoardItem):
             row = board_row(item)
             self.boards[row["id"]] = row

@@ -312,6 +312,10 @@ def test_feed_exports_write_the_extract_records(tmp_path):
     records = [json.loads(x) for x in (tmp_path / "items.jsonl").read_text(encoding="utf-8").splitlines()]
     kinds = {k: sum(r["type"] == k for r in records) for k in ("post", "article", "site", "board")}
     assert kinds == {"post": 29, "article": 3, "site": 1, "board": 3}
+    # one Scrapy item per page, its records in the order read: the site first, a thread before its posts
+    assert records[0]["type"] == "site"
+    first_post = next(i for i, r in enumerate(records) if r["type"] == "post")
+    assert records[first_post - 1]["type"] == "thread"
     seed = next(r for r in records if r["type"] == "post" and r["post_id"] == "1001")
     assert (seed["author"], seed["author_title"], seed["posted_at"]) == (
         "GeoStrat",

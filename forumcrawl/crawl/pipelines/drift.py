@@ -23,7 +23,7 @@ from scrapy.crawler import Crawler
 
 from forumcrawl import settings as defaults
 from forumcrawl.crawl.extensions.runs import record_failure
-from forumcrawl.items import PostItem
+from forumcrawl.items import PageItem, PostItem
 from forumcrawl.storage.database import StoreError, open_readonly
 from forumcrawl.storage.rows import post_row, user_row
 from forumcrawl.storage.schema import drift_fields
@@ -122,11 +122,13 @@ class DriftPipeline:
         return cls(crawler)
 
     def process_item(self, item, spider=None):
-        if isinstance(item, PostItem) and self.min_posts > 0:
-            if item.site_id not in self.history:
-                # Read before this run stores any post of the site: its first post is here.
-                self.history[item.site_id] = self.stored(item.site_id)
-            self.run[item.site_id].add(filled(item))
+        if self.min_posts > 0:
+            for post in item.rows if isinstance(item, PageItem) else (item,):
+                if isinstance(post, PostItem):
+                    if post.site_id not in self.history:
+                        # Read before this run stores any post of the site: its first post is here.
+                        self.history[post.site_id] = self.stored(post.site_id)
+                    self.run[post.site_id].add(filled(post))
         return item
 
     def stored(self, site_id: str) -> Coverage | None:

@@ -299,13 +299,12 @@ class ForumSpider(scrapy.Spider):
                 response.url,
                 result.charset_corrected_from,
             )
+        rows = list(result.items)
         if result.site is not None and site_id not in self.site_engines:
             # pages of a new site read side by side each carry the site's row: the first counts
             self.site_engines[site_id] = result.engine
             self.logger.info("%s: engine %s (%s)", site_id, result.engine, "; ".join(result.evidence))
-            yield result.site
-        for item in result.items:
-            yield item
+            rows.insert(0, result.site)
         walk = None
         if result.thread is not None:
             for request in self.follow_thread(response, result):
@@ -314,11 +313,12 @@ class ForumSpider(scrapy.Spider):
             walk = self.walk_of(result, site_id)
             for request in self.follow_board(response, result, site_id):
                 yield request
-        yield archived(
+        yield archived(  # the page's items ride with it: one Scrapy item per page
             result.kind,
             reader=result.reader,
             reader_note="; ".join(result.reader_notes) or None,
             walk=walk,
+            rows=rows,
             **result.watermark(),
         )
 
