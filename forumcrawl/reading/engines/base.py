@@ -122,6 +122,8 @@ class Engine:
         return self.reader(self, doc.url, doc.site_id, doc)
 
     def chrome(self) -> str | None:
+        if not self.extra_chrome:
+            return self.body_chrome or None  # itself: a class query stays one
         return " | ".join(x for x in (self.body_chrome, self.extra_chrome) if x) or None
 
     def post_id_from_local(self, thread_id: str, local: str) -> str:

@@ -350,7 +350,7 @@ class MarkupEngine(Engine):
         body_el = self.body_element(page, post)
         if not post_id or body_el is None:
             return None
-        body = split_body(body_el, self.quote_rule, self.chrome(), page.base)
+        body = split_body(body_el, self.quote_rule, self.chrome(), page.base, page.select)
         return page.new_post(
             thread_id,
             post_id,

@@ -88,10 +88,13 @@ class XenForo2(MarkupEngine):
         chrome=f".//*[{has_class('bbCodeBlock-expandLink')} or {has_class('bbCodeBlock-title')}]",
         attribution=_quote_attribution,
     )
-    body_chrome = (
-        f".//*[{has_class('bbCodeBlock-expandLink')} or {has_class('js-selectToQuoteEnd')}"
-        f" or {has_class('lbContainer-zoomer')} or {has_class('bbCodeSpoiler-button')}"
-        f" or {has_class('bbMediaWrapper')} or {has_class('js-unfurl-favicon')}]"
+    body_chrome = classes(
+        "bbCodeBlock-expandLink",
+        "js-selectToQuoteEnd",
+        "lbContainer-zoomer",
+        "bbCodeSpoiler-button",
+        "bbMediaWrapper",
+        "js-unfurl-favicon",
     )
     selectors = (
         *MarkupEngine.selectors,

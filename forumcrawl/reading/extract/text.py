@@ -20,6 +20,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from forumcrawl.items import QuoteItem
+from forumcrawl.reading.query import ClassQuery
 
 # Chrome that can appear inside any engine's post body, by tag (lxml filters tags in C,
 # where the equivalent XPath union walked the body once per tag).
@@ -198,6 +199,18 @@ def _remove(root: HtmlElement, xpath: str | None) -> None:
         _drop(el)
 
 
+def _twin(el: HtmlElement, tree: HtmlElement, twin_tree: HtmlElement) -> HtmlElement:
+    """The element at ``el``'s place in ``twin_tree``, a copy of ``tree``."""
+    path = []
+    while el is not tree:
+        parent = el.getparent()
+        path.append(parent.index(el))
+        el = parent
+    for position in reversed(path):
+        twin_tree = twin_tree[position]
+    return twin_tree
+
+
 def _links(el: HtmlElement, base: str) -> list[str]:
     out: list[str] = []
     for href in el.xpath(".//a/@href"):
@@ -207,17 +220,32 @@ def _links(el: HtmlElement, base: str) -> list[str]:
     return out
 
 
-def split_body(body: HtmlElement, rule: QuoteRule, chrome: str | None = None, base: str = "") -> Body:
+def split_body(
+    body: HtmlElement,
+    rule: QuoteRule,
+    chrome: str | None = None,
+    base: str = "",
+    select: Callable[[HtmlElement, str], list] | None = None,
+) -> Body:
     """Split a post body into its own words and the quotes it contains.
 
     Each quote becomes a :class:`QuoteItem` with its attribution and nesting depth
     (1 for a quote in the post, 2 for a quote inside that quote, ...); a quote's text
     excludes the quotes nested in it, which are rows of their own.
+
+    ``select``: the page reader's selector, which answers a class query from the page's
+    class index; the chrome it finds in the page's tree is removed from the body's copy
+    at the same places, instead of searching the copy again.
     """
     root = copy.deepcopy(body)
+    found = select(body, chrome) if select is not None and isinstance(chrome, ClassQuery) else None
+    twins = [_twin(el, body, root) for el in found] if found is not None else []
     for el in list(root.iterdescendants(*GENERIC_BODY_CHROME)):
         _drop(el)
-    _remove(root, chrome)
+    if found is None:
+        _remove(root, chrome)
+    for el in twins:  # in a dropped element already: no longer in the copy, nothing happens
+        _drop(el)
 
     quote_nodes = root.xpath(rule.xpath)
     quote_set = set(quote_nodes)
