@@ -28,7 +28,7 @@ from forumcrawl.reading.sites import Sites
 from forumcrawl.reading.workers import Job, Outcome, PageReader
 from forumcrawl.storage.database import open_db
 from forumcrawl.storage.rows import Batch, page_body
-from forumcrawl.storage.writes import write_batch
+from forumcrawl.storage.writes import BackgroundWriter
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,22 @@ class Replay:
         ``fetched_at`` would have stored them (with the page itself when ``archive``)."""
         for job, outcome in self.reader.read_all(self._job(page) for page in pages):
             yield self._items(job.tag, outcome)
+
+    def store(self, pages: Iterable[ArchivedPage], writer: BackgroundWriter, batch_size: int) -> None:
+        """Read ``pages`` and hand their items to ``writer`` a batch at a time, in order;
+        returns once the last batch has committed."""
+        batch = Batch()
+        for items in self.read(pages):
+            self.result.pages += 1
+            for item in items:
+                batch.add(item)
+            if len(batch) >= batch_size:
+                self.result.posts += len(batch.posts)
+                writer.submit(batch)
+                batch = Batch()
+        self.result.posts += len(batch.posts)
+        writer.submit(batch)
+        writer.wait()
 
     def _job(self, page: ArchivedPage) -> Job:
         site_id = site_id_for(page.url)
@@ -134,10 +150,12 @@ def reparse(
     """Replay the archived pages of ``db_path`` (one site, or all) into ``out_path``
     (default: the same database), read by ``reader`` (default: in this process)."""
     source = open_db(db_path)
-    target = open_db(out_path) if out_path else source
+    # the rows are written on a thread of their own (while the next batch is gathered),
+    # through a connection of their own: the archive is read on this one meanwhile
+    target = open_db(out_path or db_path, one_thread=False)
+    writer = BackgroundWriter(target, keep_revisions=out_path is not None)
     result = ReparseResult()
     replay = Replay(sites, result, reader)
-    batch = Batch()
     where, params = ("where site_id = ?", [site_id_for(f"http://{site}/")]) if site else ("", [])
     try:
         if out_path:
@@ -148,20 +166,11 @@ def reparse(
                 f"select rowid from pages {where} order by fetched_at, rowid", params
             ).fetchall()
         ]
-        for items in replay.read(_archived(source, order)):
-            result.pages += 1
-            for item in items:
-                batch.add(item)
-            if len(batch) >= batch_size:
-                result.posts += len(batch.posts)
-                write_batch(target, batch, keep_revisions=out_path is not None)
-                batch = Batch()
-        result.posts += len(batch.posts)
-        write_batch(target, batch, keep_revisions=out_path is not None)
+        replay.store(_archived(source, order), writer, batch_size)
     finally:
+        writer.close()
         source.close()
-        if target is not source:
-            target.close()
+        target.close()
     return result
 
 

@@ -37,8 +37,8 @@ from forumcrawl.archive.reparse import ArchivedPage, ReparseResult, Replay
 from forumcrawl.reading.sites import Sites
 from forumcrawl.reading.workers import PageReader
 from forumcrawl.storage.database import StoreError, open_db, open_readonly
-from forumcrawl.storage.rows import Batch, key, page_body
-from forumcrawl.storage.writes import write_batch
+from forumcrawl.storage.rows import key, page_body
+from forumcrawl.storage.writes import BackgroundWriter
 
 logger = logging.getLogger(__name__)
 
@@ -61,21 +61,13 @@ def import_warc(
     """Read the HTML and JSON responses of ``warc_paths`` into ``db_path``."""
     result = ImportResult()
     replay = Replay(sites, result, reader)
-    db = open_db(db_path)
-    batch = Batch()
+    db = open_db(db_path, one_thread=False)
+    writer = BackgroundWriter(db)
     try:
-        for items in replay.read(_pages(map(Path, warc_paths), result)):
-            result.pages += 1
-            for item in items:
-                batch.add(item)
-            if len(batch) >= batch_size:
-                result.posts += len(batch.posts)
-                write_batch(db, batch)
-                batch = Batch()
-        result.posts += len(batch.posts)
-        write_batch(db, batch)
+        replay.store(_pages(map(Path, warc_paths), result), writer, batch_size)
         _listed_after(db, replay)
     finally:
+        writer.close()
         db.close()
     return result
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -31,6 +31,39 @@ class Written:
     revisions: int = 0
     vanished: int = 0
     new_posts: Counter = field(default_factory=Counter)  # posts stored for the first time, by site
+
+
+class BackgroundWriter:
+    """Writes batches with :func:`write_batch` on a thread of its own, one at a time and
+    in the order given, while the caller gathers the next (SQLite releases the GIL
+    while it works). One batch at most is in flight: handing over the next waits for it.
+
+    The database's connection must allow another thread (``open_db(path,
+    one_thread=False)``); the caller does not use it while a batch is in flight.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, keep_revisions: bool = True) -> None:
+        self.db = db
+        self.keep_revisions = keep_revisions
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="forumcrawl-store")
+        self.pending: tuple[Future, Batch] | None = None  # the batch being written
+
+    def submit(self, batch: Batch) -> tuple[Written, Batch] | None:
+        """Hand ``batch`` over once the one before it committed; that one's outcome (what
+        its write raised is raised here, and ``batch`` is then not written)."""
+        done = self.wait()
+        self.pending = (self._thread.submit(write_batch, self.db, batch, self.keep_revisions), batch)
+        return done
+
+    def wait(self) -> tuple[Written, Batch] | None:
+        """The batch in flight, once committed (None when there is none)."""
+        if self.pending is None:
+            return None
+        (future, batch), self.pending = self.pending, None
+        return future.result(), batch
+
+    def close(self) -> None:
+        self._thread.shutdown()
 
 
 def write_batch(db: sqlite_utils.Database, batch: Batch, keep_revisions: bool = True) -> Written:

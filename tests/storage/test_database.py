@@ -186,10 +186,10 @@ def test_a_batch_failing_on_the_writer_thread_fails_the_run_and_nothing_after_it
     pipeline.db.conn.close()
     for item in (*_thread("https://s.example/c/12"), _page(1)):
         pipeline.process_item(item)  # handed to the writer, which fails
-    assert pipeline.writing is not None
+    assert pipeline.writer.pending is not None
     for item in (*_thread("https://s.example/c/12"), _page(2)):
         pipeline.process_item(item)  # the failure is taken up here, before page 2 is written
-    assert pipeline.broken and pipeline.writing is None
+    assert pipeline.broken and pipeline.writer.pending is None
     pipeline.close_spider()
     assert [f.split(":")[0] for f in crawler.stats.get_value(FAILURES)] == ["store_failed"]
     assert crawler.stats.get_value("forumcrawl/stored/items") is None

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -36,7 +36,7 @@ from forumcrawl.items import PageItem
 from forumcrawl.shared import PAGES_COMMITTED
 from forumcrawl.storage.database import open_db
 from forumcrawl.storage.rows import Batch
-from forumcrawl.storage.writes import write_batch
+from forumcrawl.storage.writes import BackgroundWriter
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +50,8 @@ class StorePipeline:
         self.stats = crawler.stats
         self.db = None
         self.compressor = ThreadPoolExecutor(1, thread_name_prefix="forumcrawl-archive")
-        self.writer = ThreadPoolExecutor(1, thread_name_prefix="forumcrawl-store")
+        self.writer: BackgroundWriter | None = None
         self.batch = Batch(compressor=self.compressor)
-        self.writing: tuple[Future, Batch] | None = None  # the batch being written
         self.signals = crawler.signals
         self.crawler = crawler
         self.broken = False  # storing failed: nothing more is written
@@ -65,6 +64,7 @@ class StorePipeline:
 
     def open_spider(self, spider=None) -> None:
         self.db = open_db(self.path, one_thread=False)
+        self.writer = BackgroundWriter(self.db)
 
     def process_item(self, item, spider=None):
         if self.broken:
@@ -77,24 +77,27 @@ class StorePipeline:
     def flush(self, wait: bool = True) -> None:
         """Write the gathered batch once the one before it has committed; ``wait``: and
         wait for this one to commit too (an idle shared crawl, the end of the run)."""
+        if self.writer is None:
+            return
         self._committed()
-        if not len(self.batch) or self.db is None or self.broken:
+        if not len(self.batch) or self.broken:
             return
         batch, self.batch = self.batch, Batch(compressor=self.compressor)
-        self.writing = (self.writer.submit(write_batch, self.db, batch), batch)
+        self.writer.submit(batch)  # none in flight: nothing to wait for
         if wait:
             self._committed()
 
     def _committed(self) -> None:
         """Wait for the batch in flight, if any, and count what it stored."""
-        if self.writing is None:
-            return
-        (future, batch), self.writing = self.writing, None
+        in_flight = self.writer.pending
         try:
-            written = future.result()
+            done = self.writer.wait()
         except (sqlite3.Error, OSError) as exc:
-            self.fail(exc, batch)
+            self.fail(exc, in_flight[1])
             return
+        if done is None:
+            return
+        written, batch = done
         self.stats.inc_value("forumcrawl/stored/posts", len(batch.posts))
         for site_id, count in Counter(row["site_id"] for row in batch.posts.values()).items():
             self.stats.inc_value(f"forumcrawl/stored/posts/{site_id}", count)
@@ -128,7 +131,8 @@ class StorePipeline:
         try:
             self.flush()
         finally:
-            self.writer.shutdown()
+            if self.writer is not None:
+                self.writer.close()
             self.compressor.shutdown()
             if self.db is not None:
                 self.db.close()
