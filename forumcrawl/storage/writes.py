@@ -12,15 +12,16 @@ showed the change.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import sqlite_utils
 from sqlite_utils.db import jsonify_if_needed
 
-from forumcrawl.storage.database import now_iso
+from forumcrawl.storage.database import FTS_BULK_KEY, now_iso
 from forumcrawl.storage.rows import Batch
 
 
@@ -83,12 +84,15 @@ def write_batch(db: sqlite_utils.Database, batch: Batch, keep_revisions: bool = 
             )
             if keep_revisions:  # before the upsert replaces what they keep
                 written.revisions = _keep_revisions(db, batch, stored)
-        for name in ("sites", "boards", "threads", "users", "posts"):
+        for name in ("sites", "boards", "threads", "users"):
             rows: Iterable[dict] = getattr(batch, name).values()
             if rows:
                 upsert(db, name, rows)
             if name == "boards" and batch.board_stubs:
                 db["boards"].insert_all(list(batch.board_stubs.values()), pk="id", ignore=True)
+        if batch.posts:
+            with _search_index_in_bulk(db, batch.posts):
+                upsert(db, "posts", batch.posts.values())
         if batch.walks:  # a walk begun: incomplete (completed_at, if any, is now older)
             upsert(db, "board_walks", batch.walks.values())
         post_ids = list(batch.posts)
@@ -109,6 +113,37 @@ def write_batch(db: sqlite_utils.Database, batch: Batch, keep_revisions: bool = 
             )
             written.vanished += _mark_vanished(db, thread_id, native_ids, fetched_at)
     return written
+
+
+@contextmanager
+def _search_index_in_bulk(db: sqlite_utils.Database, posts: dict[str, dict]) -> Iterator[None]:
+    """The posts' search index (``posts_fts``) brought in step with the batch's posts in
+    two statements per 500 posts, while its per-row triggers stand aside
+    (:data:`~forumcrawl.storage.database.FTS_BULK_KEY`): a stored post whose words change
+    leaves the index before the upsert, a new or changed one enters it after. The index
+    ends as the triggers would leave it; a post whose words are unchanged is not touched.
+    """
+    db.execute("insert into _forumcrawl_meta (key, value) values (?, '1')", [FTS_BULK_KEY])
+    unchanged: set[str] = set()
+    stale: list[tuple[int, str | None]] = []
+    for chunk in _chunks(list(posts)):
+        marks = ",".join("?" * len(chunk))
+        for post_id, rowid, text in db.execute(
+            f"select id, rowid, body_text from posts where id in ({marks})", chunk
+        ).fetchall():
+            if text == posts[post_id]["body_text"]:
+                unchanged.add(post_id)
+            else:
+                stale.append((rowid, text))
+    db.conn.executemany("insert into posts_fts (posts_fts, rowid, body_text) values ('delete', ?, ?)", stale)
+    yield
+    for chunk in _chunks([post_id for post_id in posts if post_id not in unchanged]):
+        marks = ",".join("?" * len(chunk))
+        db.execute(
+            f"insert into posts_fts (rowid, body_text) select rowid, body_text from posts where id in ({marks})",
+            chunk,
+        )
+    db.execute("delete from _forumcrawl_meta where key = ?", [FTS_BULK_KEY])
 
 
 def upsert(db: sqlite_utils.Database, table: str, rows: Iterable[dict]) -> None:

@@ -266,3 +266,85 @@ def test_a_thread_row_without_listing_facts_leaves_the_stored_ones_alone_beside_
     one, two = db["threads"].get("s:1"), db["threads"].get("s:2")
     assert (one["reply_count"], one["last_post_at"], one["page_count"]) == (5, "2026-11-01T00:00:00+00:00", 2)
     assert (two["reply_count"], two["last_post_at"]) == (3, "2026-11-02T00:00:00+00:00")
+
+
+def _posts_batch(texts: dict[str, str]):
+    from forumcrawl.items import DateField, PostItem, SiteItem, ThreadItem, UserItem
+    from forumcrawl.storage.rows import Batch
+
+    batch = Batch()
+    batch.add(SiteItem(site_id="s", base_url="https://s.example/", engine="xenforo2"))
+    batch.add(ThreadItem(site_id="s", thread_id="7", title="Tanks", url="https://s.example/t/7/"))
+    for post_id, text in texts.items():
+        batch.add(
+            PostItem(
+                site_id="s",
+                thread_id="7",
+                post_id=post_id,
+                url=None,
+                page_url="https://s.example/t/7/",
+                author=UserItem(site_id="s", name="GeoStrat"),
+                posted=DateField(),
+                body_html=f"<p>{text}</p>",
+                body_text=text,
+            )
+        )
+    return batch
+
+
+def _search(db, word: str) -> list[str]:
+    return [
+        r[0]
+        for r in db.execute(
+            "select p.id from posts_fts f join posts p on p.rowid = f.rowid"
+            " where posts_fts match ? order by p.id",
+            [word],
+        )
+    ]
+
+
+def test_the_search_index_written_in_bulk_matches_the_posts_and_what_triggers_would_index(tmp_path):
+    from forumcrawl.storage.writes import write_batch
+
+    db = open_db(tmp_path / "f.db")
+    write_batch(
+        db, _posts_batch({"1": "armoured columns near Kharkiv", "2": "sanctions and oil", "3": "drones"})
+    )
+    write_batch(db, _posts_batch({"1": "armoured columns near Izium", "2": "sanctions and oil"}))  # 1 edited
+    db.execute("insert into posts_fts (posts_fts, rank) values ('integrity-check', 1)")  # index = content
+    assert (_search(db, "kharkiv"), _search(db, "izium"), _search(db, "sanction")) == ([], ["s:1"], ["s:2"])
+    assert db.execute("select count(*) from _forumcrawl_meta where key = 'fts_bulk'").fetchone()[0] == 0
+    # another writer (a user's own SQL, a merge): the triggers keep the index in step
+    db.execute("update posts set body_text = 'convoy of trucks' where id = 's:3'")
+    db.conn.commit()
+    db.execute("insert into posts_fts (posts_fts, rank) values ('integrity-check', 1)")
+    assert (_search(db, "drones"), _search(db, "convoy")) == ([], ["s:3"])
+    triggered = open_db(tmp_path / "t.db")  # the same posts written row by row through the triggers
+    triggered["sites"].insert({"id": "s", "base_url": "https://s.example/", "engine": "xenforo2"})
+    triggered["threads"].insert({"id": "s:7", "site_id": "s", "native_id": "7", "url": "u"})
+    triggered["posts"].insert_all(
+        [
+            {
+                "id": r["id"],
+                "site_id": "s",
+                "thread_id": "s:7",
+                "native_id": r["native_id"],
+                "body_text": r["body_text"],
+            }
+            for r in db.query("select * from posts order by rowid")
+        ]
+    )
+    for word in ("armour", "izium", "oil", "convoy", "near"):
+        assert _search(db, word) == _search(triggered, word)
+
+
+def test_an_older_database_gets_its_search_triggers_guarded_when_opened(tmp_path):
+    db = open_db(tmp_path / "f.db")
+    db.execute("drop trigger posts_ai")
+    db.execute(
+        "create trigger posts_ai after insert on posts begin"
+        " insert into posts_fts (rowid, body_text) values (new.rowid, new.body_text); end"
+    )
+    db.close()
+    again = open_db(tmp_path / "f.db")
+    assert all("fts_bulk" in t.sql for t in again["posts"].triggers) and len(again["posts"].triggers) == 3
