@@ -144,7 +144,7 @@ def _page(n: int):
     from forumcrawl.items import PageItem
 
     return PageItem(
-        url=f"https://s.example/t/t/7?page={n}",
+        url=f"https://s.example/t/7/page-{n}",
         site_id="s",
         status=200,
         content_type="text/html",
@@ -196,7 +196,7 @@ def test_a_batch_failing_on_the_writer_thread_fails_the_run_and_nothing_after_it
 
 
 def test_the_watermark_moves_forward_or_to_the_last_page_never_back(tmp_path):
-    from forumcrawl.items import PageItem, SiteItem, ThreadItem
+    from forumcrawl.items import SiteItem, ThreadItem
     from forumcrawl.storage.rows import Batch
     from forumcrawl.storage.writes import write_batch
 
@@ -211,20 +211,7 @@ def test_the_watermark_moves_forward_or_to_the_last_page_never_back(tmp_path):
                     site_id="s", thread_id="7", title="T", url="https://s.example/t/7/", page_count=page_count
                 )
             )
-            batch.add(
-                PageItem(
-                    url=f"https://s.example/t/7/page-{n}",
-                    site_id="s",
-                    status=200,
-                    content_type="text/html",
-                    body=b"<html/>",
-                    fetched_at="2026-11-25T00:00:00+00:00",
-                    kind="thread",
-                    thread_id="7",
-                    page_number=n,
-                    archive=False,
-                )
-            )
+            batch.add(_page(n))
         write_batch(db, batch)
 
     def watermark():
