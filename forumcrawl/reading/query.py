@@ -99,7 +99,7 @@ class ClassIndex:
     of each post are answered from the page's one index (:meth:`scope`).
     """
 
-    __slots__ = ("_by", "_position", "root")
+    __slots__ = ("_by", "_position", "root", "size")
 
     def __init__(self, root: HtmlElement) -> None:
         by: dict[str, tuple[list[int], list[HtmlElement]]] = {}
@@ -118,6 +118,7 @@ class ClassIndex:
         self._by = by
         self._position = position
         self.root = root
+        self.size = len(position)  # elements in the tree
 
     def scope(self, node: HtmlElement) -> ClassScope | None:
         """Class queries below ``node`` (None when ``node`` is not of this tree)."""
@@ -177,7 +178,7 @@ class ClassScope:
     def answer(self, query: ClassQuery) -> list:
         """``query`` asked of ``root``: its descendants, or the whole page for a page query."""
         if query.page:
-            return self.index.answer(query, 0, len(self.index._position))
+            return self.index.answer(query, 0, self.index.size)
         return self.index.answer(query, self.start + 1, self.end)
 
 

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import sqlite_utils
 
 from forumcrawl.storage.migrations import MIGRATIONS
-from forumcrawl.storage.schema import SCHEMA_VERSION, TABLES, VIEWS
+from forumcrawl.storage.schema import SCHEMA_VERSION, TABLE, TABLES, VIEWS
 
 
 class StoreError(RuntimeError):
@@ -87,33 +87,28 @@ def open_db(path: str | Path, one_thread: bool = True) -> sqlite_utils.Database:
 # on the bench farm). While a batch's transaction holds this key in _forumcrawl_meta, the
 # triggers stand aside; no other connection ever sees the key, which is gone at commit.
 FTS_BULK_KEY = "fts_bulk"
-BULK_FTS = ("posts",)
 _GUARD = f"(select value from _forumcrawl_meta where key = '{FTS_BULK_KEY}') is null"
 
 
 def guard_fts_triggers(db: sqlite_utils.Database) -> None:
-    """Give the search-index triggers of ``BULK_FTS`` tables their guard (once)."""
-    for name in BULK_FTS:
-        columns = next(t.fts for t in TABLES if t.name == name)
-        triggers = {t.name: t.sql for t in db[name].triggers}
-        if all(_GUARD in (triggers.get(f"{name}_{kind}") or "") for kind in ("ai", "ad", "au")):
-            continue
-        new = ", ".join(f"new.[{c}]" for c in columns)
-        old = ", ".join(f"old.[{c}]" for c in columns)
-        cols = ", ".join(f"[{c}]" for c in columns)
-        fts = f"[{name}_fts]"
-        insert = f"insert into {fts} (rowid, {cols}) values (new.rowid, {new});"
-        delete = f"insert into {fts} ({fts}, rowid, {cols}) values ('delete', old.rowid, {old});"
-        with db.atomic():
-            for kind, when, body in (
-                ("ai", "after insert", insert),
-                ("ad", "after delete", delete),
-                ("au", "after update", f"{delete}\n  {insert}"),
-            ):
-                db.execute(f"drop trigger if exists [{name}_{kind}]")
-                db.execute(
-                    f"create trigger [{name}_{kind}] {when} on [{name}] when {_GUARD} begin\n  {body}\nend"
-                )
+    """Give the posts' search-index triggers their guard (once)."""
+    triggers = {t.name: t.sql for t in db["posts"].triggers}
+    if all(_GUARD in (triggers.get(f"posts_{kind}") or "") for kind in ("ai", "ad", "au")):
+        return
+    columns = TABLE["posts"].fts
+    new = ", ".join(f"new.[{c}]" for c in columns)
+    old = ", ".join(f"old.[{c}]" for c in columns)
+    cols = ", ".join(f"[{c}]" for c in columns)
+    insert = f"insert into [posts_fts] (rowid, {cols}) values (new.rowid, {new});"
+    delete = f"insert into [posts_fts] ([posts_fts], rowid, {cols}) values ('delete', old.rowid, {old});"
+    with db.atomic():
+        for kind, when, body in (
+            ("ai", "after insert", insert),
+            ("ad", "after delete", delete),
+            ("au", "after update", f"{delete}\n  {insert}"),
+        ):
+            db.execute(f"drop trigger if exists [posts_{kind}]")
+            db.execute(f"create trigger [posts_{kind}] {when} on [posts] when {_GUARD} begin\n  {body}\nend")
 
 
 def refuse_foreign(db: sqlite_utils.Database, path: str | Path) -> None:

@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 import sqlite_utils
 from sqlite_utils.db import jsonify_if_needed
@@ -77,8 +78,8 @@ def write_batch(db: sqlite_utils.Database, batch: Batch, keep_revisions: bool = 
     with db.atomic():
         if batch.pages:
             _archive_pages(db, batch.pages)
+        stored = _stored_posts(db, batch) if batch.posts else {}
         if batch.posts:
-            stored = _stored_hashes(db, batch)
             written.new_posts = Counter(
                 row["site_id"] for pid, row in batch.posts.items() if pid not in stored
             )
@@ -91,7 +92,7 @@ def write_batch(db: sqlite_utils.Database, batch: Batch, keep_revisions: bool = 
             if name == "boards" and batch.board_stubs:
                 db["boards"].insert_all(list(batch.board_stubs.values()), pk="id", ignore=True)
         if batch.posts:
-            with _search_index_in_bulk(db, batch.posts):
+            with _search_index_in_bulk(db, batch.posts, stored):
                 upsert(db, "posts", batch.posts.values())
         if batch.walks:  # a walk begun: incomplete (completed_at, if any, is now older)
             upsert(db, "board_walks", batch.walks.values())
@@ -116,28 +117,23 @@ def write_batch(db: sqlite_utils.Database, batch: Batch, keep_revisions: bool = 
 
 
 @contextmanager
-def _search_index_in_bulk(db: sqlite_utils.Database, posts: dict[str, dict]) -> Iterator[None]:
+def _search_index_in_bulk(
+    db: sqlite_utils.Database, posts: dict[str, dict], stored: dict[str, StoredPost]
+) -> Iterator[None]:
     """The posts' search index (``posts_fts``) brought in step with the batch's posts in
-    two statements per 500 posts, while its per-row triggers stand aside
+    bulk, while its per-row triggers stand aside
     (:data:`~forumcrawl.storage.database.FTS_BULK_KEY`): a stored post whose words change
     leaves the index before the upsert, a new or changed one enters it after. The index
     ends as the triggers would leave it; a post whose words are unchanged is not touched.
     """
     db.execute("insert into _forumcrawl_meta (key, value) values (?, '1')", [FTS_BULK_KEY])
-    unchanged: set[str] = set()
-    stale: list[tuple[int, str | None]] = []
-    for chunk in _chunks(list(posts)):
-        marks = ",".join("?" * len(chunk))
-        for post_id, rowid, text in db.execute(
-            f"select id, rowid, body_text from posts where id in ({marks})", chunk
-        ).fetchall():
-            if text == posts[post_id]["body_text"]:
-                unchanged.add(post_id)
-            else:
-                stale.append((rowid, text))
-    db.conn.executemany("insert into posts_fts (posts_fts, rowid, body_text) values ('delete', ?, ?)", stale)
+    stale = {pid: old for pid, old in stored.items() if old.body_text != posts[pid]["body_text"]}
+    db.conn.executemany(
+        "insert into posts_fts (posts_fts, rowid, body_text) values ('delete', ?, ?)",
+        [(old.rowid, old.body_text) for old in stale.values()],
+    )
     yield
-    for chunk in _chunks([post_id for post_id in posts if post_id not in unchanged]):
+    for chunk in _chunks([pid for pid in posts if pid not in stored or pid in stale]):
         marks = ",".join("?" * len(chunk))
         db.execute(
             f"insert into posts_fts (rowid, body_text) select rowid, body_text from posts where id in ({marks})",
@@ -199,22 +195,34 @@ def _archive_pages(db: sqlite_utils.Database, rows: list[dict]) -> None:
     )
 
 
-def _stored_hashes(db: sqlite_utils.Database, batch: Batch) -> dict[str, str | None]:
-    """The content hash of each of the batch's posts the database holds already."""
-    stored: dict[str, str | None] = {}
+class StoredPost(NamedTuple):
+    rowid: int
+    content_hash: str | None
+    body_text: str | None
+
+
+def _stored_posts(db: sqlite_utils.Database, batch: Batch) -> dict[str, StoredPost]:
+    """What the database holds already of the batch's posts: read once for the revisions
+    (the hash) and the search index (the row and its indexed words)."""
+    stored: dict[str, StoredPost] = {}
     for chunk in _chunks(list(batch.posts)):
         marks = ",".join("?" * len(chunk))
-        stored.update(
-            db.execute(f"select id, content_hash from posts where id in ({marks})", chunk).fetchall()
-        )
+        for post_id, *known in db.execute(
+            f"select id, rowid, content_hash, body_text from posts where id in ({marks})", chunk
+        ).fetchall():
+            stored[post_id] = StoredPost(*known)
     return stored
 
 
-def _keep_revisions(db: sqlite_utils.Database, batch: Batch, stored: dict[str, str | None]) -> int:
+def _keep_revisions(db: sqlite_utils.Database, batch: Batch, stored: dict[str, StoredPost]) -> int:
     """Copy the stored version of every post whose content hash is about to change (only
-    those posts' words are read back)."""
+    those posts' HTML and edit dates are read back)."""
     posts = batch.posts
-    changed = [pid for pid, old in stored.items() if old is not None and old != posts[pid]["content_hash"]]
+    changed = [
+        pid
+        for pid, old in stored.items()
+        if old.content_hash is not None and old.content_hash != posts[pid]["content_hash"]
+    ]
     kept = 0
     for chunk in _chunks(changed):
         marks = ",".join("?" * len(chunk))

@@ -8,8 +8,9 @@
 The spider keeps to Scrapy's concerns: requests, stats and failures. Each page goes
 through the page-reading service (:func:`~forumcrawl.reading.service.read_page`, in the
 worker processes of :mod:`forumcrawl.reading.workers`), whose
-result becomes items (the site's row on its first page, the page's rows, then the page
-itself for the archive, which moves the thread's watermark) and follow-up requests.
+result becomes follow-up requests and one item, the page itself for the archive (which
+moves the thread's watermark), carrying the rows read from it (the site's row on its
+first page, then the page's rows).
 Problems are logged, counted in stats under ``forumcrawl/``, and those that mean the run
 did not do its job are listed in ``forumcrawl/failures``, which makes ``scrapy crawl``
 exit non-zero.
