@@ -7,7 +7,8 @@ strings for attributes and text nodes; these helpers take either.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit, urlunsplit, uses_netloc, uses_relative
 
 from lxml.html import HtmlElement
 
@@ -93,12 +94,88 @@ def absolute(base: str, href: str | None) -> str | None:
     href = href.strip()
     if not href or href.startswith(("javascript:", "mailto:")):
         return None
-    return urljoin(base, href)
+    return join_url(base, href)
+
+
+# What makes urllib read a URL other than as written: characters it strips or removes
+# (C0 controls, spaces), and ``;`` (path parameters, which urljoin splits off).
+_UNPLAIN = re.compile(r"[\x00-\x20;]")
+
+
+def join_url(base: str, href: str) -> str:
+    """``urljoin(base, href)``, exactly, at a fraction of the cost for a page's links.
+
+    urljoin resolves a link's path against the base and copies its query and fragment
+    as written. A link's path is mostly one of a page's few ("./viewtopic.php",
+    "./memberlist.php"), resolved once per page (cached), or a path from the root with
+    no dot segment, which resolves to itself after the base's scheme and host. Whatever
+    urljoin would not copy as written (an empty ``?`` or ``#``, which it drops; spaces
+    and controls, which it strips; path parameters; a link whose path is empty, which
+    takes the base's query) goes to urljoin itself. A test holds the two equal on every
+    link of the fixtures and on generated ones.
+    """
+    cut = len(href)
+    for mark in ("?", "#"):
+        at = href.find(mark)
+        if 0 <= at < cut:
+            cut = at
+    head, tail = href[:cut], href[cut:]
+    if not head or not base or _UNPLAIN.search(href) or not _copied_as_written(tail):
+        return urljoin(base, href)
+    if head[0] == "/" and head[1:2] != "/" and "/." not in head:
+        origin = _origin(base)
+        if origin:
+            return origin + head + tail
+    joined, plain = _join_path(base, head)
+    return joined + tail if plain else urljoin(base, href)
+
+
+def _copied_as_written(tail: str) -> bool:
+    """Whether urljoin keeps a link's "?query#fragment" as it is (it drops an empty one)."""
+    if not tail:
+        return True
+    if tail[0] == "?":
+        hash_at = tail.find("#")
+        return len(tail) > 1 and hash_at != 1 and hash_at != len(tail) - 1
+    return len(tail) > 1
+
+
+@lru_cache(maxsize=512)
+def _origin(base: str) -> str | None:
+    """ "scheme://host" of a base a path from the root is resolved against (None: urljoin
+    would read such a path otherwise)."""
+    parts = urlsplit(base)
+    if parts.scheme in uses_relative and parts.scheme in uses_netloc and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return None
+
+
+@lru_cache(maxsize=512)
+def _join_path(base: str, path: str) -> tuple[str, bool]:
+    """``urljoin(base, path)``, and whether a query and fragment after ``path`` would be
+    copied as written (not when urljoin reads no path and no host in it: "http:", "//")."""
+    parts = urlsplit(path)
+    return urljoin(base, path), bool(parts.path or parts.netloc)
+
+
+# A URL that strip_session would give back as it is: lower-case http(s), a host and path
+# of printable ASCII without brackets (urlsplit checks those), a query of ``&``-joined
+# pairs, none empty, and no empty query or fragment.
+_PLAIN_QUERY_URL = re.compile(
+    r"https?://(?:(?![?#\[\]])[!-~])*\?([^\x00-\x20#&]+(?:&[^\x00-\x20#&]+)*)(?:#[^\x00-\x20]+)?"
+)
 
 
 def strip_session(url: str | None) -> str | None:
     """Drop session and highlight parameters, so one page has one URL across visits."""
-    if not url:
+    if not url or "?" not in url:
+        return url
+    plain = _PLAIN_QUERY_URL.fullmatch(url)
+    if (
+        plain is not None
+        and "amp;" not in plain.group(1)
+        and not any(pair.split("=", 1)[0].lower() in SESSION_PARAMS for pair in plain.group(1).split("&"))
+    ):
         return url
     parts = urlsplit(url)
     if not parts.query:

@@ -99,7 +99,7 @@ class ClassIndex:
     of each post are answered from the page's one index (:meth:`scope`).
     """
 
-    __slots__ = ("_by", "_position", "root", "size")
+    __slots__ = ("_by", "_ends", "_position", "root", "size")
 
     def __init__(self, root: HtmlElement) -> None:
         by: dict[str, tuple[list[int], list[HtmlElement]]] = {}
@@ -117,15 +117,25 @@ class ClassIndex:
                         entry[1].append(el)
         self._by = by
         self._position = position
+        self._ends: dict[HtmlElement, int] = {}  # an element's position after its subtree
         self.root = root
         self.size = len(position)  # elements in the tree
 
     def scope(self, node: HtmlElement) -> ClassScope | None:
-        """Class queries below ``node`` (None when ``node`` is not of this tree)."""
+        """Class queries below ``node`` (None when ``node`` is not of this tree). The
+        caller keeps it (a scope refers to its index: kept here, the two would be a
+        cycle, and a page's tree would wait for the garbage collector)."""
         start = self._position.get(node)
         if start is None:
             return None
-        return ClassScope(self, node, start, self._position[_last_element(node)] + 1)
+        return ClassScope(self, node, start, self._end(node))
+
+    def _end(self, el: HtmlElement) -> int:
+        """The position just after ``el``'s subtree."""
+        end = self._ends.get(el)
+        if end is None:
+            end = self._ends[el] = self._position[_last_element(el)] + 1
+        return end
 
     def elements(
         self, names: tuple[str, ...], lo: int, hi: int, tag: str | None = None, inside: str | None = None
@@ -133,15 +143,22 @@ class ClassIndex:
         """Elements at positions ``lo`` to ``hi`` (excluded) with any of ``names`` (and
         the tag ``tag``, and an ancestor of class ``inside`` in that run), each once, in
         document order."""
-        found = self._run(names[0], lo, hi)
+        if len(names) == 1 and inside is None:  # most queries: a slice of one list
+            entry = self._by.get(names[0])
+            if entry is None:
+                return []
+            positions, found = entry
+            found = found[bisect_left(positions, lo) : bisect_left(positions, hi)]
+            return found if tag is None else [el for el in found if el.tag == tag]
+        hits = self._run(names[0], lo, hi)
         if len(names) > 1:
-            found = sorted(dict(hit for name in names for hit in self._run(name, lo, hi)).items())
+            hits = sorted(dict(hit for name in names for hit in self._run(name, lo, hi)).items())
         if tag is not None:
-            found = [hit for hit in found if hit[1].tag == tag]
-        if inside is not None and found:
-            outer = [(at, self._position[_last_element(el)]) for at, el in self._run(inside, lo, hi)]
-            found = [hit for hit in found if any(first < hit[0] <= last for first, last in outer)]
-        return [el for _, el in found]
+            hits = [hit for hit in hits if hit[1].tag == tag]
+        if inside is not None and hits:
+            outer = [(at, self._end(el)) for at, el in self._run(inside, lo, hi)]
+            hits = [hit for hit in hits if any(first < hit[0] < end for first, end in outer)]
+        return [el for _, el in hits]
 
     def _run(self, name: str, lo: int, hi: int) -> list[tuple[int, HtmlElement]]:
         entry = self._by.get(name)
@@ -154,6 +171,9 @@ class ClassIndex:
     def answer(self, query: ClassQuery, lo: int, hi: int) -> list:
         found = self.elements(query.names, lo, hi, tag=query.tag, inside=query.inside)
         for step in query.then:
+            if len(found) == 1:  # one element's descendants: each once already
+                found = list(found[0].iterdescendants(step))
+                continue
             seen: set[HtmlElement] = set()
             below = []
             for el in found:

@@ -9,6 +9,7 @@ quietly read otherwise.
 
 from __future__ import annotations
 
+import copy
 import random
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import lxml.html
 import pytest
 
 from forumcrawl.reading.decode import parse_html
-from forumcrawl.reading.extract.text import element_text, layout_text, tidy
+from forumcrawl.reading.extract.text import element_text, inner_html, layout_text, tidy
 from forumcrawl.reading.query import compiled
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -38,6 +39,29 @@ def test_the_walk_reads_every_block_of_a_saved_page_as_html_text_does(page: Path
         expected = reference(el)
         assert layout_text(el) == expected, lxml.html.tostring(el, encoding="unicode")[:300]
         assert element_text(el) == tidy(expected)
+
+
+def reference_inner_html(el) -> str:
+    """inner_html as it was written before it serialised in one call: child by child."""
+    children = list(el)
+    text = el.text or ""
+    start, end = 0, len(children)
+    while start < end and children[start].tag == "br" and not text.strip():
+        text = children[start].tail or ""
+        start += 1
+    while end > start and children[end - 1].tag == "br" and not (children[end - 1].tail or "").strip():
+        end -= 1
+    parts = [text] if text else []
+    parts.extend(lxml.html.tostring(child, encoding="unicode") for child in children[start:end])
+    return "".join(parts).strip()
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_a_body_is_written_out_as_its_children_one_by_one_were(page: Path) -> None:
+    root = parse_html(page.read_text(encoding="utf-8", errors="replace"))
+    blocks = BLOCKS(root)
+    for el in blocks[:: max(1, len(blocks) // 150)]:
+        assert inner_html(copy.deepcopy(el)) == reference_inner_html(el), lxml.html.tostring(el)[:300]
 
 
 WORDS = ["word", "(", ")", "x,", ".", "!", "?", '"', "’quote”", "\u00a0", "\u200b", " ", "\n", "\t", "", "é"]
@@ -85,3 +109,14 @@ def test_a_root_that_html_text_would_rewrite_is_read_by_html_text() -> None:
     for html in ("<iframe>a <b>b</b></iframe>", "<object>x</object>"):
         el = lxml.html.fragment_fromstring(html)
         assert layout_text(el) == reference(el)
+
+
+def test_generated_bodies_are_written_out_as_their_children_one_by_one_were() -> None:
+    rng = random.Random(27)
+    for _ in range(3000):
+        edges = "".join(
+            rng.choice(["<br>", " ", "\n", "<br/>\n", "&amp; &lt;x&gt;"]) for _ in range(rng.randint(0, 3))
+        )
+        html = f"<div class='c' id=x>{edges}{fragment(rng)}{edges}</div>"
+        el = lxml.html.fragment_fromstring(html, create_parent="section")[0]
+        assert inner_html(copy.deepcopy(el)) == reference_inner_html(el), html

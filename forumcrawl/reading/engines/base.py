@@ -177,7 +177,7 @@ class PageReader:
         self.links: dict[str, PostLinks] = {}
         # each post's element on the page: where the other readers' posts are matched to it
         self.anchors: dict[str, object] = {}
-        self._scope: ClassScope | None = None  # the element class queries were last asked of
+        self._scopes: dict[Any, ClassScope | None] = {}  # by the element class queries were asked of
 
     # ------------------------------------------------------------------ what to implement
     def kind(self) -> str | None:
@@ -212,9 +212,10 @@ class PageReader:
         """``node``'s run of the page's class index (None for a node of another tree)."""
         if self.doc is None or node is None:
             return None
-        if self._scope is None or self._scope.root is not node:
-            self._scope = self.doc.classes.scope(node)
-        return self._scope
+        scope = self._scopes.get(node)
+        if scope is None:
+            scope = self._scopes[node] = self.doc.classes.scope(node)
+        return scope
 
     def text(self, node, xpath: str | None) -> str | None:
         """Inline text of the first match (see :func:`~forumcrawl.reading.nodes.inline_text`)."""

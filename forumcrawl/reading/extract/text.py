@@ -12,7 +12,6 @@ import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
 
 import html_text
 import lxml.html
@@ -20,6 +19,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from forumcrawl.items import QuoteItem
+from forumcrawl.reading.nodes import join_url
 from forumcrawl.reading.query import ClassQuery
 
 # Chrome that can appear inside any engine's post body, by tag (lxml filters tags in C,
@@ -165,18 +165,26 @@ def element_text(el: HtmlElement) -> str:
 
 def inner_html(el: HtmlElement) -> str:
     """The element's content as HTML, without the line breaks a removed quote left at
-    its edges (``<br>`` children before any text or after the last of it)."""
-    children = list(el)
+    its edges (``<br>`` children before any text or after the last of it).
+
+    ``el`` is taken apart: the caller's own copy, read for everything else first. Its
+    children are serialised in one call (one per child cost more than the writing), and
+    the text before them is added as it reads, unescaped, as it always was (changing it
+    would make every stored post whose first words hold a ``&`` look edited).
+    """
     text = el.text or ""
-    start, end = 0, len(children)
-    while start < end and children[start].tag == "br" and not text.strip():
-        text = children[start].tail or ""
-        start += 1
-    while end > start and children[end - 1].tag == "br" and not (children[end - 1].tail or "").strip():
-        end -= 1
-    parts = [text] if text else []
-    parts.extend(lxml.html.tostring(child, encoding="unicode") for child in children[start:end])
-    return "".join(parts).strip()
+    while len(el) and el[0].tag == "br" and not text.strip():
+        text = el[0].tail or ""
+        el.remove(el[0])
+    while len(el) and el[-1].tag == "br" and not (el[-1].tail or "").strip():
+        el.remove(el[-1])
+    if not len(el):
+        return text.strip()
+    el.text = None
+    el.attrib.clear()
+    el.tag = "div"
+    children = lxml.html.tostring(el, encoding="unicode", with_tail=False)[5:-6]  # <div>…</div>
+    return (text + children).strip()
 
 
 def _drop(el: HtmlElement) -> None:
@@ -216,7 +224,7 @@ def _links(el: HtmlElement, base: str) -> list[str]:
     for href in el.xpath(".//a/@href"):
         href = href.strip()
         if href and not href.startswith(("#", "javascript:", "mailto:")):
-            out.append(urljoin(base, href))
+            out.append(join_url(base, href))
     return out
 
 
@@ -279,5 +287,5 @@ def split_body(
         if not any(anc in quote_set for anc in node.iterancestors()):
             _drop_quote(node, rule)
 
-    html, links = inner_html(root), _links(root, base)
-    return Body(html=html, text=element_text(root), quotes=quotes, links=links, quote_links=quote_links)
+    text, links = element_text(root), _links(root, base)
+    return Body(html=inner_html(root), text=text, quotes=quotes, links=links, quote_links=quote_links)
