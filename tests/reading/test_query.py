@@ -10,6 +10,7 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+import lxml.etree
 import lxml.html
 import pytest
 
@@ -103,3 +104,53 @@ def test_a_class_query_survives_pickling_for_the_reading_workers() -> None:
 )
 def test_inner_html_trims_only_edge_line_breaks(html: str, expected: str) -> None:
     assert inner_html(lxml.html.fragment_fromstring(html)) == expected
+
+
+ENGINE_PAGES = sorted(
+    p for p in FIXTURES.glob("*/*.html") if p.parent.name not in ("wcxb", "site", "generic")
+)
+
+
+@pytest.mark.parametrize("page", ENGINE_PAGES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_an_element_s_own_attribute_answers_a_union_first_only_where_the_union_would(page: Path) -> None:
+    from forumcrawl.reading.engines import ENGINES
+    from forumcrawl.reading.query import select, select_first
+
+    root = parse_html(page.read_text(encoding="utf-8", errors="replace"))
+    expressions = {
+        engine.post_id_from for engine in ENGINES.values() if getattr(engine, "post_id_from", None)
+    }
+    expressions |= {"@id | .//a/@id", "@class | .//*[@class]/@class", "@id | .//*[starts-with(@id,'p')]/@id"}
+    for el in root.iter(lxml.etree.Element):
+        for xpath in expressions:
+            found = select(el, xpath)
+            assert select_first(el, xpath) == (found[0] if found else None), (xpath, el.tag, el.attrib)
+
+
+@pytest.mark.parametrize(
+    ("xpath", "own"),
+    [
+        ("@id | .//a[@class='x']/@id", "id"),
+        ("@data-content | .//*[@id]/@id | .//*[@x='a|b']/@id", "data-content"),
+        ("@data-content | @id", None),  # two attributes of the node: their order is the markup's
+        ("@id | .//@id", None),  # the node's own attributes again
+        ("@id | ./a/@id", None),
+        ("@id | ..//a/@id", None),
+        ("@id", None),
+        (".//a/@id | @id", None),
+    ],
+)
+def test_only_a_union_led_by_the_node_s_own_attribute_and_then_descendants_is_answered_early(
+    xpath: str, own: str | None
+) -> None:
+    from forumcrawl.reading.query import _own_attribute_first
+
+    assert _own_attribute_first(xpath) == own
+
+
+def test_a_union_of_the_node_s_own_attributes_answers_in_the_markup_s_order() -> None:
+    from forumcrawl.reading.query import select_first
+
+    el = lxml.html.fromstring('<div id="js-post-1" data-content="post-1"><a id="x"></a></div>')
+    assert select_first(el, "@data-content | @id") == "js-post-1"
+    assert select_first(el, "@data-content | .//a/@id") == "post-1"

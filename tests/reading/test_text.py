@@ -14,11 +14,13 @@ import random
 from pathlib import Path
 
 import html_text
+import lxml.etree
 import lxml.html
 import pytest
 
 from forumcrawl.reading.decode import parse_html
 from forumcrawl.reading.extract.text import element_text, inner_html, layout_text, tidy
+from forumcrawl.reading.nodes import clean, text_of
 from forumcrawl.reading.query import compiled
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -62,6 +64,13 @@ def test_a_body_is_written_out_as_its_children_one_by_one_were(page: Path) -> No
     blocks = BLOCKS(root)
     for el in blocks[:: max(1, len(blocks) // 150)]:
         assert inner_html(copy.deepcopy(el)) == reference_inner_html(el), lxml.html.tostring(el)[:300]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_an_element_s_text_is_its_text_pieces_joined_as_itertext_gives_them(page: Path) -> None:
+    root = parse_html(page.read_text(encoding="utf-8", errors="replace"))
+    for el in root.iter(lxml.etree.Element):
+        assert text_of(el) == clean(" ".join(el.itertext())), lxml.html.tostring(el)[:300]
 
 
 WORDS = ["word", "(", ")", "x,", ".", "!", "?", '"', "’quote”", "\u00a0", "\u200b", " ", "\n", "\t", "", "é"]

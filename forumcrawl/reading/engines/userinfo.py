@@ -9,6 +9,7 @@ forums actually use, in the languages of the corpus and their neighbours.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -67,11 +68,24 @@ def read_facts(nodes: list) -> tuple[str | None, int | None]:
     messages: int | None = None
     for node in nodes:
         for label, value in _pairs(node):
-            label = label.rstrip(":").strip()
             if not value:
                 continue
-            if joined is None and _JOINED.match(label):
-                joined = value
-            elif messages is None and _MESSAGES.match(label):
+            kind = _kind_of(label)
+            if kind is _JOINED:
+                if joined is None:
+                    joined = value
+            elif kind is _MESSAGES and messages is None:
                 messages = parse_count(value)
     return joined, messages
+
+
+@lru_cache(maxsize=1024)
+def _kind_of(label: str) -> re.Pattern | None:
+    """Which fact a label names (the pattern that matches it): a forum's few labels,
+    read once each."""
+    label = label.rstrip(":").strip()
+    if _JOINED.match(label):
+        return _JOINED
+    if _MESSAGES.match(label):
+        return _MESSAGES
+    return None

@@ -20,7 +20,7 @@ from lxml.html import HtmlElement
 
 from forumcrawl.items import QuoteItem
 from forumcrawl.reading.nodes import join_url
-from forumcrawl.reading.query import ClassQuery
+from forumcrawl.reading.query import ClassQuery, compiled
 
 # Chrome that can appear inside any engine's post body, by tag (lxml filters tags in C,
 # where the equivalent XPath union walked the body once per tag).
@@ -195,7 +195,7 @@ def _drop(el: HtmlElement) -> None:
 
 def _drop_quote(node: HtmlElement, rule: QuoteRule) -> None:
     if rule.header:
-        for header in node.xpath(rule.header):
+        for header in compiled(rule.header)(node):
             _drop(header)
     _drop(node)
 
@@ -203,7 +203,7 @@ def _drop_quote(node: HtmlElement, rule: QuoteRule) -> None:
 def _remove(root: HtmlElement, xpath: str | None) -> None:
     if not xpath:
         return
-    for el in root.xpath(xpath):
+    for el in compiled(xpath)(root):
         _drop(el)
 
 
@@ -221,8 +221,8 @@ def _twin(el: HtmlElement, tree: HtmlElement, twin_tree: HtmlElement) -> HtmlEle
 
 def _links(el: HtmlElement, base: str) -> list[str]:
     out: list[str] = []
-    for href in el.xpath(".//a/@href"):
-        href = href.strip()
+    for a in el.iterdescendants("a"):  # .//a/@href
+        href = (a.get("href") or "").strip()
         if href and not href.startswith(("#", "javascript:", "mailto:")):
             out.append(join_url(base, href))
     return out
@@ -255,7 +255,7 @@ def split_body(
     for el in twins:  # in a dropped element already: no longer in the copy, nothing happens
         _drop(el)
 
-    quote_nodes = root.xpath(rule.xpath)
+    quote_nodes = compiled(rule.xpath)(root)
     quote_set = set(quote_nodes)
     quotes: list[QuoteItem] = []
     quote_links: list[list[str]] = []
@@ -264,12 +264,12 @@ def split_body(
         who = rule.attribution(node)
         content = node
         if rule.content:
-            found = node.xpath(rule.content)
+            found = compiled(rule.content)(node)
             if found:
                 content = found[0]
         content = copy.deepcopy(content)
         _remove(content, rule.chrome)
-        for nested in content.xpath(rule.xpath):
+        for nested in compiled(rule.xpath)(content):
             _drop_quote(nested, rule)
         quote_links.append(_links(content, base))  # before the text: cleaning for it drops embeds
         quotes.append(
