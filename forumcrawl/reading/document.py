@@ -7,13 +7,31 @@ and the other readers all work on that one tree.
 
 from __future__ import annotations
 
-from functools import cached_property
+import re
+from functools import cached_property, lru_cache
 from urllib.parse import urljoin
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from forumcrawl.reading.nodes import clean
-from forumcrawl.reading.query import ClassIndex, ClassQuery, select
+from forumcrawl.reading.query import ClassIndex, ClassQuery, select, top_level_branches
+
+_NAMED_SEARCH = re.compile(r"//(?!html\b)[A-Za-z][\w-]*(?=[\[/]|$)")
+
+
+@lru_cache(maxsize=1024)
+def head_search(xpath: str) -> str | None:
+    """``xpath`` asked of the ``<head>`` instead of the page, where the head's first
+    answer is the page's: every branch of the expression searches the whole page
+    (``//``) for elements of a named tag other than ``html`` (which alone precedes the
+    head), and no step goes up or back from them (``..``, ``ancestor::``, ``preceding::``;
+    any ``::`` is refused), so in document order the head's matches come first. None
+    otherwise."""
+    branches = [branch.strip() for branch in top_level_branches(xpath)]
+    if not all(_NAMED_SEARCH.match(b) and ".." not in b and "::" not in b for b in branches):
+        return None
+    return " | ".join("." + branch for branch in branches)
 
 
 class Document:
@@ -45,8 +63,27 @@ class Document:
         return list(self._answer(xpath))  # the caller's to change
 
     def first(self, xpath: str):
+        """The first node ``xpath`` selects in document order. A search of the whole page
+        for something that sits in the ``<head>`` (the canonical link, a ``meta``) is
+        first asked of the head alone: what it finds there comes before anything else
+        the search would find (:func:`head_search`)."""
+        in_head = head_search(xpath) if not isinstance(xpath, ClassQuery) else None
+        if in_head is not None and self._head is not None:
+            found = select(self._head, in_head)
+            if found:
+                return found[0]
         answer = self._answer(xpath)
         return answer[0] if answer else None
+
+    @cached_property
+    def _head(self) -> HtmlElement | None:
+        """The ``<head>``, when it is the root ``<html>``'s first element (so nothing a
+        search can select precedes it but ``<html>`` itself)."""
+        root = self.root
+        if root.tag != "html":
+            return None
+        head = next(root.iterchildren(etree.Element), None)
+        return head if head is not None and head.tag == "head" else None
 
     @cached_property
     def base(self) -> str:

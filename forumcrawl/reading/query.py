@@ -246,7 +246,7 @@ def _own_attribute_first(xpath: str) -> str | None:
     has one, is the union's first member in document order (a node's attributes come
     before its descendants, and no other branch selects the node's own attributes), so
     a post's ``@id`` answers ``post_id_from`` without walking the post for the rest."""
-    branches = _top_level_branches(xpath)
+    branches = top_level_branches(xpath)
     if len(branches) < 2:
         return None
     first = branches[0].strip()
@@ -259,7 +259,7 @@ def _own_attribute_first(xpath: str) -> str | None:
     return first[1:]
 
 
-def _top_level_branches(xpath: str) -> list[str]:
+def top_level_branches(xpath: str) -> list[str]:
     """An expression split at the ``|`` outside brackets, parentheses and strings."""
     branches, depth, quote, start = [], 0, "", 0
     for i, char in enumerate(xpath):

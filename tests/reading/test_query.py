@@ -154,3 +154,54 @@ def test_a_union_of_the_node_s_own_attributes_answers_in_the_markup_s_order() ->
     el = lxml.html.fromstring('<div id="js-post-1" data-content="post-1"><a id="x"></a></div>')
     assert select_first(el, "@data-content | @id") == "js-post-1"
     assert select_first(el, "@data-content | .//a/@id") == "post-1"
+
+
+@pytest.mark.parametrize("page", sorted(FIXTURES.glob("*/*.html")), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_a_search_asked_of_the_head_first_answers_what_the_page_search_answers_first(page: Path) -> None:
+    from forumcrawl.reading.document import Document
+    from forumcrawl.reading.engines import ENGINES
+
+    root = parse_html(page.read_text(encoding="utf-8", errors="replace"))
+    expressions = {
+        "//link[@rel='canonical']/@href",
+        "//meta[@property='og:title']/@content",
+        "//meta[@name='generator']/@content",
+        "//title/text()",
+        "//base/@href",
+        "//link[@rel='next']/@href | //a[@rel='next']/@href",
+        "//meta/@content | //a/@href",
+        "//script/text()",
+        "//link/..",
+        "//meta/following::a",
+        "//a",
+    }
+    for engine in ENGINES.values():
+        for name in getattr(engine, "selectors", ()):
+            value = getattr(engine, name)
+            for xpath in (value,) if isinstance(value, str) else value or ():
+                if isinstance(xpath, str) and xpath.startswith("//") and not isinstance(xpath, ClassQuery):
+                    expressions.add(xpath)
+    doc = Document("http://example.com/", "example.com", root)
+    for xpath in sorted(expressions):
+        found = compiled(xpath)(root)
+        assert doc.first(xpath) == (found[0] if found else None), xpath
+
+
+def test_only_searches_whose_head_answers_come_first_are_asked_of_the_head() -> None:
+    from forumcrawl.reading.document import head_search
+
+    assert head_search("//meta[@property='og:title']/@content") == ".//meta[@property='og:title']/@content"
+    assert head_search("//link[@rel='next']/@href | //a[@rel='next']/@href") == (
+        ".//link[@rel='next']/@href | .//a[@rel='next']/@href"
+    )
+    for xpath in (
+        "//html/@lang",
+        "//*[@lang]",
+        "(//a)[1]",
+        "/html/head/base/@href",
+        "//link/..",
+        "//a/preceding::meta",
+        "//text()[contains(., 'x')]/..",
+        "//meta | /html/@lang",
+    ):
+        assert head_search(xpath) is None, xpath
