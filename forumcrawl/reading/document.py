@@ -17,19 +17,20 @@ from lxml.html import HtmlElement
 from forumcrawl.reading.nodes import clean
 from forumcrawl.reading.query import ClassIndex, ClassQuery, select, top_level_branches
 
-_NAMED_SEARCH = re.compile(r"//(?!html\b)[A-Za-z][\w-]*(?=[\[/]|$)")
+# A search of the page for an element the HTML standard puts in the <head>.
+_HEAD_SEARCH = re.compile(r"//(?:base|link|meta|title|style|script|noscript|template)(?=[\[/]|$)")
 
 
 @lru_cache(maxsize=1024)
 def head_search(xpath: str) -> str | None:
     """``xpath`` asked of the ``<head>`` instead of the page, where the head's first
     answer is the page's: every branch of the expression searches the whole page
-    (``//``) for elements of a named tag other than ``html`` (which alone precedes the
-    head), and no step goes up or back from them (``..``, ``ancestor::``, ``preceding::``;
-    any ``::`` is refused), so in document order the head's matches come first. None
-    otherwise."""
+    (``//``) for elements of a tag that belongs in the head (so a body search is not
+    asked twice), and no step goes up or back from them (``..``, ``ancestor::``,
+    ``preceding::``; any ``::`` is refused). Only ``<html>`` precedes the head, so in
+    document order the head's matches come first. None otherwise."""
     branches = [branch.strip() for branch in top_level_branches(xpath)]
-    if not all(_NAMED_SEARCH.match(b) and ".." not in b and "::" not in b for b in branches):
+    if not all(_HEAD_SEARCH.match(b) and ".." not in b and "::" not in b for b in branches):
         return None
     return " | ".join("." + branch for branch in branches)
 

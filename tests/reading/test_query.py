@@ -191,8 +191,8 @@ def test_only_searches_whose_head_answers_come_first_are_asked_of_the_head() -> 
     from forumcrawl.reading.document import head_search
 
     assert head_search("//meta[@property='og:title']/@content") == ".//meta[@property='og:title']/@content"
-    assert head_search("//link[@rel='next']/@href | //a[@rel='next']/@href") == (
-        ".//link[@rel='next']/@href | .//a[@rel='next']/@href"
+    assert head_search("//link[@rel='next']/@href | //meta[@name='next']/@content") == (
+        ".//link[@rel='next']/@href | .//meta[@name='next']/@content"
     )
     for xpath in (
         "//html/@lang",
@@ -203,5 +203,15 @@ def test_only_searches_whose_head_answers_come_first_are_asked_of_the_head() -> 
         "//a/preceding::meta",
         "//text()[contains(., 'x')]/..",
         "//meta | /html/@lang",
+        "//a[@rel='next']",
+        "//link[@rel='next']/@href | //a[@rel='next']/@href",
     ):
         assert head_search(xpath) is None, xpath
+
+
+@pytest.mark.parametrize("page", sorted(FIXTURES.glob("*/*.html")), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_microdata_items_found_from_their_attributes_are_the_elements_with_both(page: Path) -> None:
+    from forumcrawl.reading.structured import _ITEMS
+
+    root = parse_html(page.read_text(encoding="utf-8", errors="replace"))
+    assert compiled(_ITEMS)(root) == compiled("//*[@itemscope][@itemtype]")(root)
