@@ -16,7 +16,7 @@ the same by construction, and a test holds them to it on every real XenForo page
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
 from lxml import etree
@@ -143,12 +143,28 @@ class ClassIndex:
         """Elements at positions ``lo`` to ``hi`` (excluded) with any of ``names`` (and
         the tag ``tag``, and an ancestor of class ``inside`` in that run), each once, in
         document order."""
-        if len(names) == 1 and inside is None:  # most queries: a slice of one list
+        if len(names) == 1:  # most queries: a slice of one list
             entry = self._by.get(names[0])
             if entry is None:
                 return []
             positions, found = entry
-            found = found[bisect_left(positions, lo) : bisect_left(positions, hi)]
+            first, last = bisect_left(positions, lo), bisect_left(positions, hi)
+            if inside is not None:
+                outer = self._by.get(inside)
+                if outer is None:
+                    return []
+                at = bisect_left(outer[0], lo)
+                if at == bisect_left(outer[0], hi):
+                    return []
+                if at + 1 == bisect_left(outer[0], hi):  # one element of that class: its run
+                    first = max(first, bisect_right(positions, outer[0][at]))
+                    last = min(last, bisect_left(positions, self._end(outer[1][at])))
+                else:
+                    found = self._inside(
+                        [(p, el) for p, el in zip(positions[first:last], found[first:last])], inside, lo, hi
+                    )
+                    return found if tag is None else [el for el in found if el.tag == tag]
+            found = found[first:last]
             return found if tag is None else [el for el in found if el.tag == tag]
         hits = self._run(names[0], lo, hi)
         if len(names) > 1:
@@ -156,9 +172,15 @@ class ClassIndex:
         if tag is not None:
             hits = [hit for hit in hits if hit[1].tag == tag]
         if inside is not None and hits:
-            outer = [(at, self._end(el)) for at, el in self._run(inside, lo, hi)]
-            hits = [hit for hit in hits if any(first < hit[0] < end for first, end in outer)]
+            return self._inside(hits, inside, lo, hi)
         return [el for _, el in hits]
+
+    def _inside(
+        self, hits: list[tuple[int, HtmlElement]], inside: str, lo: int, hi: int
+    ) -> list[HtmlElement]:
+        """The hits below an element of class ``inside`` at positions ``lo`` to ``hi``."""
+        outer = [(at, self._end(el)) for at, el in self._run(inside, lo, hi)]
+        return [el for at, el in hits if any(first < at < end for first, end in outer)]
 
     def _run(self, name: str, lo: int, hi: int) -> list[tuple[int, HtmlElement]]:
         entry = self._by.get(name)

@@ -77,6 +77,23 @@ def test_class_index_dedups_an_element_with_both_classes_and_keeps_document_orde
     assert ClassIndex(page).scope(lxml.html.fragment_fromstring("<p/>")) is None
 
 
+def test_a_class_inside_one_or_several_elements_of_another_is_what_its_xpath_selects() -> None:
+    page = lxml.html.fragment_fromstring(
+        '<main><p class="a">0</p><div class="in"><p class="a">1</p><div class="in"><b class="a">2</b></div>'
+        '<p class="a b">3</p></div><p class="a">4</p><div class="in"></div><div class="in"><i class="a">5</i>'
+        '</div><div class="other"><p class="a">6</p></div><div class="in">x</div></main>'
+    )
+    index = ClassIndex(page)
+    queries = [
+        classes("a", inside=inside, tag=tag) for inside in ("in", "other", "none") for tag in (None, "p")
+    ]
+    queries += [classes("a", "b", inside="in"), classes("b", inside="in"), classes("a", inside="a")]
+    for node in page.iter(lxml.etree.Element):
+        scope = index.scope(node)
+        for query in [*queries, classes("a", inside="in", page=True)]:
+            assert scope.answer(query) == compiled(query)(node), (node.tag, node.text, str(query))
+
+
 def test_a_class_query_survives_pickling_for_the_reading_workers() -> None:
     query = classes("a", "b", tag="div", inside="c", then="li//a", attr="href", page=True)
     again = pickle.loads(pickle.dumps(query))
