@@ -143,27 +143,15 @@ class ClassIndex:
         """Elements at positions ``lo`` to ``hi`` (excluded) with any of ``names`` (and
         the tag ``tag``, and an ancestor of class ``inside`` in that run), each once, in
         document order."""
-        if len(names) == 1:  # most queries: a slice of one list
-            entry = self._by.get(names[0])
-            if entry is None:
-                return []
-            positions, found = entry
+        span = self._only(inside, lo, hi) if inside is not None else None
+        if len(names) == 1 and (inside is None or span is not None):  # most: a slice of one list
+            positions, found = self._by.get(names[0], ([], []))
             first, last = bisect_left(positions, lo), bisect_left(positions, hi)
-            if inside is not None:
-                outer = self._by.get(inside)
-                if outer is None:
-                    return []
-                at = bisect_left(outer[0], lo)
-                if at == bisect_left(outer[0], hi):
-                    return []
-                if at + 1 == bisect_left(outer[0], hi):  # one element of that class: its run
-                    first = max(first, bisect_right(positions, outer[0][at]))
-                    last = min(last, bisect_left(positions, self._end(outer[1][at])))
-                else:
-                    found = self._inside(
-                        [(p, el) for p, el in zip(positions[first:last], found[first:last])], inside, lo, hi
-                    )
-                    return found if tag is None else [el for el in found if el.tag == tag]
+            if span is not None:  # below the one element of class ``inside``: its run
+                first, last = (
+                    max(first, bisect_right(positions, span[0])),
+                    min(last, bisect_left(positions, span[1])),
+                )
             found = found[first:last]
             return found if tag is None else [el for el in found if el.tag == tag]
         hits = self._run(names[0], lo, hi)
@@ -172,15 +160,18 @@ class ClassIndex:
         if tag is not None:
             hits = [hit for hit in hits if hit[1].tag == tag]
         if inside is not None and hits:
-            return self._inside(hits, inside, lo, hi)
+            outer = [(at, self._end(el)) for at, el in self._run(inside, lo, hi)]
+            hits = [hit for hit in hits if any(first < hit[0] < end for first, end in outer)]
         return [el for _, el in hits]
 
-    def _inside(
-        self, hits: list[tuple[int, HtmlElement]], inside: str, lo: int, hi: int
-    ) -> list[HtmlElement]:
-        """The hits below an element of class ``inside`` at positions ``lo`` to ``hi``."""
-        outer = [(at, self._end(el)) for at, el in self._run(inside, lo, hi)]
-        return [el for at, el in hits if any(first < at < end for first, end in outer)]
+    def _only(self, name: str, lo: int, hi: int) -> tuple[int, int] | None:
+        """(position, position after its subtree) of the one element of class ``name``
+        at positions ``lo`` to ``hi``; None when there is none or more than one."""
+        positions, elements = self._by.get(name, ((), ()))
+        at = bisect_left(positions, lo)
+        if at + 1 != bisect_left(positions, hi):
+            return None
+        return positions[at], self._end(elements[at])
 
     def _run(self, name: str, lo: int, hi: int) -> list[tuple[int, HtmlElement]]:
         entry = self._by.get(name)

@@ -50,12 +50,11 @@ class BackgroundWriter:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="forumcrawl-store")
         self.pending: tuple[Future, Batch] | None = None  # the batch being written
 
-    def submit(self, batch: Batch) -> tuple[Written, Batch] | None:
-        """Hand ``batch`` over once the one before it committed; that one's outcome (what
-        its write raised is raised here, and ``batch`` is then not written)."""
-        done = self.wait()
+    def submit(self, batch: Batch) -> None:
+        """Hand ``batch`` over once the one before it committed (what that one's write
+        raised is raised here, and ``batch`` is then not written)."""
+        self.wait()
         self.pending = (self._thread.submit(write_batch, self.db, batch, self.keep_revisions), batch)
-        return done
 
     def wait(self) -> tuple[Written, Batch] | None:
         """The batch in flight, once committed (None when there is none)."""

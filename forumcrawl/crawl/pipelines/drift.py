@@ -122,13 +122,15 @@ class DriftPipeline:
         return cls(crawler)
 
     def process_item(self, item, spider=None):
-        if self.min_posts > 0:
-            for post in item.rows if isinstance(item, PageItem) else (item,):
-                if isinstance(post, PostItem):
-                    if post.site_id not in self.history:
-                        # Read before this run stores any post of the site: its first post is here.
-                        self.history[post.site_id] = self.stored(post.site_id)
-                    self.run[post.site_id].add(filled(post))
+        if self.min_posts <= 0:
+            return item
+        for post in item.rows if isinstance(item, PageItem) else (item,):
+            if not isinstance(post, PostItem):
+                continue
+            if post.site_id not in self.history:
+                # Read before this run stores any post of the site: its first post is here.
+                self.history[post.site_id] = self.stored(post.site_id)
+            self.run[post.site_id].add(filled(post))
         return item
 
     def stored(self, site_id: str) -> Coverage | None:
