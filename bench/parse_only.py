@@ -1,6 +1,14 @@
 """Parse-only speed of one source tree on a farm: ``read_page`` over every thread page,
-each read as a crawl reads it (the site's engine known from its earlier pages), beside the
-floor: ``bench/floor_extractor.py``, a minimal lxml extractor, on the same pages.
+each read as a crawl reads it (the site's engine known from its earlier pages), beside two
+floors on the same pages:
+
+- ``bench/floor_extractor.py``, a minimal lxml extractor (four fields a post), the floor
+  the issue's parse-only target is set against;
+- ``bench/floor_full.py``, a hand-written lxml extractor of every field forumcrawl stores,
+  for the farm's markup only: what reading everything costs without a generic reader.
+
+The three are timed page by page in turn (CPU time of each call), so a slower or faster
+spell of a shared machine falls on all three alike and the ratios hold.
 
     python bench/parse_only.py FARM_DIR     # prints {"pages_s": ..., "posts": ..., "floor_...": ...}
 
@@ -62,17 +70,30 @@ def posts_of_page():
     )
 
 
-def timed(read, pages: list) -> tuple[int, float, float]:
-    start, cpu = time.perf_counter(), time.process_time()
-    posts = sum(read(body, url, engine) for url, body, engine in pages)
-    return posts, time.perf_counter() - start, time.process_time() - cpu
+def interleaved(readers: list, pages: list) -> list[tuple[int, float, float]]:
+    """(posts, wall s, CPU s) of each reader over ``pages``, the readers taking turns page by page."""
+    totals = [[0, 0.0, 0.0] for _ in readers]
+    for url, body, engine in pages:
+        for read, total in zip(readers, totals):
+            start, cpu = time.perf_counter(), time.process_time()
+            total[0] += read(body, url, engine)
+            total[2] += time.process_time() - cpu
+            total[1] += time.perf_counter() - start
+    return [tuple(total) for total in totals]
 
 
 def measure(pages: list) -> dict:
-    from floor_extractor import extract
+    import floor_extractor
+    import floor_full
 
-    posts, wall, cpu = timed(posts_of_page(), pages)
-    floor_posts, _floor_wall, floor_cpu = timed(lambda body, url, engine: len(extract(body)), pages)
+    (posts, wall, cpu), (floor_posts, _, floor_cpu), (full_posts, _, full_cpu) = interleaved(
+        [
+            posts_of_page(),
+            lambda body, url, engine: len(floor_extractor.extract(body)),
+            lambda body, url, engine: len(floor_full.extract(body, url)["posts"]),
+        ],
+        pages,
+    )
     return {
         "pages_s": len(pages) / cpu,
         "wall_pages_s": len(pages) / wall,
@@ -81,6 +102,10 @@ def measure(pages: list) -> dict:
         "floor_cpu_ms_per_page": floor_cpu / len(pages) * 1000,
         "floor_posts": floor_posts,
         "over_floor": cpu / floor_cpu,
+        "full_floor_cpu_ms_per_page": full_cpu / len(pages) * 1000,
+        "full_floor_posts": full_posts,
+        "full_floor_over_floor": full_cpu / floor_cpu,
+        "over_full_floor": cpu / full_cpu,
     }
 
 

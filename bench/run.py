@@ -4,8 +4,10 @@ Builds a farm (``bench/farm.py``: XenForo 2 and phpBB 3, real markup), serves it
 127.0.0.1 (``bench/serve_farm.py``, keep-alive) and measures, in interleaved rounds:
 
 - parse-only: ``read_page`` (decode, lxml, engine reader, normalise) over every thread page,
-  on one core, each page read with its site's engine known as in a crawl, beside the
-  floor: a minimal lxml extractor on the same pages (``bench/floor_extractor.py``);
+  on one core, each page read with its site's engine known as in a crawl, beside two
+  floors timed page by page in turn with it: a minimal lxml extractor of four fields a post
+  (``bench/floor_extractor.py``) and a hand-written lxml extractor of every stored field,
+  for the farm's markup only (``bench/floor_full.py``);
 - end to end: ``scrapy crawl forum`` over both forums into a fresh SQLite database
   (boards, threads, every page, normalisation, validation, storage, page archive);
   pages/s, posts/s, CPU seconds per 1000 pages and cores used (every process the crawl
@@ -436,6 +438,8 @@ def main() -> None:
                 "e2e_cores": summary([r["e2e"]["cores"] for r in rounds]),
                 "reparse_wall_pages_s": summary([r["reparse"]["wall_pages_s"] for r in rounds]),
                 "parse_only_over_floor": summary([r["parse_only"]["over_floor"] for r in rounds]),
+                "full_floor_over_floor": summary([r["parse_only"]["full_floor_over_floor"] for r in rounds]),
+                "parse_only_over_full_floor": summary([r["parse_only"]["over_full_floor"] for r in rounds]),
                 "reparse_pages_s": summary([r["reparse"]["pages_s"] for r in rounds]),
                 "scrapy_floor_pages_s": summary([r["floor"]["pages_s"] for r in rounds]),
                 "scrapy_floor_cpu_s_per_1000_pages": summary(
@@ -516,6 +520,8 @@ def compare(args) -> None:
         "reparse_wall_pages_s": lambda r: r["reparse"]["wall_pages_s"],
         "parse_only_cpu_ms_per_page": lambda r: r["parse_only"]["cpu_ms_per_page"],
         "parse_only_over_floor": lambda r: r["parse_only"]["over_floor"],
+        "parse_only_over_full_floor": lambda r: r["parse_only"]["over_full_floor"],
+        "full_floor_over_floor": lambda r: r["parse_only"]["full_floor_over_floor"],
     }
     out = {}
     for name, get in measures.items():
