@@ -36,15 +36,21 @@ _XF_CRUMBS = etree.XPath("//ul[contains(@class, 'p-breadcrumbs')]/li/a")
 _XF_NEXT = etree.XPath("string(//a[contains(@class, 'pageNav-jump--next')]/@href)")
 _XF_PAGES = etree.XPath("//ul[@class='pageNav-main']/li/a")
 _XF_CURRENT = etree.XPath("string(//li[contains(@class, 'pageNav-page--current')])")
-_XF_NAME = etree.XPath(".//h4[@class='message-name']/a")
-_XF_USER_TITLE = etree.XPath("string(.//h5[contains(@class, 'message-userTitle')])")
-_XF_PAIRS = etree.XPath(".//div[@class='message-userExtras']/dl")
-_XF_TIME = etree.XPath(".//ul[contains(@class, 'message-attribution-main')]//time")
-_XF_EDITED = etree.XPath(".//div[contains(@class, 'message-lastEdit')]//time/@datetime")
-_XF_POSITION = etree.XPath("string(.//ul[contains(@class, 'message-attribution-opposite')]/li[last()]/a)")
-_XF_BODY = etree.XPath(".//article[contains(@class, 'message-body')]/div[@class='bbWrapper']")
-_XF_SIGNATURE = etree.XPath(".//aside[@class='message-signature']")
-_XF_REACTIONS = etree.XPath(".//div[contains(@class, 'reactionsBar')]//a")
+# A post's parts by their class attributes as the farm writes them, found in one pass
+# over the post: an XPath query a part walks the post once a part (9 x 11 us a post),
+# one query with every part in its predicate costs more still (110 us), the pass 30 us.
+_XF_POST_PART = {
+    "message-name": "name",
+    "userTitle message-userTitle": "title",
+    "message-userExtras": "extras",
+    "message-attribution-main listInline ": "main",
+    "message-lastEdit": "edited",
+    "message-attribution-opposite message-attribution-opposite--list ": "position",
+    "bbWrapper": "body",
+    "message-signature": "signature",
+    "reactionsBar js-reactionsList ": "reactions",
+    "reactionsBar js-reactionsList is-active": "reactions",
+}
 _XF_QUOTES = etree.XPath(".//blockquote[contains(@class, 'bbCodeBlock--quote')]")
 _XF_QUOTE_TEXT = etree.XPath("./div[@class='bbCodeBlock-content']/div[contains(@class, 'expandContent')]")
 
@@ -52,10 +58,7 @@ _BB_POSTS = etree.XPath("//div[starts-with(@id, 'p') and contains(concat(' ', @c
 _BB_TITLE = etree.XPath("string(//div[@id='page-body']/h2)")
 _BB_CRUMBS = etree.XPath("(//li[@class='icon-home'])[1]/a")
 _BB_PAGINATION = etree.XPath("//div[@class='pagination']")
-_BB_AUTHOR = etree.XPath(".//p[@class='author']")
-_BB_PROFILE = etree.XPath(".//dl[@class='postprofile']")
-_BB_BODY = etree.XPath(".//div[@class='content']")
-_BB_SIGNATURE = etree.XPath(".//div[@class='signature']")
+_BB_POST_PART = {"author": "author", "postprofile": "profile", "content": "body", "signature": "signature"}
 _BB_QUOTES = etree.XPath(".//blockquote")
 _BB_DATE = re.compile(r"\w{3} (\w{3}) (\d\d), (\d{4}) (\d\d?):(\d\d) ([ap]m)")
 _MONTHS = {
@@ -64,6 +67,7 @@ _MONTHS = {
         ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
     )
 }
+_XF_DAY = re.compile(r"(\w{3}) (\d\d?), (\d{4})")
 _BB_ZONE = re.compile(
     rb"All times are UTC ?(?:([+-]) ?(\d+)(?: hours?)?)? ?(?:\[ ?<abbr[^>]*>DST</abbr> ?\])?"
 )
@@ -155,6 +159,12 @@ def _bb_quote_text(node):
     return node.find("div")
 
 
+def _xf_day(text: str) -> str:
+    """strptime("%b %d, %Y").date().isoformat() at a quarter of its cost."""
+    month, day, year = _XF_DAY.fullmatch(text).groups()
+    return f"{year}-{_MONTHS[month]:02d}-{int(day):02d}"
+
+
 def _count(text: str) -> int | None:
     m = _COUNT.search(text or "")
     return int(m.group(0).replace(",", "").replace(".", "")) if m else None
@@ -177,28 +187,34 @@ def _xenforo(root, url: str) -> dict:
     posts = []
     for post in _XF_POSTS(root):
         post_id = post.get("data-content", "").removeprefix("post-")
-        name = _XF_NAME(post)
-        name = name[0] if name else None
+        part: dict = {}
+        for el in post.iter():
+            key = _XF_POST_PART.get(el.get("class"))
+            if key is not None and key not in part:
+                part[key] = el
         facts = {}
-        for dl in _XF_PAIRS(post):
+        for dl in part["extras"].iterfind("dl") if "extras" in part else ():
             dt, dd = dl.find("dt"), dl.find("dd")
             if dt is not None and dd is not None:
                 facts[dt.text_content().strip()] = dd.text_content().strip()
+        name = part["name"].find("a") if "name" in part else None
         joined = facts.get("Joined")
-        time = _XF_TIME(post)[0]
-        edited = _XF_EDITED(post)
-        reactions = _XF_REACTIONS(post)
-        if reactions:
-            names = len(reactions[0].findall(".//bdi"))
-            more = re.search(r"(\d[\d,.]*)\s+\w+\s*$", reactions[0].text_content())
+        time = part["main"].find(".//time")
+        edited = part["edited"].find(".//time") if "edited" in part else None
+        reactions = part["reactions"].find(".//a") if "reactions" in part else None
+        if reactions is not None:
+            names = len(reactions.findall(".//bdi"))
+            more = re.search(r"(\d[\d,.]*)\s+\w+\s*$", reactions.text_content())
             reaction_count = names + (_count(more.group(1)) if more else 0)
         else:
             reaction_count = 0
-        signature = _XF_SIGNATURE(post)
-        body = _XF_BODY(post)[0]
+        signature = part.get("signature")
+        body = part["body"]
         quotes = _quotes(body, _XF_QUOTES, lambda q: (_XF_QUOTE_TEXT(q) or [None])[0], _xf_attribution)
         text = _lines(body)
-        permalink = post.find(".//header//a")
+        permalink = part["main"].find(".//a")
+        position = part["position"].findall("li/a")[-1].text_content() if "position" in part else ""
+        title = part["title"].text_content().strip() if "title" in part else ""
         posts.append(
             {
                 "post_id": post_id,
@@ -206,15 +222,17 @@ def _xenforo(root, url: str) -> dict:
                 "author": name.text_content().strip() if name is not None else post.get("data-author"),
                 "user_id": name.get("data-user-id") if name is not None else None,
                 "profile_url": urljoin(url, name.get("href")) if name is not None else None,
-                "user_title": _XF_USER_TITLE(post).strip() or None,
-                "joined": datetime.strptime(joined, "%b %d, %Y").date().isoformat() if joined else None,
+                "user_title": title or None,
+                "joined": _xf_day(joined) if joined else None,
                 "message_count": _count(facts.get("Messages", "")),
                 "posted": datetime.fromisoformat(time.get("datetime")).astimezone(UTC).isoformat(),
                 "posted_raw": time.get("title"),
-                "edited": datetime.fromisoformat(edited[0]).astimezone(UTC).isoformat() if edited else None,
-                "position": _count(_XF_POSITION(post)),
+                "edited": datetime.fromisoformat(edited.get("datetime")).astimezone(UTC).isoformat()
+                if edited is not None
+                else None,
+                "position": _count(position),
                 "reaction_count": reaction_count,
-                "signature_text": _lines(signature[0]) if signature else None,
+                "signature_text": _lines(signature) if signature is not None else None,
                 "quotes": quotes,
                 "body_text": text,
                 "body_html": _inner_html(body),
@@ -260,13 +278,17 @@ def _phpbb(root, url: str, body: bytes) -> dict:
     }
     posts = []
     for post in _BB_POSTS(root):
-        author = _BB_AUTHOR(post)[0]
+        part: dict = {}
+        for el in post.iter():  # the post's parts in one pass (see _XF_POST_PART)
+            key = _BB_POST_PART.get(el.get("class"))
+            if key is not None and key not in part:
+                part[key] = el
+        author = part["author"]
         strong = author.find(".//strong/a")
         permalink = author.find("a")
-        profile = _BB_PROFILE(post)
         facts, rank = {}, None
-        if profile:
-            for dd in profile[0].iterfind("dd"):
+        if "profile" in part:
+            for dd in part["profile"].iterfind("dd"):
                 label = dd.find("strong")
                 if label is not None:
                     facts[label.text_content().strip().rstrip(":")] = (label.tail or "").strip()
@@ -274,8 +296,8 @@ def _phpbb(root, url: str, body: bytes) -> dict:
                     rank = " ".join(dd.text_content().replace("\xa0", " ").split()) or None
         joined = facts.get("Joined")
         posted = (author[-1].tail or "").strip(" \u00bb\n\t")
-        signature = _BB_SIGNATURE(post)
-        body_el = _BB_BODY(post)[0]
+        signature = part.get("signature")
+        body_el = part["body"]
         quotes = _quotes(body_el, _BB_QUOTES, _bb_quote_text, _bb_attribution)
         text = _lines(body_el)
         href = strong.get("href") if strong is not None else None
@@ -294,7 +316,7 @@ def _phpbb(root, url: str, body: bytes) -> dict:
                 "edited": None,
                 "position": None,
                 "reaction_count": None,
-                "signature_text": _lines(signature[0]) if signature else None,
+                "signature_text": _lines(signature) if signature is not None else None,
                 "quotes": quotes,
                 "body_text": text,
                 "body_html": _inner_html(body_el),
