@@ -92,6 +92,7 @@ class PageItem:
     kind: str  # thread, board, index (or the reason it could not be read)
     thread_id: str | None = None  # the forum's id, for thread pages
     page_number: int | None = None
+    has_next: bool = False  # a thread page that links to a later page of its thread
     post_ids: list[str] = field(default_factory=list)
     archive: bool = True  # False when re-parsing a page that is archived already
     reader: str | None = None  # which reader read the page, and why

@@ -42,11 +42,17 @@ class ThreadMark:
     page_count: int | None
     last_page: int | None
     last_page_url: str | None
+    last_page_has_next: int | None = None  # None: stored before forumcrawl kept it
 
     @property
     def complete(self) -> bool:
-        """Every page the thread had when last read was stored."""
-        return bool(self.last_page) and self.last_page >= (self.page_count or 1)
+        """Every page the thread had when last read was stored: the last page stored is
+        the last the thread showed, by its page count where the pages show one, and by
+        having no link to a later page (phpBB, vBulletin, SMF and MyBB themes often show
+        no count; a page count of 1 read from such a page proves nothing)."""
+        return (
+            bool(self.last_page) and self.last_page >= (self.page_count or 1) and not self.last_page_has_next
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +71,12 @@ def load_marks(path: str | Path) -> dict[str, ThreadMark]:
         return {}
     db = open_readonly(path)
     try:
-        if not {"last_page", "last_page_url"} <= set(db["threads"].columns_dict):
+        columns = set(db["threads"].columns_dict)
+        if not {"last_page", "last_page_url"} <= columns:
             return {}
+        has_next = "last_page_has_next" if "last_page_has_next" in columns else "null"
         rows = db.execute(
-            "select id, reply_count, last_post_at, page_count, last_page, last_page_url from threads"
+            f"select id, reply_count, last_post_at, page_count, last_page, last_page_url, {has_next} from threads"
         ).fetchall()
     finally:
         db.close()
@@ -103,7 +111,10 @@ def plan_thread(site_id: str, link: ThreadLink, marks: dict[str, ThreadMark], fu
         return Plan(FETCH, link.url)
     if mark.complete and _unchanged(link, mark):
         return Plan(SKIP, None)
-    resume_at = mark.last_page_url if (mark.last_page or 0) > 1 and mark.last_page_url else link.url
+    # from the last page stored, when that is past the first (a page that does not show
+    # its number is read as page 1, so its link to a later page says it is past it too)
+    later = (mark.last_page or 0) > 1 or mark.last_page_has_next
+    resume_at = mark.last_page_url if later and mark.last_page_url else link.url
     return Plan(RESUME, resume_at)
 
 

@@ -71,12 +71,14 @@ class PageResult:
 
     def watermark(self) -> dict:
         """What the page's archive record needs to move its thread's watermark (the
-        thread, the page number, and the forum's ids of the posts it showed)."""
+        thread, the page number, whether a later page follows, and the forum's ids of
+        the posts it showed)."""
         if self.thread is None:
             return {}
         return {
             "thread_id": self.thread.thread.thread_id,
             "page_number": self.thread.page_number,
+            "has_next": self.thread.next_url is not None,
             "post_ids": [post.post_id for post in self.thread.posts],
         }
 

@@ -185,9 +185,10 @@ class Batch:
     pages: list[dict] = field(default_factory=list)
     # When each page (by URL) was fetched: the time of what its posts' rows record.
     fetched: dict[str, str] = field(default_factory=dict)
-    # Thread pages in the order they were read: (thread key, page number, URL, the
-    # forum's ids of the posts it showed, fetch time), for the watermark and vanished posts.
-    thread_pages: list[tuple[str, int | None, str, list[str], str]] = field(default_factory=list)
+    # Thread pages in the order they were read: (thread key, page number, URL, whether a
+    # later page follows, the forum's ids of the posts it showed, fetch time), for the
+    # watermark and vanished posts.
+    thread_pages: list[tuple[str, int | None, str, bool, list[str], str]] = field(default_factory=list)
     # Board listings whose walk these pages began (board key -> row): see board_walks.
     walks: dict[str, dict] = field(default_factory=dict)
     leases: list[str] = field(default_factory=list)  # shared crawl: requests these pages end
@@ -248,6 +249,7 @@ class Batch:
                     key(page.site_id, page.thread_id),
                     page.page_number,
                     page.url,
+                    page.has_next,
                     list(page.post_ids),
                     page.fetched_at,
                 )

@@ -31,7 +31,9 @@ from dataclasses import dataclass
 # 3: articles.text_key (the same article reposted, matched by its words)
 # 4: the reader of each page and post (posts.reader, pages.reader), posts.parent_id,
 #    board_walks (run state: whether a board's last listing walk was complete)
-SCHEMA_VERSION = 4
+# 5: threads.last_page_has_next (a thread whose pages show no page count is complete
+#    only when its last stored page links to no later one)
+SCHEMA_VERSION = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,12 @@ TABLES: tuple[Table, ...] = (
             ),
             C("last_page", int, "the last page stored", merge="watermark"),
             C("last_page_url", str, "its URL", merge="watermark"),
+            C(
+                "last_page_has_next",
+                int,
+                "1 when that page links to a later one: the thread was not read to its end",
+                merge="watermark",
+            ),
         ),
         foreign_keys=(("site_id", "sites", "id"), ("board_id", "boards", "id")),
         not_null=("site_id", "url"),

@@ -103,13 +103,13 @@ def write_batch(db: sqlite_utils.Database, batch: Batch, keep_revisions: bool = 
             rows = [row for per_post in getattr(batch, child).values() for row in per_post]
             if rows:
                 db[child].insert_all(rows, pk="id", replace=True)
-        for thread_id, page_number, url, native_ids, fetched_at in batch.thread_pages:
+        for thread_id, page_number, url, has_next, native_ids, fetched_at in batch.thread_pages:
             # The watermark moves forward, or to the thread's last page (a thread that shrank);
             # never back to an earlier page read late (a shared crawl's worker took it over).
             db.execute(
-                "update threads set last_page = ?, last_page_url = ? where id = ? and (? is null"
-                " or ? >= coalesce(page_count, 0) or coalesce(last_page, 0) <= ?)",
-                [page_number, url, thread_id, page_number, page_number, page_number],
+                "update threads set last_page = ?, last_page_url = ?, last_page_has_next = ? where id = ?"
+                " and (? is null or ? >= coalesce(page_count, 0) or coalesce(last_page, 0) <= ?)",
+                [page_number, url, int(has_next), thread_id, page_number, page_number, page_number],
             )
             written.vanished += _mark_vanished(db, thread_id, native_ids, fetched_at)
     return written

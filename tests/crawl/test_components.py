@@ -174,6 +174,13 @@ def link(**kw) -> ThreadLink:
             f"https://{HOST}/t/7/page-2",
         ),
         (mark(last_page=1, page_count=2), link(), RESUME, f"https://{HOST}/t/7/"),  # unfinished on page 1
+        (  # pages that show no count or number: the last one stored links to a later one
+            mark(last_page=1, page_count=1, last_page_url=f"https://{HOST}/t/7/page-2", last_page_has_next=1),
+            link(),
+            RESUME,
+            f"https://{HOST}/t/7/page-2",
+        ),
+        (mark(last_page_has_next=0), link(), SKIP, None),  # its last page links to none
         (
             mark(),
             link(reply_count=None, last_post=DateField()),

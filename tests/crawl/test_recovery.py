@@ -387,3 +387,32 @@ def test_another_programs_database_is_refused_by_every_command_and_left_untouche
         "forumcrawl.db",
         "forumcrawl.db.lock",
     ]
+
+
+def test_a_thread_whose_pages_do_not_show_their_count_is_finished_after_a_kill(tmp_path):
+    # phpBB, vBulletin, SMF and MyBB pages say "next" but not always how many pages there
+    # are: a thread cut off after its second page must not pass for complete
+    with LiveForum(delay=0.02) as forum:
+        forum.restyle = lambda html: re.sub(r'<ul class="pageNav-main">.*?</ul>', "", html, flags=re.S)
+        (tmp_path / "reference").mkdir()
+        assert run_live(tmp_path / "reference", f"{forum.root}/forums/").returncode == 0
+        reference = content_rows(tmp_path / "reference" / "forumcrawl.db")
+        assert {t["page_count"] for t in reference["threads"]} == {1}  # what the pages say
+        work = tmp_path / "cut"
+        work.mkdir()
+        forum.hold(forum.thread(F35).page_url(2))
+        proc = subprocess.Popen(
+            live_crawl_command(work, f"{forum.root}/forums/", "-s", "FORUMCRAWL_BATCH_SIZE=5"),
+            cwd=work,
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            assert forum.holding.wait(60), "the crawl never reached the point"
+            forum.quiet(0.5)
+            proc.kill()
+            proc.wait(60)
+        finally:
+            forum.release()
+        assert_equal_to_an_uninterrupted_crawl(work, forum, reference)
