@@ -258,12 +258,12 @@ def _phpbb(root, url: str, body: bytes) -> dict:
     crumbs = _BB_CRUMBS(root)
     board = crumbs[-1] if len(crumbs) > 1 else None
     pagination = _BB_PAGINATION(root)
-    page_number = 1
+    page_number = page_count = 1
     next_url = None
     if pagination:
         strong = [s.text_content() for s in pagination[0].findall("a/strong")]
         if len(strong) == 2:
-            page_number = int(strong[0])
+            page_number, page_count = int(strong[0]), int(strong[1])
         for a in pagination[0].iterfind("span/a"):
             if a.text_content().strip() == str(page_number + 1):
                 next_url = urljoin(url, a.get("href"))
@@ -273,7 +273,7 @@ def _phpbb(root, url: str, body: bytes) -> dict:
         "board_title": board.text_content().strip() if board is not None else None,
         "board_url": urljoin(url, board.get("href")) if board is not None else None,
         "page_number": page_number,
-        "page_count": None,  # forumcrawl's phpBB reader stores none
+        "page_count": page_count if pagination else None,
         "next_url": next_url,
     }
     posts = []

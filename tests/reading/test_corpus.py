@@ -220,3 +220,18 @@ def test_user_cards():
     ips = posts_of("neowin-hello-everyone.html")
     assert ips[0]["author"] == "Wanyoike Alex"  # the "OP" badge is not part of the name
     assert ips[1]["author"] == "+Raze"
+
+
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [
+        ("animesuki-hibike-euphonium-p152.html", 155),  # vBulletin 3 "Page 152 of 155"; its list shows 154
+        ("ilovephilosophy-biological-will.html", 10),  # phpBB 3.0 "Page 2 of 10"
+        ("bitcointalk-smf1-vericoin-ann-p12400.html", 621),  # SMF 1 on its last page: "[621]", not a link
+        ("bpdfamily-topic-343886.html", 2),  # SMF 2
+        ("showthread-tid-4417.html", 2),  # MyBB
+        ("airliners-net-1437935.html", None),  # no page list: no count claimed
+    ],
+)
+def test_a_thread_s_page_count_is_what_its_page_list_says(name, count):
+    assert records_of(page_named(name))[0]["page_count"] == count

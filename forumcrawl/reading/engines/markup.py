@@ -54,6 +54,12 @@ def date_of(el) -> DateField:
     return DateField(raw=text_of(el) or clean(el.get("title")))
 
 
+# "Page 2 of 5" in the languages of the corpus (vBulletin's page list, phpBB 3.0's).
+_PAGE_OF = re.compile(
+    r"\b(?:page|seite|página|pagina)\s+(\d+)\s+(?:of|von|sur|de|di)\s+(\d+)\b", re.IGNORECASE
+)
+
+
 def next_in_pagination(page: PageReader, nav: HtmlElement | None) -> tuple[str | None, int | None]:
     """(URL of the next page, current page number) from a numbered page list.
 
@@ -290,7 +296,20 @@ class MarkupEngine(Engine):
         return (page.link(href) if href else nav_next), current
 
     def page_count(self, page: MarkupReader) -> int | None:
-        return None
+        """How many pages the thread has, as its page list says: "Page 2 of 5" where it
+        says so, else the highest page number it shows (pagers show the last page's);
+        None where the page has no page list."""
+        nav = page.doc.first(self.pagination) if self.pagination else None
+        if nav is None:
+            return None
+        stated = _PAGE_OF.search(text_of(nav) or "")
+        if stated:
+            return int(stated.group(2))
+        _, current = next_in_pagination(page, nav)
+        shown = [
+            int(t) for a in page.select(nav, ".//a[@href]") if (t := (text_of(a) or "").strip("[]")).isdigit()
+        ]
+        return max([*shown, current or 0]) or None
 
     # ------------------------------------------------------------------ posts
     def post_id(self, page: MarkupReader, post: HtmlElement) -> str | None:
