@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from lxml import etree, html
 
-_XF_POSTS = etree.XPath("//article[contains(@class, 'message--post')]")
+XF_POSTS = etree.XPath("//article[contains(@class, 'message--post')]")
 _XF_DATE = etree.XPath("string(.//header[contains(@class, 'message-attribution')]//time/@datetime)")
 _XF_BODY = etree.XPath(".//div[@class='bbWrapper']")
-_BB_POSTS = etree.XPath("//div[starts-with(@id, 'p') and contains(concat(' ', @class, ' '), ' post ')]")
+BB_POSTS = etree.XPath("//div[starts-with(@id, 'p') and contains(concat(' ', @class, ' '), ' post ')]")
 _BB_AUTHOR = etree.XPath("string(.//p[@class='author']//strong)")
 _BB_DATE = etree.XPath("string(.//p[@class='author']/text()[last()])")
 _BB_BODY = etree.XPath(".//div[@class='content']")
@@ -24,7 +24,7 @@ def extract(body: bytes) -> list[dict]:
     """The posts of one farm thread page."""
     root = html.fromstring(body)
     posts = []
-    for post in _XF_POSTS(root):
+    for post in XF_POSTS(root):
         text = _XF_BODY(post)
         posts.append(
             {
@@ -36,7 +36,7 @@ def extract(body: bytes) -> list[dict]:
         )
     if posts:
         return posts
-    for post in _BB_POSTS(root):
+    for post in BB_POSTS(root):
         text = _BB_BODY(post)
         posts.append(
             {

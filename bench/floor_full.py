@@ -25,12 +25,12 @@ import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
 
+from floor_extractor import BB_POSTS, XF_POSTS
 from lxml import etree, html
 
 _TYPOGRAPHIC = (("\u201c", '"'), ("\u201d", '"'), ("\u2018", "'"), ("\u2019", "'"))
 _COUNT = re.compile(r"[\d,.]+")
 
-_XF_POSTS = etree.XPath("//article[contains(concat(' ', @class, ' '), ' message--post ')]")
 _XF_TITLE = etree.XPath("string(//h1[@class='p-title-value'])")
 _XF_CRUMBS = etree.XPath("//ul[contains(@class, 'p-breadcrumbs')]/li/a")
 _XF_NEXT = etree.XPath("string(//a[contains(@class, 'pageNav-jump--next')]/@href)")
@@ -54,7 +54,6 @@ _XF_POST_PART = {
 _XF_QUOTES = etree.XPath(".//blockquote[contains(@class, 'bbCodeBlock--quote')]")
 _XF_QUOTE_TEXT = etree.XPath("./div[@class='bbCodeBlock-content']/div[contains(@class, 'expandContent')]")
 
-_BB_POSTS = etree.XPath("//div[starts-with(@id, 'p') and contains(concat(' ', @class, ' '), ' post ')]")
 _BB_TITLE = etree.XPath("string(//div[@id='page-body']/h2)")
 _BB_CRUMBS = etree.XPath("(//li[@class='icon-home'])[1]/a")
 _BB_PAGINATION = etree.XPath("//div[@class='pagination']")
@@ -88,7 +87,10 @@ def _lines(el) -> str:
 
 
 def _inner_html(el) -> str:
-    """The body's content as HTML, edge ``<br>``s dropped; its leading text as it reads."""
+    """The body's content as HTML, edge ``<br>``s dropped; its leading text as it reads.
+
+    forumcrawl's ``inner_html`` written again, on purpose: a yardstick that called the
+    code it measures would move with it."""
     text = el.text or ""
     while len(el) and el[0].tag == "br" and not text.strip():
         text = el[0].tail or ""
@@ -134,6 +136,17 @@ def _quotes(body, find, text_of, attribution) -> list[dict]:
     return quotes
 
 
+def _body_fields(body, signature, find, text_of, attribution) -> dict:
+    """A post's quotes (taken out of the body first), its own words and HTML, its signature."""
+    quotes = _quotes(body, find, text_of, attribution)
+    return {
+        "signature_text": _lines(signature) if signature is not None else None,
+        "quotes": quotes,
+        "body_text": _lines(body),
+        "body_html": _inner_html(body),
+    }
+
+
 def _xf_attribution(node) -> dict:
     post = re.search(r"post:\s*(\d+)", node.get("data-source") or "")
     member = re.search(r"member:\s*(\d+)", node.get("data-attributes") or "")
@@ -142,6 +155,11 @@ def _xf_attribution(node) -> dict:
         "author_user_id": member.group(1) if member else None,
         "post_id": post.group(1) if post else None,
     }
+
+
+def _xf_quote_text(node):
+    found = _XF_QUOTE_TEXT(node)
+    return found[0] if found else None
 
 
 def _bb_attribution(node) -> dict:
@@ -185,7 +203,7 @@ def _xenforo(root, url: str) -> dict:
         "next_url": urljoin(url, next_url) if next_url else None,
     }
     posts = []
-    for post in _XF_POSTS(root):
+    for post in XF_POSTS(root):
         post_id = post.get("data-content", "").removeprefix("post-")
         part: dict = {}
         for el in post.iter():
@@ -208,10 +226,6 @@ def _xenforo(root, url: str) -> dict:
             reaction_count = names + (_count(more.group(1)) if more else 0)
         else:
             reaction_count = 0
-        signature = part.get("signature")
-        body = part["body"]
-        quotes = _quotes(body, _XF_QUOTES, lambda q: (_XF_QUOTE_TEXT(q) or [None])[0], _xf_attribution)
-        text = _lines(body)
         permalink = part["main"].find(".//a")
         position = part["position"].findall("li/a")[-1].text_content() if "position" in part else ""
         title = part["title"].text_content().strip() if "title" in part else ""
@@ -232,10 +246,9 @@ def _xenforo(root, url: str) -> dict:
                 else None,
                 "position": _count(position),
                 "reaction_count": reaction_count,
-                "signature_text": _lines(signature) if signature is not None else None,
-                "quotes": quotes,
-                "body_text": text,
-                "body_html": _inner_html(body),
+                **_body_fields(
+                    part["body"], part.get("signature"), _XF_QUOTES, _xf_quote_text, _xf_attribution
+                ),
             }
         )
     return {"thread": thread, "posts": posts}
@@ -277,7 +290,7 @@ def _phpbb(root, url: str, body: bytes) -> dict:
         "next_url": next_url,
     }
     posts = []
-    for post in _BB_POSTS(root):
+    for post in BB_POSTS(root):
         part: dict = {}
         for el in post.iter():  # the post's parts in one pass (see _XF_POST_PART)
             key = _BB_POST_PART.get(el.get("class"))
@@ -296,10 +309,6 @@ def _phpbb(root, url: str, body: bytes) -> dict:
                     rank = " ".join(dd.text_content().replace("\xa0", " ").split()) or None
         joined = facts.get("Joined")
         posted = (author[-1].tail or "").strip(" \u00bb\n\t")
-        signature = part.get("signature")
-        body_el = part["body"]
-        quotes = _quotes(body_el, _BB_QUOTES, _bb_quote_text, _bb_attribution)
-        text = _lines(body_el)
         href = strong.get("href") if strong is not None else None
         posts.append(
             {
@@ -316,10 +325,9 @@ def _phpbb(root, url: str, body: bytes) -> dict:
                 "edited": None,
                 "position": None,
                 "reaction_count": None,
-                "signature_text": _lines(signature) if signature is not None else None,
-                "quotes": quotes,
-                "body_text": text,
-                "body_html": _inner_html(body_el),
+                **_body_fields(
+                    part["body"], part.get("signature"), _BB_QUOTES, _bb_quote_text, _bb_attribution
+                ),
             }
         )
     return {"thread": thread, "posts": posts}

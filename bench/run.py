@@ -47,7 +47,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import farm as farm_builder
-from parse_only import thread_pages, url_of  # noqa: F401 - url_of: the tests' too
+from parse_only import thread_pages
 
 CRAWL_SETTINGS = (
     "-s",

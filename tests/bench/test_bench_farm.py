@@ -4,6 +4,7 @@ parses with the right engine, every post is there, and the crawl stores them all
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import sqlite_utils
 from conftest import ROOT, run_crawl
@@ -11,33 +12,33 @@ from conftest import ROOT, run_crawl
 sys.path.insert(0, str(ROOT / "bench"))
 
 import farm
-from run import url_of
+from parse_only import thread_pages
 
 from forumcrawl.reading.service import read_page
 from forumcrawl.reading.validate import CHROME_MARKERS
 
 
-def test_a_small_farm_parses_whole_and_crawls_whole(tmp_path):
-    manifest = farm.build(
-        tmp_path / "farm",
-        threads=3,
-        pages=2,
-        posts=6,
+def small_farm(out: Path, threads: int, pages: int, posts: int) -> dict:
+    """A farm of both engines on the hosts the tests crawl it as (replayed from disk)."""
+    return farm.build(
+        out,
+        threads=threads,
+        pages=pages,
+        posts=posts,
         xenforo_host="localhost:8711",
         phpbb_host="127.0.0.1:8711",
     )
+
+
+def test_a_small_farm_parses_whole_and_crawls_whole(tmp_path):
+    manifest = small_farm(tmp_path / "farm", threads=3, pages=2, posts=6)
+    pages = thread_pages(tmp_path / "farm", manifest, engines=True)
     for engine, site in manifest["sites"].items():
-        host = site["host"].split(":")[0]
-        files = [
-            p
-            for p in (tmp_path / "farm" / host).rglob("*.html")
-            if "threads/" in p.as_posix() or "viewtopic" in p.name
-        ]
+        files = [(url, body) for url, body, of in pages if of == engine]
         assert len(files) == site["thread_pages"] == 6
         posts = []
-        for path in files:
-            url = url_of(site["host"], path.relative_to(tmp_path / "farm" / host).as_posix())
-            doc = read_page(path.read_bytes(), url)
+        for url, body in files:
+            doc = read_page(body, url)
             assert doc.engine == engine
             posts += doc.thread.posts
         assert len({p.post_id for p in posts}) == site["posts"] == 36
@@ -105,26 +106,12 @@ def test_the_full_floor_reads_every_field_as_forumcrawl_stores_it(tmp_path):
     values, or its speed says nothing about ours."""
     import floor_full
 
-    manifest = farm.build(
-        tmp_path / "farm",
-        threads=4,
-        pages=2,
-        posts=8,
-        xenforo_host="localhost:8711",
-        phpbb_host="127.0.0.1:8711",
-    )
+    manifest = small_farm(tmp_path / "farm", threads=4, pages=2, posts=8)
     seen = {"quotes": 0, "signatures": 0, "next": 0}
-    for site in manifest["sites"].values():
-        host = site["host"].split(":")[0]
-        for path in sorted((tmp_path / "farm" / host).rglob("*.html")):
-            name = path.relative_to(tmp_path / "farm" / host).as_posix()
-            if not (name.startswith("threads/") or name.startswith("viewtopic")):
-                continue
-            url = url_of(site["host"], name)
-            body = path.read_bytes()
-            ours, floor = _stored(read_page(body, url)), floor_full.extract(body, url)
-            assert floor == ours, url
-            seen["quotes"] += sum(len(p["quotes"]) for p in ours["posts"])
-            seen["signatures"] += sum(p["signature_text"] is not None for p in ours["posts"])
-            seen["next"] += ours["thread"]["next_url"] is not None
+    for url, body, _engine in thread_pages(tmp_path / "farm", manifest, engines=True):
+        ours, floor = _stored(read_page(body, url)), floor_full.extract(body, url)
+        assert floor == ours, url
+        seen["quotes"] += sum(len(p["quotes"]) for p in ours["posts"])
+        seen["signatures"] += sum(p["signature_text"] is not None for p in ours["posts"])
+        seen["next"] += ours["thread"]["next_url"] is not None
     assert min(seen.values()) > 0, seen  # the comparison covered every kind of field

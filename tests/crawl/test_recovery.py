@@ -271,19 +271,9 @@ POINTS = {  # where the run is stopped: (hold every request after this page, or 
 }
 
 
-@pytest.mark.parametrize("jobdir", [False, True], ids=["", "JOBDIR"])
-@pytest.mark.parametrize("point", list(POINTS))
-@pytest.mark.parametrize(
-    "sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["kill -9", "SIGTERM", "SIGINT"]
-)
-def test_a_run_stopped_anywhere_is_repaired_by_the_next_ordinary_run(
-    work, forum, reference, sig, point, jobdir
-):
-    after, only = POINTS[point]
-    if after == "F35 page 2":
-        after = forum.thread(F35).page_url(2)
-    extra = ("-s", f"JOBDIR={work / 'job'}") if jobdir else ()
-    forum.hold(after, only)  # the crawl cannot get past this point
+def crawl_stopped(work: Path, forum: LiveForum, sig: int, *extra: str) -> tuple[int, str]:
+    """A crawl of the forum, sent ``sig`` once it reaches the point the forum holds it at
+    (``forum.hold``) and has fetched what it could: its exit status and its stderr."""
     proc = subprocess.Popen(
         live_crawl_command(work, f"{forum.root}/forums/", "-s", "FORUMCRAWL_BATCH_SIZE=5", *extra),
         cwd=work,
@@ -301,8 +291,25 @@ def test_a_run_stopped_anywhere_is_repaired_by_the_next_ordinary_run(
     finally:
         if proc.poll() is None:
             proc.kill()
+    return proc.returncode, stderr
+
+
+@pytest.mark.parametrize("jobdir", [False, True], ids=["", "JOBDIR"])
+@pytest.mark.parametrize("point", list(POINTS))
+@pytest.mark.parametrize(
+    "sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["kill -9", "SIGTERM", "SIGINT"]
+)
+def test_a_run_stopped_anywhere_is_repaired_by_the_next_ordinary_run(
+    work, forum, reference, sig, point, jobdir
+):
+    after, only = POINTS[point]
+    if after == "F35 page 2":
+        after = forum.thread(F35).page_url(2)
+    extra = ("-s", f"JOBDIR={work / 'job'}") if jobdir else ()
+    forum.hold(after, only)  # the crawl cannot get past this point
+    returncode, stderr = crawl_stopped(work, forum, sig, *extra)
     # never "success" for a run cut short: 1 with its reason, or killed outright
-    assert proc.returncode == (1 if sig != signal.SIGKILL else -signal.SIGKILL), stderr[-2000:]
+    assert returncode == (1 if sig != signal.SIGKILL else -signal.SIGKILL), stderr[-2000:]
     if sig != signal.SIGKILL:
         assert "Traceback" not in stderr, stderr[-3000:]
         assert last_run(work / "forumcrawl.db")["failed"] == 1
@@ -401,18 +408,5 @@ def test_a_thread_whose_pages_do_not_show_their_count_is_finished_after_a_kill(t
         work = tmp_path / "cut"
         work.mkdir()
         forum.hold(forum.thread(F35).page_url(2))
-        proc = subprocess.Popen(
-            live_crawl_command(work, f"{forum.root}/forums/", "-s", "FORUMCRAWL_BATCH_SIZE=5"),
-            cwd=work,
-            env=ENV,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            assert forum.holding.wait(60), "the crawl never reached the point"
-            forum.quiet(0.5)
-            proc.kill()
-            proc.wait(60)
-        finally:
-            forum.release()
+        assert crawl_stopped(work, forum, signal.SIGKILL)[0] == -signal.SIGKILL
         assert_equal_to_an_uninterrupted_crawl(work, forum, reference)
