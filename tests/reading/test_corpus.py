@@ -230,8 +230,17 @@ def test_user_cards():
         ("bitcointalk-smf1-vericoin-ann-p12400.html", 621),  # SMF 1 on its last page: "[621]", not a link
         ("bpdfamily-topic-343886.html", 2),  # SMF 2
         ("showthread-tid-4417.html", 2),  # MyBB
+        ("pocketpc-ch-auslieferung-p34.html", 40),  # vBulletin 4: a page-jump <form>, "Seite 34 von 40"
+        ("msworld-sort-of-new-here.html", 4),  # vBulletin 4, a style's "forum-pagination" form
         ("airliners-net-1437935.html", None),  # no page list: no count claimed
     ],
 )
 def test_a_thread_s_page_count_is_what_its_page_list_says(name, count):
     assert records_of(page_named(name))[0]["page_count"] == count
+
+
+def test_a_page_list_whose_every_number_is_a_link_states_the_page_it_is_on():
+    # vBulletin 4 links even the current page (to javascript://): "Seite 34 von 40" says it
+    thread = records_of(page_named("pocketpc-ch-auslieferung-p34.html"))[0]
+    assert thread["page"] == 34
+    assert thread["next_url"].endswith("-vorbereitungsupdate-35.html")

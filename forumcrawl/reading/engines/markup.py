@@ -63,9 +63,10 @@ _PAGE_OF = re.compile(
 def next_in_pagination(page: PageReader, nav: HtmlElement | None) -> tuple[str | None, int | None]:
     """(URL of the next page, current page number) from a numbered page list.
 
-    The current page is the number that is not a link (``<strong>``, ``<b>``, ``<span>``,
-    ``.active``; SMF 1.1 writes it "[3]"); the next page is the link whose text is that
-    number plus one. This reads every engine's pager without knowing its translated
+    The current page is the number that is not a link and holds none (``<strong>``,
+    ``<b>``, ``<span>``, ``.active``; SMF 1.1 writes it "[3]"), or, where every number is
+    a link, the one the list states ("Page 34 of 40"); the next page is the link whose
+    text is that number plus one. This reads every engine's pager without knowing its translated
     "Next" label.
     """
     if nav is None:
@@ -75,14 +76,17 @@ def next_in_pagination(page: PageReader, nav: HtmlElement | None) -> tuple[str |
         nav,
         ".//strong | .//b | .//span | .//li[contains(@class,'active')] | .//*[contains(@class,'current')]",
     ):
-        if page.select(node, "ancestor-or-self::a"):
+        if page.select(node, "ancestor-or-self::a | .//a"):  # a link, or one wrapped (vBulletin 4)
             continue
         text = (text_of(node) or "").strip("[]")
         if text.isdigit():
             current = int(text)
             break
-    if current is None:
-        return None, None
+    if current is None:  # every number a link (vBulletin 4's current page too): "Page 34 of 40"
+        stated = _PAGE_OF.search(text_of(nav) or "")
+        if stated is None:
+            return None, None
+        current = int(stated.group(1))
     for a in page.select(nav, ".//a[@href]"):
         if (text_of(a) or "") == str(current + 1):
             return page.link(a.get("href")), current

@@ -97,7 +97,9 @@ class VBulletin4(MarkupEngine):
     # "Thread: <span class=threadtitle>…": the title without its label
     title = (f"//span[{has_class('threadtitle')}]", "//div[@id='pagetitle']//h1", "//h1")
     crumbs = f"//*[@id='breadcrumb']//li[{has_class('navbit')}]/a"
-    pagination = f"//div[{has_class('pagination')}]"
+    # the page list above the posts (the default style's is a page-jump <form> in it,
+    # "forum-pagination" on some), else a <div class="pagination">
+    pagination = f"//div[{has_class('pagination_top')}] | //div[{has_class('pagination')}]"
     thread_id_patterns = THREAD_IDS
     board_id_patterns = BOARD_IDS
     board_rows = f"//li[{has_class('threadbit')}]"
