@@ -115,7 +115,7 @@ class MarkupReader(PageReader):
             board_id=engine.thread_board_id(self, board_url),
             board_title=board_title,
             board_url=board_url,
-            page_count=engine.page_count(self),
+            page_count=engine.page_count(self, current),
         )
         return ThreadPage(
             thread=thread, posts=[], page_number=current or 1, next_url=next_url, language=self.doc.language
@@ -299,17 +299,17 @@ class MarkupEngine(Engine):
         )
         return (page.link(href) if href else nav_next), current
 
-    def page_count(self, page: MarkupReader) -> int | None:
+    def page_count(self, page: MarkupReader, current: int | None) -> int | None:
         """How many pages the thread has, as its page list says: "Page 2 of 5" where it
-        says so, else the highest page number it shows (pagers show the last page's);
-        None where the page has no page list."""
+        says so, else the highest page number it shows (pagers show the last page's), or
+        ``current``, this page's number as :meth:`next_url` read it; None where the page
+        has no page list."""
         nav = page.doc.first(self.pagination) if self.pagination else None
         if nav is None:
             return None
         stated = _PAGE_OF.search(text_of(nav) or "")
         if stated:
             return int(stated.group(2))
-        _, current = next_in_pagination(page, nav)
         shown = [
             int(t) for a in page.select(nav, ".//a[@href]") if (t := (text_of(a) or "").strip("[]")).isdigit()
         ]

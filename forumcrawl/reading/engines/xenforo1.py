@@ -141,7 +141,7 @@ class XenForo1(MarkupEngine):
             absolute(page.base, template.replace(sentinel, str(current + 1))) if template else None
         ), current
 
-    def page_count(self, page: MarkupReader) -> int | None:
+    def page_count(self, page: MarkupReader, current: int | None) -> int | None:
         nav = page.doc.first(self.pagination)
         if nav is None:
             return 1

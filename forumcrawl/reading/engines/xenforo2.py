@@ -184,11 +184,10 @@ class XenForo2(MarkupEngine):
         current = parse_count(text_of(page.doc.first(self.pagination)))
         return absolute(page.base, page.doc.first(self.next_page)), current
 
-    def page_count(self, page: MarkupReader) -> int | None:
+    def page_count(self, page: MarkupReader, current: int | None) -> int | None:
         """The highest page number the page navigation shows (or this page's)."""
-        current = parse_count(text_of(page.doc.first(self.pagination))) or 1
         shown = [parse_count(text_of(a)) or 0 for a in page.doc.xpath(self.page_links)]
-        return max([*shown, current])
+        return max([*shown, current or 1])
 
     # ------------------------------------------------------------------ posts
     def author(self, page: MarkupReader, post: HtmlElement) -> UserItem | None:
